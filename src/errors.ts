@@ -1,0 +1,26 @@
+// The one error type diskflux throws. Decode problems inside a readable capture
+// (bad CRC, lost sync, pulses out of tolerance) are data in the result, never errors.
+
+/** Stable error codes: part of the API, never renamed. */
+export type DiskfluxErrorCode =
+  | "E_ARGUMENT" // a bad argument to an API call
+  | "E_OPTION" // an invalid decoder option (name or value)
+  | "E_USAGE" // a bad command line
+  | "E_FILE" // a file that cannot be opened or read
+  | "E_FORMAT" // a file whose container format is not recognised
+  | "E_CORRUPT" // a recognised container that is damaged or inconsistent
+  | "E_LIMIT" // an input beyond what diskflux accepts (absurd sizes)
+  | "E_WASM"; // the WebAssembly backend is unavailable or failed
+
+export class DiskfluxError extends Error {
+  readonly code: DiskfluxErrorCode;
+  constructor(code: DiskfluxErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "DiskfluxError";
+    this.code = code;
+  }
+}
+
+export function isDiskfluxError(e: unknown): e is DiskfluxError {
+  return e instanceof DiskfluxError;
+}
