@@ -1,2 +1,15 @@
-import { EDGE_CAP, EV_BYTE } from "../src/kernels/abi";
-export function probe(): i32 { return EDGE_CAP + EV_BYTE; }
+// The kernel module: every export the TypeScript wrapper (src/kernels/wasm.ts) uses.
+import { SAMPLES, EDGES, INDEX, CELLS, EVENTS, OUT, CFG_F64, CFG_I32, MARKS, MARK_CLASS, STATUS } from "./memory";
+
+export function samplesPtr(): usize { return SAMPLES; }
+export function edgesPtr(): usize { return EDGES; }
+export function indexPtr(): usize { return INDEX; }
+export function cellsPtr(): usize { return CELLS; }
+export function eventsPtr(): usize { return EVENTS; }
+export function outPtr(): usize { return OUT; }
+export function cfgF64Ptr(): usize { return CFG_F64; }
+export function cfgI32Ptr(): usize { return CFG_I32; }
+export function marksPtr(): usize { return MARKS; }
+export function markClassPtr(): usize { return MARK_CLASS; }
+export function statusPtr(): usize { return STATUS; }
+export { edgesReset, edgesExtract } from "./edges";

@@ -1,0 +1,26 @@
+// A growable byte buffer: append chunks, take one contiguous copy at the end.
+
+export class ByteSink {
+  private buf = new Uint8Array(1024);
+  private len = 0;
+
+  get length(): number {
+    return this.len;
+  }
+
+  append(chunk: Uint8Array): void {
+    const need = this.len + chunk.length;
+    if (need > this.buf.length) {
+      const next = new Uint8Array(Math.max(need, this.buf.length * 2));
+      next.set(this.buf.subarray(0, this.len));
+      this.buf = next;
+    }
+    this.buf.set(chunk, this.len);
+    this.len = need;
+  }
+
+  /** A copy of the contents in a buffer of its own (offset 0, so any typed view fits). */
+  bytes(): Uint8Array {
+    return this.buf.slice(0, this.len);
+  }
+}

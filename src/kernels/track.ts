@@ -1,0 +1,541 @@
+// Track decoder — TypeScript twin of assembly/track.ts.
+//
+// One state machine per track: leading edges in, events out. Spec §3 (PLL),
+// §4 (cells → bytes), §5 (record framer and CRC). The Wasm kernel follows this
+// file line for line; both must produce identical cells, events and bytes.
+//
+//   edge t ─► pulse Δ = t − prev ─► n = round(Δ / H) cells
+//             │
+//             ├─ LOCKING   |Δ − H·S| ≤ Tsync, Nlock times  (preamble)
+//             ├─ SCANNING  pulses match a sync mark        (e.g. MFM A1: 3 4 3 4 3)
+//             └─ DECODING  SR = (SR << n) | 1, P += n; P + D ≥ 16 → one byte
+//                                  │
+//     SR (newest cell = bit 0):  … c7 d7 c6 d6 … c0 d0 │ P cells not yet used
+//                                  │
+//             byte ─► framer: SYNC_MARK → IDAM → ID_REC → ID_CRC → GAP1 (→ reset)
+//                                       → DAM  → DATA_REC → DATA_CRC → GAP1
+//
+// Events (abi.ts EV_*) carry sample ranges computed from a ring of the last 40
+// cell windows, exactly as the original annotates them.
+import {
+  CELLS_MASK, CELLS_RING_WRITTEN, EVENT_STRIDE, EVENT_CAP, EVENT_HEADROOM, OUT_CAP, OUT_HEADROOM,
+  MAX_SECTOR, MAX_A1, MARK_STRIDE, ST_EVENTS, ST_OUT,
+  CF_H0, CF_TSYNC, CF_KP, CF_KI,
+  CI_SYNC_PULSE, CI_NLOCK, CI_CMIN, CI_CMAX, CI_CODEMAP, CI_FORMAT, CI_LIMITS, CI_HEADER_FORMAT,
+  CI_HEADER_BYTES, CI_SECTOR_SIZE, CI_HCRC_BITS, CI_DCRC_BITS, CI_HPOLY_HI, CI_HPOLY_LO, CI_HINIT_HI,
+  CI_HINIT_LO, CI_DPOLY_HI, CI_DPOLY_LO, CI_DINIT_HI, CI_DINIT_LO, CI_DATA_USES_HEADER_TABLE,
+  CI_NUM_MARKS, CI_LOG, CI_LIMITS_MASK, LOG_BYTES,
+  CODEMAP_FMMFM, CODEMAP_WD, FMT_FM, FMT_MFM, FMT_OMTI, LIMITS_RLL,
+  HF_3, HF_4, HF_DTC,
+  MC_IDDATA, MC_ID, MC_DATA, MC_ID_PREFIX, MC_NOP, MC_NOP_A1,
+  EV_BYTE, EV_SYNC, EV_MARK, EV_IDREC, EV_DATAREC, EV_CRC, EV_UNKNOWN, EV_CLOCKERR, EV_BINARY,
+  BYTE_SPECIAL, MARK_IAM, MARK_IDAM, MARK_DAM, MARK_DDAM, CRC_DATA, CRC_OK,
+  BIN_ID, BIN_IDCRC, BIN_DATA, BIN_DATACRC, BIN_IDDATA,
+} from "./abi.js";
+import type { KernelMemory } from "./backend.js";
+import { crcBuildTable, crcUpdate } from "./crc.js";
+import { roundHalfEven } from "./round.js";
+import { fmFold, rllDecodeStep, RLL_NONE } from "./cells.js";
+
+const LOCKING = 0, SCANNING = 1, DECODING = 2;
+const RING = 40;
+
+// framer states (spec §5.1)
+const SYNC_MARK = 0, IDDATA_AM = 1, ID_REC = 2, ID_CRC = 3, DATA_REC = 4, DATA_CRC = 5,
+  C2_2 = 6, C2_3 = 7, IAM_WAIT = 8, GAP1 = 9;
+
+export class Track {
+  private readonly mem: KernelMemory;
+
+  // configuration
+  private h0 = 0; private tsync = 0; private kp = 0; private ki = 0;
+  private syncPulse = 0; private nlock = 0; private limitsMask = 0; private cmin = 0; private cmax = 0;
+  private codemap = 0; private format = 0; private limits = 0; private headerFormat = 0;
+  private headerBytes = 0; private sectorSizeAuto = true;
+  private hcrcBits = 0; private dcrcBits = 0; private numMarks = 0; private logBytes = false;
+  private readonly hTabHi = new Uint32Array(256); private readonly hTabLo = new Uint32Array(256);
+  private readonly dTabHi = new Uint32Array(256); private readonly dTabLo = new Uint32Array(256);
+  private hInitHi = 0; private hInitLo = 0; private dInitHi = 0; private dInitLo = 0;
+
+  // PLL state (§3.2)
+  private mode = LOCKING;
+  private h = 0; private phi = 0; private integ = 0;
+  private count = 0; private tryLen = 0; private readonly tryCells = new Int32Array(MARK_STRIDE);
+  private deferredReset = false; private syncStart = 0;
+  private sr = 0; private p = 0; private d = 0; private acc = 0;
+  private prev = 0;
+  private readonly ringStart = new Float64Array(RING);
+  private readonly ringEnd = new Float64Array(RING);
+  private readonly ringVal = new Uint8Array(RING);
+  private ringPtr = 0;
+
+  // framer state (§5.1)
+  private state = SYNC_MARK; private cnt = 0; private a1Count = 0;
+  private idMark = -1; private drMark = -1;
+  private readonly idRec = new Uint8Array(8);
+  private readonly drRec = new Uint8Array(MAX_SECTOR);
+  private rxHi = 0; private rxLo = 0;
+  private sectorSize = 0;
+  private fieldStart = 0;
+  private byteStart = 0; private byteEnd = 0;
+  private readonly crcState = new Uint32Array(2);
+
+  // output cursors and the edge being processed
+  private evN = 0; private outN = 0; private t = 0;
+
+  constructor(mem: KernelMemory) {
+    this.mem = mem;
+  }
+
+  trackConfigure(): void {
+    const f = this.mem.cfgF64, c = this.mem.cfgI32;
+    this.h0 = f[CF_H0]; this.tsync = f[CF_TSYNC]; this.kp = f[CF_KP]; this.ki = f[CF_KI];
+    this.syncPulse = c[CI_SYNC_PULSE]; this.nlock = c[CI_NLOCK]; this.limitsMask = c[CI_LIMITS_MASK];
+    this.cmin = c[CI_CMIN]; this.cmax = c[CI_CMAX];
+    this.codemap = c[CI_CODEMAP]; this.format = c[CI_FORMAT]; this.limits = c[CI_LIMITS];
+    this.headerFormat = c[CI_HEADER_FORMAT]; this.headerBytes = c[CI_HEADER_BYTES];
+    this.sectorSizeAuto = c[CI_SECTOR_SIZE] === 0;
+    this.sectorSize = c[CI_SECTOR_SIZE];
+    this.hcrcBits = c[CI_HCRC_BITS]; this.dcrcBits = c[CI_DCRC_BITS];
+    this.numMarks = c[CI_NUM_MARKS]; this.logBytes = (c[CI_LOG] & LOG_BYTES) !== 0;
+    crcBuildTable(this.hTabHi, this.hTabLo, this.hcrcBits, c[CI_HPOLY_HI] >>> 0, c[CI_HPOLY_LO] >>> 0);
+    if (c[CI_DATA_USES_HEADER_TABLE] !== 0) {
+      this.dTabHi.set(this.hTabHi); this.dTabLo.set(this.hTabLo);
+    } else {
+      crcBuildTable(this.dTabHi, this.dTabLo, this.dcrcBits, c[CI_DPOLY_HI] >>> 0, c[CI_DPOLY_LO] >>> 0);
+    }
+    this.hInitHi = c[CI_HINIT_HI] >>> 0; this.hInitLo = c[CI_HINIT_LO] >>> 0;
+    this.dInitHi = c[CI_DINIT_HI] >>> 0; this.dInitLo = c[CI_DINIT_LO] >>> 0;
+
+    this.prev = 0; this.p = 0;
+    this.ringStart.fill(0); this.ringEnd.fill(0); this.ringVal.fill(0); this.ringPtr = 0;
+    this.idRec.fill(0); this.fieldStart = 0; this.byteStart = 0; this.byteEnd = 0;
+    this.resetPll();
+  }
+
+  /** RESET of spec §3.3 (also resets the framer; keeps prev, the ring, P and the ID record). */
+  private resetPll(): void {
+    this.phi = 0; this.h = this.h0; this.integ = 0; this.mode = LOCKING; this.count = 0; this.tryLen = 0;
+    this.deferredReset = false; this.syncStart = 0; this.sr = 0; this.acc = 0; this.d = 0;
+    this.state = SYNC_MARK; this.a1Count = 0; this.idMark = -1; this.drMark = -1;
+  }
+
+  trackRun(first: number, count: number): number {
+    const edges = this.mem.edges, cells = this.mem.cells;
+    this.evN = 0; this.outN = 0;
+    const evLimit = EVENT_CAP - EVENT_HEADROOM, outLimit = OUT_CAP - OUT_HEADROOM;
+    let i = first;
+    const end = first + count;
+    for (; i < end; i++) {
+      if (this.evN > evLimit || this.outN > outLimit) break;
+      cells[i] = this.edge(edges[i]);
+    }
+    this.mem.status[ST_EVENTS] = this.evN;
+    this.mem.status[ST_OUT] = this.outN;
+    return i - first;
+  }
+
+  /** One leading edge at sample t (§3.4, §3.6). Returns the cells word for the edge. */
+  private edge(t: number): number {
+    if (this.deferredReset) this.resetPll();
+    this.t = t;
+    const p0 = this.prev;
+    const delta = t - p0;
+    this.prev = t;
+    const n = roundHalfEven(delta / this.h);
+    let word = n > CELLS_MASK ? CELLS_MASK : n;
+    const b = this.pll(t, p0, delta, n);
+    if (b === -2) return word;
+    word |= CELLS_RING_WRITTEN;
+    if (b >= 0 && !this.framer(b)) this.resetPll();
+    return word;
+  }
+
+  /** Steps 4–10 of §3.4. Returns a byte, -1 (no byte, ring written) or -2 (ring untouched). */
+  private pll(t: number, p0: number, delta: number, n: number): number {
+    // 4. LOCKING
+    if (this.mode === LOCKING) {
+      if (Math.abs(delta - this.h * this.syncPulse) <= this.tsync) {
+        this.count++;
+        if (this.count === 1) {
+          this.syncStart = p0 - roundHalfEven(this.h * 0.5);
+          this.phi = t;
+          return -2;
+        }
+        if (this.count >= this.nlock) this.mode = SCANNING;
+      } else {
+        if (this.count > 0) this.resetPll();
+        return -2;
+      }
+    }
+    // 5. limit check
+    if (n < this.cmin) {
+      this.resetPll();
+      return -2;
+    }
+    if (n > this.cmax) {
+      if (this.mode === DECODING && this.p + n >= 16) {
+        this.deferredReset = true;
+      } else {
+        this.resetPll();
+        return -2;
+      }
+    }
+    // 6. PI loop filter
+    this.phi += n * this.h;
+    const e = t - this.phi;
+    this.phi += this.kp * e;
+    this.integ += this.ki * (e / this.h0);
+    this.h += this.integ;
+    if (this.h < 0.5 * this.h0) this.h = 0.5 * this.h0;
+    else if (this.h > 1.5 * this.h0) this.h = 1.5 * this.h0;
+    // 7. windows for annotation
+    const w = delta / n;
+    let x = this.ringEnd[this.ringPtr];
+    let y = p0 + 1.5 * w;
+    for (let j = 1; j < n; j++) {
+      this.push(roundHalfEven(x), roundHalfEven(y), 0);
+      x = y;
+      y += w;
+    }
+    y = t + 0.5 * w;
+    this.push(roundHalfEven(x), roundHalfEven(y), 1);
+    // 8. shift
+    this.sr = n >= 32 ? 1 : ((this.sr << n) + 1) >>> 0;
+    // 9. SCANNING
+    if (this.mode === SCANNING) {
+      if (this.tryLen === 0 && n === this.syncPulse) {
+        this.count++;
+      } else {
+        const marks = this.mem.marks;
+        let matched = -1;
+        for (let m = 0; m < this.numMarks; m++) {
+          const base = m * MARK_STRIDE;
+          const len = marks[base];
+          if (len <= this.tryLen || marks[base + 2 + this.tryLen] !== n) continue;
+          let same = true;
+          for (let j = 0; j < this.tryLen; j++) {
+            if (marks[base + 2 + j] !== this.tryCells[j]) { same = false; break; }
+          }
+          if (same) { matched = m; break; }
+        }
+        if (matched < 0) {
+          this.resetPll();
+          return -1;
+        }
+        this.tryCells[this.tryLen++] = n;
+        if (this.limits === LIMITS_RLL && n === 8) this.sr = (this.sr ^ (this.format === FMT_OMTI ? 0x3 : 0x10)) >>> 0;
+        if (this.tryLen === marks[matched * MARK_STRIDE]) {
+          this.mode = DECODING;
+          this.p = marks[matched * MARK_STRIDE + 1];
+        }
+      }
+    }
+    // 10. DECODING
+    if (this.mode === DECODING) {
+      this.p += n;
+      if (this.p + this.d >= 16) return this.decodeByte();
+    }
+    return -1;
+  }
+
+  private push(start: number, end: number, value: number): void {
+    const ptr = this.ringPtr === RING - 1 ? 0 : this.ringPtr + 1;
+    this.ringPtr = ptr;
+    this.ringStart[ptr] = start;
+    this.ringEnd[ptr] = end;
+    this.ringVal[ptr] = value;
+  }
+
+  /** §4.2 / §4.3: one byte from SR, or -1. */
+  private decodeByte(): number {
+    if (this.codemap === CODEMAP_FMMFM) {
+      this.p -= 16;
+      return fmFold(this.p >= 32 ? 0 : this.sr >>> this.p);
+    }
+    const wd = this.codemap === CODEMAP_WD ? 1 : 0;
+    for (;;) {
+      if (this.d >= 16) {
+        this.d -= 16;
+        const v = (this.acc >>> (this.d >> 1)) & 0xff;
+        this.acc &= 0xf;
+        return v;
+      }
+      const step = rllDecodeStep(this.sr, this.p, wd);
+      if (step === RLL_NONE) {
+        if (this.p >= 8) { // decode error: skip the rest of the byte, keep the lock (§4.3)
+          this.p -= 16 - this.d;
+          this.d = 0;
+        }
+        return -1;
+      }
+      const len = step >>> 8, bits = len >>> 1;
+      this.acc = ((this.acc << bits) | (step & 0xff)) >>> 0;
+      this.d += len;
+      this.p -= len;
+    }
+  }
+
+  private ringIndex(offset: number): number {
+    const i = (this.ringPtr + offset) % RING;
+    return i < 0 ? i + RING : i;
+  }
+
+  /** "Annotate(v, special)" of §5.1 and §6.2: byte range, clock check, byte event. */
+  private annotate(v: number, special: boolean): void {
+    const k = this.codemap === CODEMAP_FMMFM ? this.p : this.d + this.p;
+    this.byteStart = this.ringEnd[this.ringIndex(-(k + 16))];
+    this.byteEnd = this.ringEnd[this.ringIndex(-k)];
+    let mask = 0;
+    if (this.format === FMT_FM || this.format === FMT_MFM) {
+      let hist = this.ringVal[this.ringIndex(-(k + 16))];
+      for (let bit = 7; bit >= 0; bit--) {
+        const clk = this.ringVal[this.ringIndex(-(k + 2 * bit + 1))];
+        const dat = this.ringVal[this.ringIndex(-(k + 2 * bit))];
+        hist = ((hist << 2) | (clk << 1) | dat) & 7;
+        const bad = this.format === FMT_FM ? clk === 0 : hist === 0 || hist === 3 || hist === 6 || hist === 7;
+        if (bad) mask |= 1 << bit;
+      }
+    }
+    if (this.logBytes) {
+      this.event(EV_BYTE, this.byteStart, this.byteEnd, v, (special ? BYTE_SPECIAL : 0) | (mask << 8), k, this.sr);
+    }
+    if (mask !== 0 && !special) this.event(EV_CLOCKERR, this.byteStart, this.byteEnd, mask, 0, 0, 0);
+  }
+
+  private event(kind: number, a: number, b: number, c: number, d: number, e: number, f: number): void {
+    const ev = this.mem.events;
+    const o = this.evN * EVENT_STRIDE;
+    ev[o] = kind; ev[o + 1] = this.t; ev[o + 2] = a; ev[o + 3] = b;
+    ev[o + 4] = c; ev[o + 5] = d; ev[o + 6] = e; ev[o + 7] = f;
+    this.evN++;
+  }
+
+  private emitSync(): void {
+    if (this.syncStart !== 0) {
+      this.event(EV_SYNC, this.syncStart, this.byteStart, Math.floor((2 * this.count) / 16), 0, 0, 0);
+      this.syncStart = 0;
+      this.fieldStart = this.byteStart;
+    }
+  }
+
+  private emitMark(kind: number, v: number): void {
+    this.event(EV_MARK, this.fieldStart, this.byteEnd, kind, v, 0, 0);
+    this.fieldStart = this.byteEnd;
+  }
+
+  private emitDataMark(v: number): void {
+    this.drMark = v;
+    this.emitMark(this.format === FMT_FM && v >= 0xf8 && v <= 0xfa ? MARK_DDAM : MARK_DAM, v);
+    this.state = DATA_REC;
+  }
+
+  private unknown(v: number): boolean {
+    this.event(EV_UNKNOWN, this.byteStart, this.byteEnd, v, 0, 0, 0);
+    this.fieldStart = this.byteEnd;
+    return false;
+  }
+
+  /** Copies the A1 list and a mark (if any) into out; returns the bytes written. */
+  private putPrefix(mark: number): number {
+    const out = this.mem.out;
+    const n = this.a1Count;
+    for (let j = 0; j < n; j++) out[this.outN + j] = 0xa1;
+    this.outN += n;
+    if (mark >= 0) { out[this.outN++] = mark; return n + 1; }
+    return n;
+  }
+
+  private putBinary(kind: number, offset: number): void {
+    this.event(EV_BINARY, kind, offset, this.outN - offset, 0, 0, 0);
+  }
+
+  private putReceivedCrc(bits: number): void {
+    const out = this.mem.out;
+    for (let j = bits / 8 - 1; j >= 0; j--) {
+      const s = j * 8;
+      out[this.outN++] = s >= 32 ? (this.rxHi >>> (s - 32)) & 0xff : (this.rxLo >>> s) & 0xff;
+    }
+  }
+
+  private receiveCrcByte(v: number): void {
+    this.rxHi = ((this.rxHi << 8) | (this.rxLo >>> 24)) & 0xffffff;
+    this.rxLo = ((this.rxLo << 8) | v) >>> 0;
+  }
+
+  /** Header length by format (§5.3), for sector_size=auto. */
+  private headerLength(): number {
+    const r = this.idRec;
+    if (this.headerFormat === HF_4) return 128 << (r[3] & 7);
+    if (this.headerFormat === HF_3) return 128 << ((r[1] >> 4) & 7);
+    if (this.headerFormat === HF_DTC) return ((r[1] ^ 0xff) & 1) !== 0 ? 64 : 512;
+    return 512;
+  }
+
+  /** The record framer, §5.1. Returns false to reset the PLL. */
+  private framer(v: number): boolean {
+    const out = this.mem.out;
+    switch (this.state) {
+      case SYNC_MARK: {
+        this.annotate(v, true);
+        this.emitSync();
+        this.cnt = 0; this.rxHi = 0; this.rxLo = 0;
+        const cls = this.mem.markClass[v];
+        if ((cls & MC_IDDATA) !== 0) {
+          this.a1Count = 1;
+          if (this.idMark >= 0) {
+            this.idMark = -1;
+            this.emitMark(MARK_IDAM, v);
+            this.state = ID_REC;
+          } else {
+            this.state = IDDATA_AM;
+          }
+        } else if ((cls & MC_ID) !== 0) {
+          this.idMark = v;
+          this.emitMark(MARK_IDAM, v);
+          this.state = ID_REC;
+        } else if ((cls & MC_DATA) !== 0) {
+          this.emitDataMark(v);
+        } else if ((cls & MC_ID_PREFIX) !== 0) {
+          this.idMark = v;
+        } else if ((cls & MC_NOP) !== 0) {
+          // stay
+        } else if ((cls & MC_NOP_A1) !== 0) {
+          this.a1Count = 1;
+        } else if (v === 0xfc) {
+          this.emitMark(MARK_IAM, v);
+          this.state = GAP1;
+        } else if (v === 0xc2) {
+          this.state = C2_2;
+        } else {
+          return this.unknown(v);
+        }
+        return true;
+      }
+      case IDDATA_AM: {
+        if (v === 0xa1) {
+          this.annotate(v, true);
+          if (this.a1Count < MAX_A1) this.a1Count++;
+          return true;
+        }
+        this.annotate(v, false);
+        this.emitSync();
+        if ((v & 0xf4) === 0xf4) {
+          this.idMark = v;
+          this.emitMark(MARK_IDAM, v);
+          this.state = ID_REC;
+        } else if (v >= 0xf8 && v <= 0xfb) {
+          this.emitDataMark(v);
+        } else {
+          return this.unknown(v);
+        }
+        return true;
+      }
+      case ID_REC: {
+        this.annotate(v, false);
+        this.idRec[this.cnt++] = v;
+        if (this.cnt === this.headerBytes) {
+          const len = this.headerLength();
+          const offset = this.outN;
+          out.set(this.idRec.subarray(0, this.headerBytes), offset);
+          this.outN += this.headerBytes;
+          this.event(EV_IDREC, this.fieldStart, this.byteEnd, offset, this.headerBytes, len, 0);
+          this.fieldStart = this.byteEnd;
+          this.putBinary(BIN_ID, offset);
+          if (this.sectorSizeAuto) this.sectorSize = len;
+          this.cnt = 0;
+          this.state = ID_CRC;
+        }
+        return true;
+      }
+      case ID_CRC: {
+        this.annotate(v, false);
+        this.receiveCrcByte(v);
+        this.cnt++;
+        if (this.cnt * 8 === this.hcrcBits) {
+          const offset = this.outN;
+          this.putPrefix(this.idMark);
+          out.set(this.idRec.subarray(0, this.headerBytes), this.outN);
+          this.outN += this.headerBytes;
+          this.crcState[0] = this.hInitHi; this.crcState[1] = this.hInitLo;
+          crcUpdate(this.hTabHi, this.hTabLo, this.hcrcBits, this.crcState, out, offset, this.outN);
+          this.putReceivedCrc(this.hcrcBits);
+          this.putBinary(BIN_IDCRC, offset);
+          this.emitCrc(0);
+        }
+        return true;
+      }
+      case DATA_REC: {
+        this.annotate(v, false);
+        if (this.cnt < MAX_SECTOR) this.drRec[this.cnt] = v;
+        this.cnt++;
+        if (this.cnt === this.sectorSize) {
+          this.event(EV_DATAREC, this.fieldStart, this.byteEnd, 0, 0, 0, 0);
+          this.fieldStart = this.byteEnd;
+          this.cnt = 0;
+          this.state = DATA_CRC;
+        }
+        return true;
+      }
+      case DATA_CRC: {
+        this.annotate(v, false);
+        this.receiveCrcByte(v);
+        this.cnt++;
+        if (this.cnt * 8 === this.dcrcBits) {
+          const size = this.sectorSize;
+          const payload = this.drRec.subarray(0, size);
+          // data
+          let offset = this.outN;
+          out.set(payload, offset);
+          this.outN += size;
+          this.putBinary(BIN_DATA, offset);
+          // iddata
+          offset = this.outN;
+          out.set(this.idRec.subarray(0, this.headerBytes), offset);
+          this.outN += this.headerBytes;
+          out.set(payload, this.outN);
+          this.outN += size;
+          this.putBinary(BIN_IDDATA, offset);
+          // datacrc
+          offset = this.outN;
+          this.putPrefix(this.drMark);
+          out.set(payload, this.outN);
+          this.outN += size;
+          this.crcState[0] = this.dInitHi; this.crcState[1] = this.dInitLo;
+          crcUpdate(this.dTabHi, this.dTabLo, this.dcrcBits, this.crcState, out, offset, this.outN);
+          this.putReceivedCrc(this.dcrcBits);
+          this.putBinary(BIN_DATACRC, offset);
+          this.emitCrc(CRC_DATA);
+        }
+        return true;
+      }
+      case C2_2:
+      case C2_3: {
+        this.annotate(v, true);
+        if (v !== 0xc2) return this.unknown(v);
+        this.state = this.state === C2_2 ? C2_3 : IAM_WAIT;
+        return true;
+      }
+      case IAM_WAIT: {
+        this.annotate(v, false);
+        if (v !== 0xfc) return this.unknown(v);
+        this.emitMark(MARK_IAM, v);
+        this.state = GAP1;
+        return true;
+      }
+      default: { // GAP1
+        this.annotate(v, false);
+        return false;
+      }
+    }
+  }
+
+  private emitCrc(which: number): void {
+    const hi = this.crcState[0], lo = this.crcState[1];
+    const ok = hi === this.rxHi && lo === this.rxLo ? CRC_OK : 0;
+    const bits = which === CRC_DATA ? this.dcrcBits : this.hcrcBits;
+    this.event(EV_CRC, this.fieldStart, this.byteEnd, which | ok, hi, lo, bits);
+    this.fieldStart = this.byteEnd;
+    this.state = GAP1;
+  }
+}

@@ -1,0 +1,484 @@
+// A small ZIP reader, enough for sigrok .sr and DSView .dsl sessions.
+//
+// A ZIP file is a series of members, each a local header followed by its data,
+// and at the end a central directory (one record per member) closed by the
+// end-of-central-directory record (EOCD):
+//
+//   [local header 1][data 1] ... [local header n][data n] [central directory] [EOCD]
+//
+// The central directory is the authority: names, methods, sizes, CRCs and the
+// offset of each local header come from it. Local headers are read only to skip
+// their name and extra fields, because a writer that streams (flag bit 3) puts
+// zeros there and the real sizes in a data descriptor after the data. ZIP64
+// records are understood so that a large member is refused with E_LIMIT rather
+// than misread. Methods: 0 (stored) and 8 (deflate). No encryption, no
+// multi-disk archives.
+//
+// Inflating is async: Node's zlib when running in Node (fastest), otherwise
+// DecompressionStream("deflate-raw") when the platform has it, otherwise fflate.
+
+import { inflateSync } from "fflate";
+import { DiskfluxError } from "../errors.js";
+
+/** One member as the central directory describes it. */
+export interface ZipMember {
+  readonly name: string;
+  /** 0 = stored, 8 = deflate; anything else is refused at extraction. */
+  readonly method: number;
+  readonly compressedSize: number;
+  readonly uncompressedSize: number;
+  /** CRC-32 of the uncompressed data, as declared. */
+  readonly crc32: number;
+  /** General-purpose flags (bit 0 encrypted, bit 3 data descriptor, bit 11 UTF-8). */
+  readonly flags: number;
+  /** Offset of the member's local header in the file. */
+  readonly offset: number;
+}
+
+/** Which inflater to use; "auto" picks zlib in Node, else DecompressionStream, else fflate. */
+export type ZipInflater = "auto" | "zlib" | "stream" | "fflate";
+
+export interface ZipExtractOptions {
+  inflater?: ZipInflater;
+  /** Check the CRC-32 of what was extracted (default true). */
+  verifyCrc?: boolean;
+}
+
+/** Members larger than this are refused (E_LIMIT). */
+export const ZIP_MAX_MEMBER_BYTES = 2 ** 32;
+
+const SIG_LOCAL = 0x04034b50;
+const SIG_CENTRAL = 0x02014b50;
+const SIG_EOCD = 0x06054b50;
+const SIG_ZIP64_EOCD = 0x06064b50;
+const SIG_ZIP64_LOCATOR = 0x07064b50;
+const EOCD_SIZE = 22;
+const CENTRAL_SIZE = 46;
+const LOCAL_SIZE = 30;
+const MAX_COMMENT = 0xffff;
+
+const AGAIN = "re-copy or re-export the capture";
+
+/** True when the bytes start like a ZIP file (a local header or an empty archive). */
+export function looksLikeZip(bytes: Uint8Array): boolean {
+  if (bytes.length < 4) return false;
+  const sig = u32(bytes, 0);
+  return sig === SIG_LOCAL || sig === SIG_EOCD;
+}
+
+/** A parsed ZIP directory over the file's bytes. */
+export class ZipArchive {
+  readonly bytes: Uint8Array;
+  /** File name for messages. */
+  readonly source: string;
+  readonly members: readonly ZipMember[];
+  private readonly byName: Map<string, ZipMember>;
+
+  private constructor(bytes: Uint8Array, source: string, members: ZipMember[]) {
+    this.bytes = bytes;
+    this.source = source;
+    this.members = members;
+    this.byName = new Map();
+    // The first of duplicate names wins, as most unzip tools do.
+    for (const m of members) if (!this.byName.has(m.name)) this.byName.set(m.name, m);
+  }
+
+  /**
+   * Parses the central directory. Throws E_FORMAT when the bytes are not a ZIP
+   * file, E_CORRUPT when they are one that is truncated or inconsistent.
+   */
+  static open(bytes: Uint8Array, source = "capture"): ZipArchive {
+    return new ZipArchive(bytes, source, readCentralDirectory(bytes, source));
+  }
+
+  find(name: string): ZipMember | undefined {
+    return this.byName.get(name);
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  /** Extracts a member (by name or record) into a new array. */
+  async extract(member: string | ZipMember, options?: ZipExtractOptions): Promise<Uint8Array> {
+    const m = this.resolve(member);
+    checkLimit(this.source, m);
+    const out = allocate(this.source, m.uncompressedSize);
+    await this.extractInto(m, out, 0, options);
+    return out;
+  }
+
+  /** Extracts a member as text (UTF-8). */
+  async extractText(member: string | ZipMember, options?: ZipExtractOptions): Promise<string> {
+    return new TextDecoder("utf-8").decode(await this.extract(member, options));
+  }
+
+  /**
+   * Extracts a member into target[offset, offset + uncompressedSize). The target
+   * must have room; bytes outside that range are left as they were.
+   */
+  async extractInto(member: string | ZipMember, target: Uint8Array, offset: number, options?: ZipExtractOptions): Promise<void> {
+    const m = this.resolve(member);
+    const src = this.source;
+    checkLimit(src, m);
+    const size = m.uncompressedSize;
+    if (!Number.isInteger(offset) || offset < 0 || offset + size > target.length) {
+      throw new DiskfluxError("E_ARGUMENT", `${src}: no room to extract member "${m.name}" (${size} bytes at offset ${offset} of ${target.length})`);
+    }
+    if (m.flags & 1) {
+      throw new DiskfluxError("E_FORMAT", `${src}: member "${m.name}" is encrypted, which diskflux does not support; save the capture without a password`);
+    }
+    if (m.method !== 0 && m.method !== 8) {
+      throw new DiskfluxError(
+        "E_FORMAT",
+        `${src}: member "${m.name}" uses ZIP compression method ${m.method}; diskflux reads only stored (0) and deflate (8), so re-save the capture with sigrok or DSView`,
+      );
+    }
+    const data = memberData(this.bytes, src, m);
+    if (m.method === 0) {
+      if (m.compressedSize !== size) {
+        throw new DiskfluxError("E_CORRUPT", `${src}: stored member "${m.name}" declares ${m.compressedSize} stored but ${size} uncompressed bytes; the file is damaged, ${AGAIN}`);
+      }
+      target.set(data, offset);
+    } else {
+      const got = await inflate(data, target, offset, size, options?.inflater ?? "auto", src, m.name);
+      if (got !== size) {
+        const what = got > size ? `more than ${size}` : `${got}`;
+        throw new DiskfluxError("E_CORRUPT", `${src}: member "${m.name}" inflates to ${what} bytes but declares ${size}; the file is damaged, ${AGAIN}`);
+      }
+    }
+    if (options?.verifyCrc ?? true) {
+      const crc = await crc32(target.subarray(offset, offset + size));
+      if (crc !== m.crc32) {
+        throw new DiskfluxError(
+          "E_CORRUPT",
+          `${src}: member "${m.name}" fails its CRC-32 check (${hex8(crc)}, expected ${hex8(m.crc32)}); the file is damaged, ${AGAIN}`,
+        );
+      }
+    }
+  }
+
+  private resolve(member: string | ZipMember): ZipMember {
+    if (typeof member !== "string") return member;
+    const m = this.find(member);
+    if (!m) throw new DiskfluxError("E_CORRUPT", `${this.source}: no member "${member}" in the archive; ${AGAIN}`);
+    return m;
+  }
+}
+
+// ---------------------------------------------------------------- directory
+
+function readCentralDirectory(bytes: Uint8Array, src: string): ZipMember[] {
+  const eocd = findEocd(bytes);
+  if (eocd < 0) {
+    if (looksLikeZip(bytes)) {
+      throw new DiskfluxError("E_CORRUPT", `${src}: ZIP archive is truncated (no end-of-central-directory record); ${AGAIN}`);
+    }
+    throw new DiskfluxError("E_FORMAT", `${src}: not a ZIP archive; expected a sigrok .sr or DSView .dsl capture`);
+  }
+
+  const disk = u16(bytes, eocd + 4);
+  const cdDisk = u16(bytes, eocd + 6);
+  let count = u16(bytes, eocd + 10);
+  let cdSize = u32(bytes, eocd + 12);
+  let cdOffset = u32(bytes, eocd + 16);
+  let cdLimit = eocd; // the central directory must end before this
+
+  if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) {
+    // ZIP64: a locator just before the EOCD points at the ZIP64 EOCD record.
+    const loc = eocd - 20;
+    if (loc >= 0 && u32(bytes, loc) === SIG_ZIP64_LOCATOR) {
+      const rec = u64(bytes, loc + 8);
+      if (rec + 56 > loc || u32(bytes, rec) !== SIG_ZIP64_EOCD) {
+        throw new DiskfluxError("E_CORRUPT", `${src}: ZIP64 end-of-central-directory record is missing or damaged; ${AGAIN}`);
+      }
+      count = u64(bytes, rec + 32);
+      cdSize = u64(bytes, rec + 40);
+      cdOffset = u64(bytes, rec + 48);
+      cdLimit = rec;
+    }
+  } else if (disk !== 0 || cdDisk !== 0) {
+    throw new DiskfluxError("E_FORMAT", `${src}: multi-part (spanned) ZIP archives are not supported; join the parts into one file`);
+  }
+
+  if (cdOffset + cdSize > cdLimit) {
+    throw new DiskfluxError("E_CORRUPT", `${src}: ZIP central directory lies outside the file (truncated?); ${AGAIN}`);
+  }
+  if (count * CENTRAL_SIZE > cdSize) {
+    throw new DiskfluxError("E_CORRUPT", `${src}: ZIP central directory is too small for its ${count} members; ${AGAIN}`);
+  }
+
+  const members: ZipMember[] = [];
+  const end = cdOffset + cdSize;
+  const utf8 = new TextDecoder("utf-8");
+  let p = cdOffset;
+  for (let i = 0; i < count; i++) {
+    if (p + CENTRAL_SIZE > end || u32(bytes, p) !== SIG_CENTRAL) {
+      throw new DiskfluxError("E_CORRUPT", `${src}: ZIP central directory record ${i + 1} of ${count} is damaged; ${AGAIN}`);
+    }
+    const flags = u16(bytes, p + 8);
+    const method = u16(bytes, p + 10);
+    const crc = u32(bytes, p + 16);
+    let compressedSize = u32(bytes, p + 20);
+    let uncompressedSize = u32(bytes, p + 24);
+    const nameLen = u16(bytes, p + 28);
+    const extraLen = u16(bytes, p + 30);
+    const commentLen = u16(bytes, p + 32);
+    let offset = u32(bytes, p + 42);
+    const next = p + CENTRAL_SIZE + nameLen + extraLen + commentLen;
+    if (next > end) {
+      throw new DiskfluxError("E_CORRUPT", `${src}: ZIP central directory record ${i + 1} of ${count} runs past the directory; ${AGAIN}`);
+    }
+    // Names are ASCII in both formats; UTF-8 covers ASCII and flag bit 11.
+    const name = utf8.decode(bytes.subarray(p + CENTRAL_SIZE, p + CENTRAL_SIZE + nameLen));
+
+    // ZIP64 extra field (id 1): 64-bit values for the fields that hold 0xFFFFFFFF, in this order.
+    if (uncompressedSize === 0xffffffff || compressedSize === 0xffffffff || offset === 0xffffffff) {
+      const z = findExtra(bytes, p + CENTRAL_SIZE + nameLen, extraLen, 0x0001);
+      if (z) {
+        let q = z.start;
+        const take = (): number => {
+          if (q + 8 > z.end) {
+            throw new DiskfluxError("E_CORRUPT", `${src}: ZIP64 extra field of member "${name}" is too short; ${AGAIN}`);
+          }
+          const v = u64(bytes, q);
+          q += 8;
+          return v;
+        };
+        if (uncompressedSize === 0xffffffff) uncompressedSize = take();
+        if (compressedSize === 0xffffffff) compressedSize = take();
+        if (offset === 0xffffffff) offset = take();
+      }
+    }
+    members.push({ name, method, compressedSize, uncompressedSize, crc32: crc, flags, offset });
+    p = next;
+  }
+  return members;
+}
+
+/** Position of the EOCD record, or -1. Searches backwards over a possible comment. */
+function findEocd(bytes: Uint8Array): number {
+  const last = bytes.length - EOCD_SIZE;
+  const first = Math.max(0, last - MAX_COMMENT);
+  let loose = -1;
+  for (let p = last; p >= first; p--) {
+    if (bytes[p] !== 0x50 || u32(bytes, p) !== SIG_EOCD) continue;
+    const commentLen = u16(bytes, p + 20);
+    if (p + EOCD_SIZE + commentLen === bytes.length) return p;
+    // Something after the comment (padding, appended bytes): keep the last-found candidate.
+    if (loose < 0 && p + EOCD_SIZE + commentLen < bytes.length) loose = p;
+  }
+  return loose;
+}
+
+function findExtra(bytes: Uint8Array, start: number, len: number, id: number): { start: number; end: number } | undefined {
+  let p = start;
+  const end = start + len;
+  while (p + 4 <= end) {
+    const tag = u16(bytes, p);
+    const size = u16(bytes, p + 2);
+    if (p + 4 + size > end) return undefined;
+    if (tag === id) return { start: p + 4, end: p + 4 + size };
+    p += 4 + size;
+  }
+  return undefined;
+}
+
+/** The compressed bytes of a member, located through its local header. */
+function memberData(bytes: Uint8Array, src: string, m: ZipMember): Uint8Array {
+  const at = m.offset;
+  if (at + LOCAL_SIZE > bytes.length || u32(bytes, at) !== SIG_LOCAL) {
+    throw new DiskfluxError("E_CORRUPT", `${src}: local header of member "${m.name}" is missing or out of bounds; ${AGAIN}`);
+  }
+  // Only the local name and extra lengths are used; sizes may be zero (data descriptor).
+  const start = at + LOCAL_SIZE + u16(bytes, at + 26) + u16(bytes, at + 28);
+  const end = start + m.compressedSize;
+  if (end > bytes.length) {
+    throw new DiskfluxError("E_CORRUPT", `${src}: member "${m.name}" extends past the end of the file (truncated?); ${AGAIN}`);
+  }
+  return bytes.subarray(start, end);
+}
+
+function checkLimit(src: string, m: ZipMember): void {
+  if (m.uncompressedSize > ZIP_MAX_MEMBER_BYTES || m.compressedSize > ZIP_MAX_MEMBER_BYTES) {
+    throw new DiskfluxError(
+      "E_LIMIT",
+      `${src}: member "${m.name}" declares ${m.uncompressedSize} bytes, more than the 4 GiB diskflux accepts; split the capture into shorter sessions`,
+    );
+  }
+}
+
+/** new Uint8Array(size), with an allocation failure reported as E_LIMIT. */
+export function allocate(src: string, size: number): Uint8Array {
+  try {
+    return new Uint8Array(size);
+  } catch (e) {
+    throw new DiskfluxError("E_LIMIT", `${src}: cannot allocate ${size} bytes for the samples; use a shorter capture or a machine with more memory`, { cause: e });
+  }
+}
+
+// ---------------------------------------------------------------- inflate
+
+interface NodeZlib {
+  inflateRawSync(data: Uint8Array, options: { chunkSize?: number; maxOutputLength?: number }): Uint8Array;
+  crc32?: (data: Uint8Array, value?: number) => number;
+}
+
+let zlibModule: Promise<NodeZlib | null> | undefined;
+
+function isNode(): boolean {
+  return typeof process !== "undefined" && typeof process.versions?.node === "string";
+}
+
+/** Node's zlib, loaded on first use; null outside Node. */
+function loadZlib(): Promise<NodeZlib | null> {
+  if (!zlibModule) {
+    zlibModule = isNode()
+      ? import("node:zlib").then(
+          (z) => z as unknown as NodeZlib,
+          () => null,
+        )
+      : Promise.resolve(null);
+  }
+  return zlibModule;
+}
+
+function hasDeflateRawStream(): boolean {
+  if (typeof DecompressionStream !== "function") return false;
+  try {
+    new DecompressionStream("deflate-raw");
+    return true;
+  } catch {
+    return false; // an older browser that knows only "deflate" and "gzip"
+  }
+}
+
+/**
+ * Inflates raw deflate data into target[offset, offset + size). Returns the
+ * number of bytes the stream holds, or size + 1 when it holds more than size.
+ */
+async function inflate(
+  data: Uint8Array,
+  target: Uint8Array,
+  offset: number,
+  size: number,
+  which: ZipInflater,
+  src: string,
+  name: string,
+): Promise<number> {
+  if (size === 0 && data.length === 0) return 0;
+  let kind = which;
+  let zlib: NodeZlib | null = null;
+  if (kind === "auto" || kind === "zlib") {
+    zlib = await loadZlib();
+    if (zlib) kind = "zlib";
+    else if (kind === "zlib") throw new DiskfluxError("E_ARGUMENT", "the zlib inflater needs Node.js");
+    else kind = hasDeflateRawStream() ? "stream" : "fflate";
+  }
+  try {
+    if (kind === "zlib" && zlib) return inflateWithZlib(zlib, data, target, offset, size);
+    if (kind === "stream") return await inflateWithStream(data, target, offset, size);
+    return inflateWithFflate(data, target, offset, size);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new DiskfluxError("E_CORRUPT", `${src}: member "${name}" does not inflate (${why}); the file is damaged, ${AGAIN}`, { cause: e });
+  }
+}
+
+function inflateWithZlib(zlib: NodeZlib, data: Uint8Array, target: Uint8Array, offset: number, size: number): number {
+  let out: Uint8Array;
+  try {
+    // One output chunk the size of the member; the output cap stops a stream that runs long.
+    out = zlib.inflateRawSync(data, { chunkSize: Math.max(64, size + 1024), maxOutputLength: Math.min(size + 1, 2 ** 32) });
+  } catch (e) {
+    if ((e as { code?: unknown }).code === "ERR_BUFFER_TOO_LARGE") return size + 1;
+    throw e;
+  }
+  if (out.length > size) return size + 1;
+  target.set(out, offset);
+  return out.length;
+}
+
+async function inflateWithStream(data: Uint8Array, target: Uint8Array, offset: number, size: number): Promise<number> {
+  const ds = new DecompressionStream("deflate-raw");
+  const writer = ds.writable.getWriter();
+  // Errors surface on the reading side; these promises only need a handler.
+  writer.write(data as Uint8Array<ArrayBuffer>).catch(() => undefined);
+  writer.close().catch(() => undefined);
+  const reader = ds.readable.getReader();
+  let pos = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return pos;
+    if (pos + value.length > size) {
+      await reader.cancel().catch(() => undefined);
+      return size + 1;
+    }
+    target.set(value, offset + pos);
+    pos += value.length;
+  }
+}
+
+function inflateWithFflate(data: Uint8Array, target: Uint8Array, offset: number, size: number): number {
+  // fflate writes into a given buffer without growing it, so the buffer gets one
+  // spare byte: a stream that fills it is longer than declared. When the target
+  // has a byte after this member's range (which its next member overwrites), inflate
+  // in place; otherwise into a scratch buffer.
+  try {
+    if (offset + size < target.length) {
+      return inflateSync(data, { out: target.subarray(offset, offset + size + 1) }).length;
+    }
+    const out = inflateSync(data, { out: new Uint8Array(size + 1) });
+    if (out.length <= size) target.set(out, offset);
+    return out.length;
+  } catch (e) {
+    if (e instanceof RangeError) return size + 1; // a stored block that did not fit
+    throw e;
+  }
+}
+
+// ---------------------------------------------------------------- CRC-32
+
+let crcTable: Int32Array | undefined;
+
+/** ZIP's CRC-32 (reflected polynomial 0xEDB88320): zlib's in Node, else a table loop. */
+export async function crc32(data: Uint8Array): Promise<number> {
+  const zlib = await loadZlib();
+  if (zlib && typeof zlib.crc32 === "function") return zlib.crc32(data) >>> 0;
+  return crc32Js(data);
+}
+
+export function crc32Js(data: Uint8Array): number {
+  if (!crcTable) {
+    crcTable = new Int32Array(256);
+    for (let i = 0; i < 256; i++) {
+      let c = i;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[i] = c;
+    }
+  }
+  const t = crcTable;
+  let c = -1;
+  for (let i = 0; i < data.length; i++) c = t[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+  return ~c >>> 0;
+}
+
+// ---------------------------------------------------------------- little-endian fields
+
+function u16(b: Uint8Array, p: number): number {
+  return b[p] | (b[p + 1] << 8);
+}
+
+function u32(b: Uint8Array, p: number): number {
+  return (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
+}
+
+/** A 64-bit field as a number; values beyond 2^53 become Infinity (and fail every bounds check). */
+function u64(b: Uint8Array, p: number): number {
+  const hi = u32(b, p + 4);
+  return hi >= 0x200000 ? Infinity : hi * 2 ** 32 + u32(b, p);
+}
+
+function hex8(n: number): string {
+  return n.toString(16).toUpperCase().padStart(8, "0");
+}
