@@ -13,3 +13,5 @@ export function marksPtr(): usize { return MARKS; }
 export function markClassPtr(): usize { return MARK_CLASS; }
 export function statusPtr(): usize { return STATUS; }
 export { edgesReset, edgesExtract } from "./edges";
+export { trackConfigure, trackRun } from "./track";
+export { crcCompute } from "./crc";

@@ -188,7 +188,7 @@ export function resolveOptions(input: string | DecodeOptions = {}): ResolvedOpti
     }
     const k = key as OptionKey;
     const text = String(value);
-    const spec: { values?: readonly string[] } = OPTION_TABLE[k];
+    const spec = OPTION_TABLE[k] as { def: string; values?: readonly string[] };
     if (spec.values && !spec.values.includes(text)) throw optionError(k, text, spec.values);
     raw[k] = text;
   }

@@ -372,7 +372,7 @@ async function inflate(
   if (kind === "auto" || kind === "zlib") {
     zlib = await loadZlib();
     if (zlib) kind = "zlib";
-    else if (kind === "zlib") throw new DiskfluxError("E_ARGUMENT", "the zlib inflater needs Node.js");
+    else if (kind === "zlib") throw new DiskfluxError("E_ARGUMENT", `${src}: the zlib inflater needs Node.js; use inflater "auto"`);
     else kind = hasDeflateRawStream() ? "stream" : "fflate";
   }
   try {

@@ -1,0 +1,508 @@
+// Track decoder — twin of src/kernels/track.ts (read that file's header for the
+// diagram). Spec §3 (PLL), §4 (cells → bytes), §5 (framer, CRC). This file
+// follows the TS twin line for line; module globals replace the class fields.
+import {
+  CELLS_MASK, CELLS_RING_WRITTEN, EVENT_STRIDE, EVENT_CAP, EVENT_HEADROOM, OUT_CAP, OUT_HEADROOM,
+  MAX_SECTOR, MAX_A1, MARK_STRIDE, ST_EVENTS, ST_OUT,
+  CF_H0, CF_TSYNC, CF_KP, CF_KI,
+  CI_SYNC_PULSE, CI_NLOCK, CI_CMIN, CI_CMAX, CI_CODEMAP, CI_FORMAT, CI_LIMITS, CI_HEADER_FORMAT,
+  CI_HEADER_BYTES, CI_SECTOR_SIZE, CI_HCRC_BITS, CI_DCRC_BITS, CI_HPOLY_HI, CI_HPOLY_LO, CI_HINIT_HI,
+  CI_HINIT_LO, CI_DPOLY_HI, CI_DPOLY_LO, CI_DINIT_HI, CI_DINIT_LO, CI_DATA_USES_HEADER_TABLE,
+  CI_NUM_MARKS, CI_LOG, LOG_BYTES,
+  CODEMAP_FMMFM, CODEMAP_WD, FMT_FM, FMT_MFM, FMT_OMTI, LIMITS_RLL,
+  HF_3, HF_4, HF_DTC,
+  MC_IDDATA, MC_ID, MC_DATA, MC_ID_PREFIX, MC_NOP, MC_NOP_A1,
+  EV_BYTE, EV_SYNC, EV_MARK, EV_IDREC, EV_DATAREC, EV_CRC, EV_UNKNOWN, EV_CLOCKERR, EV_BINARY,
+  BYTE_SPECIAL, MARK_IAM, MARK_IDAM, MARK_DAM, MARK_DDAM, CRC_DATA, CRC_OK,
+  BIN_ID, BIN_IDCRC, BIN_DATA, BIN_DATACRC, BIN_IDDATA,
+} from "../src/kernels/abi";
+import { EDGES, CELLS, EVENTS, OUT, CFG_F64, CFG_I32, MARKS, MARK_CLASS, STATUS } from "./memory";
+import { crcBuildTable, crcUpdate } from "./crc";
+import { roundHalfEven } from "./round";
+import { fmFold, rllDecodeStep, RLL_NONE } from "./cells";
+
+const LOCKING = 0, SCANNING = 1, DECODING = 2;
+const RING = 40;
+const SYNC_MARK = 0, IDDATA_AM = 1, ID_REC = 2, ID_CRC = 3, DATA_REC = 4, DATA_CRC = 5,
+  C2_2 = 6, C2_3 = 7, IAM_WAIT = 8, GAP1 = 9;
+
+const H_TABLE: usize = memory.data(256 * 8, 16);
+const D_TABLE: usize = memory.data(256 * 8, 16);
+const TRY_CELLS: usize = memory.data(MARK_STRIDE * 4, 16);
+const RING_END: usize = memory.data(RING * 8, 16);
+const RING_START: usize = memory.data(RING * 8, 16);
+const RING_VAL: usize = memory.data(RING, 16);
+const ID_REC_BUF: usize = memory.data(8, 16);
+const DR_REC_BUF: usize = memory.data(MAX_SECTOR, 16);
+
+// configuration
+let h0: f64 = 0, tsync: f64 = 0, kp: f64 = 0, ki: f64 = 0;
+let syncPulse: i32 = 0, nlock: i32 = 0, cmin: i32 = 0, cmax: i32 = 0;
+let codemap: i32 = 0, format: i32 = 0, limits: i32 = 0, headerFormat: i32 = 0;
+let headerBytes: i32 = 0, sectorSizeAuto: bool = true;
+let hcrcBits: i32 = 0, dcrcBits: i32 = 0, numMarks: i32 = 0, logBytes: bool = false;
+let hInit: u64 = 0, dInit: u64 = 0;
+
+// PLL state (§3.2)
+let mode: i32 = LOCKING;
+let h: f64 = 0, phi: f64 = 0, integ: f64 = 0;
+let count: i32 = 0, tryLen: i32 = 0;
+let deferredReset: bool = false, syncStart: f64 = 0;
+let sr: u32 = 0, p: i32 = 0, d: i32 = 0, acc: u32 = 0;
+let prev: f64 = 0;
+let ringPtr: i32 = 0;
+
+// framer state (§5.1)
+let state: i32 = SYNC_MARK, cnt: i32 = 0, a1Count: i32 = 0;
+let idMark: i32 = -1, drMark: i32 = -1;
+let rx: u64 = 0;
+let crcValue: u64 = 0;
+let sectorSize: i32 = 0;
+let fieldStart: f64 = 0, byteStart: f64 = 0, byteEnd: f64 = 0;
+
+// output cursors and the edge being processed
+let evN: i32 = 0, outN: i32 = 0, curT: f64 = 0;
+
+// @ts-ignore: decorator
+@inline function cfgF(i: i32): f64 { return load<f64>(CFG_F64 + (<usize>i << 3)); }
+// @ts-ignore: decorator
+@inline function cfgI(i: i32): i32 { return load<i32>(CFG_I32 + (<usize>i << 2)); }
+// @ts-ignore: decorator
+@inline function ringEnd(i: i32): f64 { return load<f64>(RING_END + (<usize>i << 3)); }
+// @ts-ignore: decorator
+@inline function ringVal(i: i32): i32 { return <i32>load<u8>(RING_VAL + <usize>i); }
+// @ts-ignore: decorator
+@inline function mark(i: i32): i32 { return load<i32>(MARKS + (<usize>i << 2)); }
+// @ts-ignore: decorator
+@inline function u64of(hi: i32, lo: i32): u64 { return ((<u64>hi & 0xffffffff) << 32) | (<u64>lo & 0xffffffff); }
+
+export function trackConfigure(): void {
+  h0 = cfgF(CF_H0); tsync = cfgF(CF_TSYNC); kp = cfgF(CF_KP); ki = cfgF(CF_KI);
+  syncPulse = cfgI(CI_SYNC_PULSE); nlock = cfgI(CI_NLOCK);
+  cmin = cfgI(CI_CMIN); cmax = cfgI(CI_CMAX);
+  codemap = cfgI(CI_CODEMAP); format = cfgI(CI_FORMAT); limits = cfgI(CI_LIMITS);
+  headerFormat = cfgI(CI_HEADER_FORMAT); headerBytes = cfgI(CI_HEADER_BYTES);
+  sectorSizeAuto = cfgI(CI_SECTOR_SIZE) == 0;
+  sectorSize = cfgI(CI_SECTOR_SIZE);
+  hcrcBits = cfgI(CI_HCRC_BITS); dcrcBits = cfgI(CI_DCRC_BITS);
+  numMarks = cfgI(CI_NUM_MARKS); logBytes = (cfgI(CI_LOG) & LOG_BYTES) != 0;
+  crcBuildTable(H_TABLE, hcrcBits, u64of(cfgI(CI_HPOLY_HI), cfgI(CI_HPOLY_LO)));
+  if (cfgI(CI_DATA_USES_HEADER_TABLE) != 0) {
+    memory.copy(D_TABLE, H_TABLE, 256 * 8);
+  } else {
+    crcBuildTable(D_TABLE, dcrcBits, u64of(cfgI(CI_DPOLY_HI), cfgI(CI_DPOLY_LO)));
+  }
+  hInit = u64of(cfgI(CI_HINIT_HI), cfgI(CI_HINIT_LO));
+  dInit = u64of(cfgI(CI_DINIT_HI), cfgI(CI_DINIT_LO));
+
+  prev = 0; p = 0;
+  memory.fill(RING_START, 0, RING * 8); memory.fill(RING_END, 0, RING * 8); memory.fill(RING_VAL, 0, RING);
+  ringPtr = 0;
+  memory.fill(ID_REC_BUF, 0, 8); fieldStart = 0; byteStart = 0; byteEnd = 0;
+  resetPll();
+}
+
+function resetPll(): void {
+  phi = 0; h = h0; integ = 0; mode = LOCKING; count = 0; tryLen = 0;
+  deferredReset = false; syncStart = 0; sr = 0; acc = 0; d = 0;
+  state = SYNC_MARK; a1Count = 0; idMark = -1; drMark = -1;
+}
+
+export function trackRun(first: i32, n: i32): i32 {
+  evN = 0; outN = 0;
+  const evLimit = EVENT_CAP - EVENT_HEADROOM, outLimit = OUT_CAP - OUT_HEADROOM;
+  let i = first;
+  const end = first + n;
+  for (; i < end; i++) {
+    if (evN > evLimit || outN > outLimit) break;
+    store<i32>(CELLS + (<usize>i << 2), edge(load<f64>(EDGES + (<usize>i << 3))));
+  }
+  store<i32>(STATUS + (<usize>ST_EVENTS << 2), evN);
+  store<i32>(STATUS + (<usize>ST_OUT << 2), outN);
+  return i - first;
+}
+
+function edge(t: f64): i32 {
+  if (deferredReset) resetPll();
+  curT = t;
+  const p0 = prev;
+  const delta = t - p0;
+  prev = t;
+  const nf = roundHalfEven(delta / h);
+  let word: i32 = nf > <f64>CELLS_MASK ? CELLS_MASK : <i32>nf;
+  const b = pll(t, p0, delta, nf);
+  if (b == -2) return word;
+  word |= CELLS_RING_WRITTEN;
+  if (b >= 0 && !framer(b)) resetPll();
+  return word;
+}
+
+function pll(t: f64, p0: f64, delta: f64, nf: f64): i32 {
+  // 4. LOCKING
+  if (mode == LOCKING) {
+    if (Math.abs(delta - h * <f64>syncPulse) <= tsync) {
+      count++;
+      if (count == 1) {
+        syncStart = p0 - roundHalfEven(h * 0.5);
+        phi = t;
+        return -2;
+      }
+      if (count >= nlock) mode = SCANNING;
+    } else {
+      if (count > 0) resetPll();
+      return -2;
+    }
+  }
+  // 5. limit check
+  if (nf < <f64>cmin) {
+    resetPll();
+    return -2;
+  }
+  if (nf > <f64>cmax) {
+    if (mode == DECODING && <f64>p + nf >= 16) {
+      deferredReset = true;
+    } else {
+      resetPll();
+      return -2;
+    }
+  }
+  // here cmin <= n, and n > cmax only on the deferred path (bounded by the capture length)
+  const n = <i32>nf;
+  // 6. PI loop filter
+  phi += nf * h;
+  const e = t - phi;
+  phi += kp * e;
+  integ += ki * (e / h0);
+  h += integ;
+  if (h < 0.5 * h0) h = 0.5 * h0;
+  else if (h > 1.5 * h0) h = 1.5 * h0;
+  // 7. windows for annotation
+  const w = delta / nf;
+  let x = ringEnd(ringPtr);
+  let y = p0 + 1.5 * w;
+  for (let j = 1; j < n; j++) {
+    push(roundHalfEven(x), roundHalfEven(y), 0);
+    x = y;
+    y += w;
+  }
+  y = t + 0.5 * w;
+  push(roundHalfEven(x), roundHalfEven(y), 1);
+  // 8. shift
+  sr = n >= 32 ? 1 : (sr << <u32>n) + 1;
+  // 9. SCANNING
+  if (mode == SCANNING) {
+    if (tryLen == 0 && n == syncPulse) {
+      count++;
+    } else {
+      let matched = -1;
+      for (let m = 0; m < numMarks; m++) {
+        const base = m * MARK_STRIDE;
+        const len = mark(base);
+        if (len <= tryLen || mark(base + 2 + tryLen) != n) continue;
+        let same = true;
+        for (let j = 0; j < tryLen; j++) {
+          if (mark(base + 2 + j) != load<i32>(TRY_CELLS + (<usize>j << 2))) { same = false; break; }
+        }
+        if (same) { matched = m; break; }
+      }
+      if (matched < 0) {
+        resetPll();
+        return -1;
+      }
+      store<i32>(TRY_CELLS + (<usize>tryLen << 2), n);
+      tryLen++;
+      if (limits == LIMITS_RLL && n == 8) sr ^= format == FMT_OMTI ? 0x3 : 0x10;
+      if (tryLen == mark(matched * MARK_STRIDE)) {
+        mode = DECODING;
+        p = mark(matched * MARK_STRIDE + 1);
+      }
+    }
+  }
+  // 10. DECODING
+  if (mode == DECODING) {
+    p += n;
+    if (p + d >= 16) return decodeByte();
+  }
+  return -1;
+}
+
+// @ts-ignore: decorator
+@inline
+function push(start: f64, end: f64, value: i32): void {
+  const ptr = ringPtr == RING - 1 ? 0 : ringPtr + 1;
+  ringPtr = ptr;
+  store<f64>(RING_START + (<usize>ptr << 3), start);
+  store<f64>(RING_END + (<usize>ptr << 3), end);
+  store<u8>(RING_VAL + <usize>ptr, <u8>value);
+}
+
+function decodeByte(): i32 {
+  if (codemap == CODEMAP_FMMFM) {
+    p -= 16;
+    return fmFold(p >= 32 ? 0 : sr >> <u32>p);
+  }
+  const wd = codemap == CODEMAP_WD ? 1 : 0;
+  for (;;) {
+    if (d >= 16) {
+      d -= 16;
+      const v = <i32>((acc >> <u32>(d >> 1)) & 0xff);
+      acc &= 0xf;
+      return v;
+    }
+    const step = rllDecodeStep(sr, p, wd);
+    if (step == RLL_NONE) {
+      if (p >= 8) {
+        p -= 16 - d;
+        d = 0;
+      }
+      return -1;
+    }
+    const len = step >>> 8, bits = len >>> 1;
+    acc = (acc << <u32>bits) | <u32>(step & 0xff);
+    d += len;
+    p -= len;
+  }
+  return -1; // not reached
+}
+
+// @ts-ignore: decorator
+@inline
+function ringIndex(offset: i32): i32 {
+  const i = (ringPtr + offset) % RING;
+  return i < 0 ? i + RING : i;
+}
+
+function annotate(v: i32, special: bool): void {
+  const k = codemap == CODEMAP_FMMFM ? p : d + p;
+  byteStart = ringEnd(ringIndex(-(k + 16)));
+  byteEnd = ringEnd(ringIndex(-k));
+  let mask = 0;
+  if (format == FMT_FM || format == FMT_MFM) {
+    let hist = ringVal(ringIndex(-(k + 16)));
+    for (let bit = 7; bit >= 0; bit--) {
+      const clk = ringVal(ringIndex(-(k + 2 * bit + 1)));
+      const dat = ringVal(ringIndex(-(k + 2 * bit)));
+      hist = ((hist << 2) | (clk << 1) | dat) & 7;
+      const bad = format == FMT_FM ? clk == 0 : hist == 0 || hist == 3 || hist == 6 || hist == 7;
+      if (bad) mask |= 1 << bit;
+    }
+  }
+  if (logBytes) {
+    event(EV_BYTE, byteStart, byteEnd, <f64>v, <f64>((special ? BYTE_SPECIAL : 0) | (mask << 8)), <f64>k, <f64>sr);
+  }
+  if (mask != 0 && !special) event(EV_CLOCKERR, byteStart, byteEnd, <f64>mask, 0, 0, 0);
+}
+
+function event(kind: i32, a: f64, b: f64, c: f64, dd: f64, e: f64, f: f64): void {
+  const o = EVENTS + (<usize>(evN * EVENT_STRIDE) << 3);
+  store<f64>(o, <f64>kind); store<f64>(o, curT, 8); store<f64>(o, a, 16); store<f64>(o, b, 24);
+  store<f64>(o, c, 32); store<f64>(o, dd, 40); store<f64>(o, e, 48); store<f64>(o, f, 56);
+  evN++;
+}
+
+function emitSync(): void {
+  if (syncStart != 0) {
+    event(EV_SYNC, syncStart, byteStart, Math.floor(<f64>(2 * count) / 16), 0, 0, 0);
+    syncStart = 0;
+    fieldStart = byteStart;
+  }
+}
+
+function emitMark(kind: i32, v: i32): void {
+  event(EV_MARK, fieldStart, byteEnd, <f64>kind, <f64>v, 0, 0);
+  fieldStart = byteEnd;
+}
+
+function emitDataMark(v: i32): void {
+  drMark = v;
+  emitMark(format == FMT_FM && v >= 0xf8 && v <= 0xfa ? MARK_DDAM : MARK_DAM, v);
+  state = DATA_REC;
+}
+
+function unknown(v: i32): bool {
+  event(EV_UNKNOWN, byteStart, byteEnd, <f64>v, 0, 0, 0);
+  fieldStart = byteEnd;
+  return false;
+}
+
+// @ts-ignore: decorator
+@inline function outByte(v: i32): void { store<u8>(OUT + <usize>outN, <u8>v); outN++; }
+
+function outCopy(src: usize, len: i32): void {
+  memory.copy(OUT + <usize>outN, src, <usize>len);
+  outN += len;
+}
+
+function putPrefix(mk: i32): void {
+  for (let j = 0; j < a1Count; j++) outByte(0xa1);
+  if (mk >= 0) outByte(mk);
+}
+
+function putBinary(kind: i32, offset: i32): void {
+  event(EV_BINARY, <f64>kind, <f64>offset, <f64>(outN - offset), 0, 0, 0);
+}
+
+function putReceivedCrc(bits: i32): void {
+  for (let j = bits / 8 - 1; j >= 0; j--) outByte(<i32>((rx >> <u64>(j * 8)) & 0xff));
+}
+
+function headerLength(): i32 {
+  const r1 = <i32>load<u8>(ID_REC_BUF + 1);
+  if (headerFormat == HF_4) return 128 << (<i32>load<u8>(ID_REC_BUF + 3) & 7);
+  if (headerFormat == HF_3) return 128 << ((r1 >> 4) & 7);
+  if (headerFormat == HF_DTC) return ((r1 ^ 0xff) & 1) != 0 ? 64 : 512;
+  return 512;
+}
+
+function emitCrc(which: i32): void {
+  const ok = crcValue == rx ? CRC_OK : 0;
+  const bits = which == CRC_DATA ? dcrcBits : hcrcBits;
+  event(EV_CRC, fieldStart, byteEnd, <f64>(which | ok), <f64>(crcValue >> 32), <f64>(crcValue & 0xffffffff), <f64>bits);
+  fieldStart = byteEnd;
+  state = GAP1;
+}
+
+function framer(v: i32): bool {
+  switch (state) {
+    case SYNC_MARK: {
+      annotate(v, true);
+      emitSync();
+      cnt = 0; rx = 0;
+      const cls = <i32>load<u8>(MARK_CLASS + <usize>v);
+      if ((cls & MC_IDDATA) != 0) {
+        a1Count = 1;
+        if (idMark >= 0) {
+          idMark = -1;
+          emitMark(MARK_IDAM, v);
+          state = ID_REC;
+        } else {
+          state = IDDATA_AM;
+        }
+      } else if ((cls & MC_ID) != 0) {
+        idMark = v;
+        emitMark(MARK_IDAM, v);
+        state = ID_REC;
+      } else if ((cls & MC_DATA) != 0) {
+        emitDataMark(v);
+      } else if ((cls & MC_ID_PREFIX) != 0) {
+        idMark = v;
+      } else if ((cls & MC_NOP) != 0) {
+        // stay
+      } else if ((cls & MC_NOP_A1) != 0) {
+        a1Count = 1;
+      } else if (v == 0xfc) {
+        emitMark(MARK_IAM, v);
+        state = GAP1;
+      } else if (v == 0xc2) {
+        state = C2_2;
+      } else {
+        return unknown(v);
+      }
+      return true;
+    }
+    case IDDATA_AM: {
+      if (v == 0xa1) {
+        annotate(v, true);
+        if (a1Count < MAX_A1) a1Count++;
+        return true;
+      }
+      annotate(v, false);
+      emitSync();
+      if ((v & 0xf4) == 0xf4) {
+        idMark = v;
+        emitMark(MARK_IDAM, v);
+        state = ID_REC;
+      } else if (v >= 0xf8 && v <= 0xfb) {
+        emitDataMark(v);
+      } else {
+        return unknown(v);
+      }
+      return true;
+    }
+    case ID_REC: {
+      annotate(v, false);
+      store<u8>(ID_REC_BUF + <usize>cnt, <u8>v);
+      cnt++;
+      if (cnt == headerBytes) {
+        const len = headerLength();
+        const offset = outN;
+        outCopy(ID_REC_BUF, headerBytes);
+        event(EV_IDREC, fieldStart, byteEnd, <f64>offset, <f64>headerBytes, <f64>len, 0);
+        fieldStart = byteEnd;
+        putBinary(BIN_ID, offset);
+        if (sectorSizeAuto) sectorSize = len;
+        cnt = 0;
+        state = ID_CRC;
+      }
+      return true;
+    }
+    case ID_CRC: {
+      annotate(v, false);
+      rx = (rx << 8) | <u64>v;
+      cnt++;
+      if (cnt * 8 == hcrcBits) {
+        const offset = outN;
+        putPrefix(idMark);
+        outCopy(ID_REC_BUF, headerBytes);
+        crcValue = crcUpdate(H_TABLE, hcrcBits, hInit, OUT + <usize>offset, outN - offset);
+        putReceivedCrc(hcrcBits);
+        putBinary(BIN_IDCRC, offset);
+        emitCrc(0);
+      }
+      return true;
+    }
+    case DATA_REC: {
+      annotate(v, false);
+      if (cnt < MAX_SECTOR) store<u8>(DR_REC_BUF + <usize>cnt, <u8>v);
+      cnt++;
+      if (cnt == sectorSize) {
+        event(EV_DATAREC, fieldStart, byteEnd, 0, 0, 0, 0);
+        fieldStart = byteEnd;
+        cnt = 0;
+        state = DATA_CRC;
+      }
+      return true;
+    }
+    case DATA_CRC: {
+      annotate(v, false);
+      rx = (rx << 8) | <u64>v;
+      cnt++;
+      if (cnt * 8 == dcrcBits) {
+        const size = sectorSize;
+        let offset = outN;
+        outCopy(DR_REC_BUF, size);
+        putBinary(BIN_DATA, offset);
+        offset = outN;
+        outCopy(ID_REC_BUF, headerBytes);
+        outCopy(DR_REC_BUF, size);
+        putBinary(BIN_IDDATA, offset);
+        offset = outN;
+        putPrefix(drMark);
+        outCopy(DR_REC_BUF, size);
+        crcValue = crcUpdate(D_TABLE, dcrcBits, dInit, OUT + <usize>offset, outN - offset);
+        putReceivedCrc(dcrcBits);
+        putBinary(BIN_DATACRC, offset);
+        emitCrc(CRC_DATA);
+      }
+      return true;
+    }
+    case C2_2:
+    case C2_3: {
+      annotate(v, true);
+      if (v != 0xc2) return unknown(v);
+      state = state == C2_2 ? C2_3 : IAM_WAIT;
+      return true;
+    }
+    case IAM_WAIT: {
+      annotate(v, false);
+      if (v != 0xfc) return unknown(v);
+      emitMark(MARK_IAM, v);
+      state = GAP1;
+      return true;
+    }
+    default: {
+      annotate(v, false);
+      return false;
+    }
+  }
+}
