@@ -1,0 +1,156 @@
+// Parity: the Wasm track decoder and its TypeScript twin must write identical
+// cells, events and output bytes, bit for bit, for any edge stream and options,
+// however the stream is split into trackRun calls. Also the CRC kernels.
+import { describe, it, expect } from "vitest";
+import fc from "fast-check";
+import { getKernels } from "../src/kernels/load.js";
+import type { Kernels } from "../src/kernels/backend.js";
+import { writeTrackConfig } from "../src/kernels/config.js";
+import { resolveOptions } from "../src/options.js";
+import { crcOf } from "../src/kernels/crc.js";
+import * as A from "../src/kernels/abi.js";
+import { readCaptureFile } from "../src/readers/index.js";
+import { decode } from "../src/decode.js";
+import { SAMPLES_DIR, haveShared, warnMissing } from "./support/shared.js";
+
+const wasm = await getKernels("wasm");
+const js = await getKernels("js");
+
+const OPTION_SETS = [
+  "data_rate=5000000:format=MFM",
+  "data_rate=250000:format=MFM:data_crc_size=16:data_crc_poly=0x1021",
+  "data_rate=125000:format=FM:data_crc_size=16:data_crc_poly=0x1021",
+  "data_rate=5000000:format=MFM:header_format=3:data_crc_poly=0x140a0445",
+  "data_rate=7500000:format=RLL_WD:header_format=3:data_crc_size=56:data_crc_poly=0x140a0445000101",
+  "data_rate=7500000:format=RLL_OMTI:header_format=OMTI:header_crc_init=0x7107:data_crc_size=48:data_crc_poly=0x181814503011:data_crc_init=0x6062ebbf22b4",
+  "data_rate=7500000:format=RLL_Seagate:header_format=Seagate:header_crc_size=32:header_crc_poly=0x41044185:header_crc_init=0:data_crc_poly=0x41044185:data_crc_init=0",
+  "data_rate=7500000:format=RLL_Adaptec:header_format=Adaptec:header_crc_init=0:data_crc_size=48:data_crc_poly=0x181814503011:data_crc_init=0x010000000000",
+  "data_rate=7500000:format=RLL_Adaptec4070:header_format=Adaptec4070:pll_kp=1",
+  "data_rate=7500000:format=RLL_DTC7287_unknown:header_format=RLL_DTC7287_unknown",
+  "data_rate=5000000:format=RQDX3_badbloks:data_crc_poly=0x1021",
+  "data_rate=5000000:format=custom:custom_encoder_limits=MFM:custom_encoder_sync_pulse=2:custom_encoder_sync_marks=3-4-3-4-3:custom_encoder_shift_index=16:custom_encoder_IDData_mark=*",
+  "data_rate=5000000:format=MFM:sector_size=128:pll_sync_tolerance=50%:pll_ki=0.01",
+];
+
+/** Runs edges through one backend in the given chunk sizes; returns everything it wrote. */
+function runTrack(k: Kernels, options: string, sampleRate: number, edges: Float64Array, chunks: number[], log: number) {
+  writeTrackConfig(k, resolveOptions(options), sampleRate, log);
+  k.trackConfigure();
+  const cells: Buffer[] = [], events: Buffer[] = [], out: Buffer[] = [];
+  let pos = 0;
+  for (const size of chunks) {
+    const n = Math.min(size, edges.length - pos, A.EDGE_CAP);
+    if (n <= 0) break;
+    k.edges.set(edges.subarray(pos, pos + n));
+    let done = 0;
+    while (done < n) {
+      const used = k.trackRun(done, n - done);
+      cells.push(Buffer.from(new Uint8Array(k.cells.buffer, k.cells.byteOffset + done * 4, used * 4)));
+      const ev = k.events.subarray(0, k.status[A.ST_EVENTS] * A.EVENT_STRIDE);
+      events.push(Buffer.from(new Uint8Array(ev.buffer, ev.byteOffset, ev.byteLength))); // bit-exact, -0 included
+      out.push(Buffer.from(k.out.subarray(0, k.status[A.ST_OUT])));
+      done += used;
+    }
+    pos += n;
+  }
+  return { cells: Buffer.concat(cells), events: Buffer.concat(events), out: Buffer.concat(out) };
+}
+
+/** Edge streams: cell-multiple pulses with jitter, plus garbage and long gaps. */
+const edgeStream = (h0: number) =>
+  fc.array(
+    fc.oneof(
+      { weight: 8, arbitrary: fc.tuple(fc.integer({ min: 1, max: 8 }), fc.double({ min: -0.45, max: 0.45, noNaN: true })).map(([c, j]) => Math.max(1, Math.round((c + j) * h0))) },
+      { weight: 1, arbitrary: fc.integer({ min: 1, max: 2000 }) },
+      { weight: 3, arbitrary: fc.constant(Math.round(2 * h0)) },
+    ),
+    { minLength: 0, maxLength: 3000 },
+  ).map((gaps) => {
+    const e = new Float64Array(gaps.length);
+    let t = 0;
+    gaps.forEach((g, i) => (e[i] = t += g));
+    return e;
+  });
+
+describe("track decoder parity (wasm vs ts)", () => {
+  it("identical output on random and adversarial edge streams, any chunking", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...OPTION_SETS),
+        fc.constantFrom(100e6, 200e6, 15e6),
+        fc.boolean(),
+        fc.array(fc.integer({ min: 1, max: 700 }), { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 4, max: 30 }).chain((h0) => edgeStream(h0)),
+        (options, rate, logBytes, chunks, edges) => {
+          const plan = [...chunks, edges.length];
+          const log = logBytes ? A.LOG_BYTES : 0;
+          const a = runTrack(wasm, options, rate, edges, plan, log);
+          const b = runTrack(js, options, rate, edges, plan, log);
+          expect(a.cells.equals(b.cells)).toBe(true);
+          expect(a.out.equals(b.out)).toBe(true);
+          expect(a.events.equals(b.events)).toBe(true);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it("identical output on real captures with injected jitter, split at odd sizes", async () => {
+    if (!haveShared) return warnMissing("parity on real captures");
+    for (const [file, options] of [
+      ["hdd_mfm_RQDX3.sr", "data_rate=5000000:format=MFM"],
+      ["hdd_rll_WD1003V-SR1.sr", "data_rate=7500000:format=RLL_WD:header_format=3:data_crc_size=56:data_crc_poly=0x140a0445000101"],
+      ["fdd_fm.sr", "data_rate=125000:format=FM:data_crc_size=16:data_crc_poly=0x1021"],
+    ]) {
+      const capture = await readCaptureFile(`${SAMPLES_DIR}/${file}`);
+      const r = await decode(capture, options, { backend: "js", keepEvents: true });
+      const edges = Float64Array.from(r.edges!.positions);
+      let seed = 12345;
+      for (let i = 1; i < edges.length; i++) {
+        seed = (seed * 1103515245 + 12345) >>> 0;
+        if (seed % 50 === 0) edges[i] = Math.max(edges[i - 1] + 1, edges[i] + ((seed >>> 8) % 7) - 3);
+        else edges[i] = Math.max(edges[i - 1] + 1, edges[i]);
+      }
+      const plan = [1, 7, 4093, 1, 65536, edges.length];
+      const a = runTrack(wasm, options, capture.sampleRate, edges, plan, A.LOG_BYTES);
+      const b = runTrack(js, options, capture.sampleRate, edges, plan, A.LOG_BYTES);
+      expect(a.cells.length).toBe(edges.length * 4);
+      expect(a.cells.equals(b.cells)).toBe(true);
+      expect(a.out.equals(b.out)).toBe(true);
+      expect(a.events.equals(b.events)).toBe(true);
+      expect(a.events.length).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe("CRC parity (wasm vs ts vs bigint reference)", () => {
+  it("equal for every width, polynomial and init, high bits included", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(8, 16, 24, 32, 40, 48, 56),
+        fc.bigInt({ min: 0n, max: (1n << 56n) - 1n }),
+        fc.bigInt({ min: 0n, max: (1n << 56n) - 1n }),
+        fc.uint8Array({ minLength: 0, maxLength: 600 }),
+        (width, poly, init, data) => {
+          const mask = (1n << BigInt(width)) - 1n;
+          const p = poly & mask, i = init & mask;
+          const hi = (v: bigint) => Number(v >> 32n) | 0, lo = (v: bigint) => Number(v & 0xffffffffn) | 0;
+          wasm.samples.set(data);
+          js.samples.set(data);
+          const w = wasm.crcCompute(width, hi(p), lo(p), hi(i), lo(i), data.length);
+          const t = js.crcCompute(width, hi(p), lo(p), hi(i), lo(i), data.length);
+          expect(w).toEqual(t);
+          // bit-by-bit reference, independent of the table method
+          let c = i;
+          for (const b of data) {
+            c ^= BigInt(b) << BigInt(width - 8);
+            for (let k = 0; k < 8; k++) c = (c >> BigInt(width - 1)) & 1n ? ((c << 1n) ^ p) & mask : (c << 1n) & mask;
+          }
+          expect((BigInt(t[0] >>> 0) << 32n) | BigInt(t[1] >>> 0)).toBe(c);
+          expect(crcOf(width, p, i, data)).toBe(c);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
