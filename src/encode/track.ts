@@ -432,7 +432,7 @@ export function effectiveShifts(fmt: Pick<SynthFormat, "syncMarks" | "shiftIndex
 
 /** Pulses needed to lock: round(32 / S) (16, 11, 8 for S = 2, 3, 4). */
 export function lockPulses(syncPulse: number): number {
-  return Math.round(32 / syncPulse); // 32/S is never a half here
+  return Math.floor(32 / syncPulse + 0.5); // 32/S is never exactly a half for S = 2, 3, 4
 }
 
 export interface SyncMatch {

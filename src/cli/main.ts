@@ -1,0 +1,140 @@
+// The `diskflux` command line, sigrok-cli style:
+//
+//   diskflux decode <capture>... -P mfm:<options> [-B mfm=<class>] [--json] [--backend wasm|js]
+//   diskflux decode --demo
+//
+// Exit codes: 0 ok, 1 unreadable input, 2 usage or option error.
+import { parseArgs } from "node:util";
+import { DiskfluxError, isDiskfluxError } from "../errors.js";
+
+const USAGE = `usage: diskflux decode <capture.sr|capture.dsl>... -P mfm:<options> [-B mfm=<id|idcrc|data|datacrc|iddata>] [--json] [--backend wasm|js|auto]
+       diskflux decode --demo            decode the built-in demo track
+options: the sigrok-disk option string, e.g. -P mfm:data_rate=5000000:format=MFM:header_format=3:data_crc_poly=0x140a0445`;
+
+const BINARY_CLASSES = ["id", "idcrc", "data", "datacrc", "iddata"] as const;
+type BinaryClass = (typeof BINARY_CLASSES)[number];
+
+export async function main(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+  let debug = argv.includes("--debug");
+  try {
+    const [command, ...rest] = argv;
+    if (command === undefined || command === "-h" || command === "--help" || command === "help") {
+      out.write(USAGE + "\n");
+      return command === undefined ? 2 : 0;
+    }
+    if (command !== "decode") throw new DiskfluxError("E_USAGE", `unknown command '${command}'; try 'diskflux decode --help'`);
+    const { values, positionals } = parseCommandLine(rest);
+    debug = values.debug === true;
+    if (values.help) {
+      out.write(USAGE + "\n");
+      return 0;
+    }
+    return await runDecode(values, positionals, out, err);
+  } catch (e) {
+    if (isDiskfluxError(e)) {
+      err.write(`diskflux: ${e.message}\n`);
+      if (debug && e.stack) err.write(e.stack + "\n");
+      return e.code === "E_USAGE" || e.code === "E_OPTION" || e.code === "E_ARGUMENT" ? 2 : 1;
+    }
+    err.write(`diskflux: internal error: ${e instanceof Error ? e.message : String(e)} (rerun with --debug and report it)\n`);
+    if (debug && e instanceof Error && e.stack) err.write(e.stack + "\n");
+    return 1;
+  }
+}
+
+function parseCommandLine(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        "protocol-decoder": { type: "string", short: "P" },
+        "protocol-decoder-binary": { type: "string", short: "B" },
+        input: { type: "string", short: "i", multiple: true },
+        json: { type: "boolean" },
+        backend: { type: "string" },
+        demo: { type: "boolean" },
+        debug: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (e) {
+    throw new DiskfluxError("E_USAGE", `${e instanceof Error ? e.message.split("\n")[0] : String(e)}; see 'diskflux decode --help'`);
+  }
+}
+
+function parseBinaryClass(spec: string): BinaryClass {
+  const m = /^mfm=(.+)$/.exec(spec);
+  const cls = m ? m[1] : spec;
+  if (!(BINARY_CLASSES as readonly string[]).includes(cls)) {
+    throw new DiskfluxError("E_USAGE", `binary output '${cls}' not found; use -B mfm=<${BINARY_CLASSES.join("|")}>`);
+  }
+  return cls as BinaryClass;
+}
+
+async function runDecode(
+  values: ReturnType<typeof parseCommandLine>["values"],
+  positionals: string[],
+  out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream,
+): Promise<number> {
+  const { decode } = await import("../decode.js");
+  const backend = (values.backend ?? "auto") as "wasm" | "js" | "auto";
+  if (!["wasm", "js", "auto"].includes(backend)) throw new DiskfluxError("E_USAGE", `--backend must be wasm, js or auto, not '${backend}'`);
+  const binary = values["protocol-decoder-binary"] !== undefined ? parseBinaryClass(values["protocol-decoder-binary"]) : undefined;
+  const pd = values["protocol-decoder"];
+  if (pd !== undefined && pd !== "mfm" && !pd.startsWith("mfm:")) {
+    throw new DiskfluxError("E_USAGE", `protocol decoder '${pd.split(":")[0]}' not found; diskflux provides 'mfm' (-P mfm:<options>)`);
+  }
+  const files = [...(values.input ?? []), ...positionals];
+  if (pd !== undefined) {
+    const { resolveOptions } = await import("../options.js");
+    resolveOptions(pd); // options are checked before any file is read
+  }
+
+  const jobs: { name: string; load: () => Promise<import("../capture.js").Capture>; options: string }[] = [];
+  if (values.demo) {
+    const { demoCapture } = await import("../encode/demo.js");
+    const demo = demoCapture();
+    jobs.push({ name: "demo track (synthesized)", load: async () => demo.capture, options: pd ?? demo.options });
+    if (!values.json && binary === undefined) out.write(`${demo.description}\n`);
+  }
+  if (files.length === 0 && !values.demo) throw new DiskfluxError("E_USAGE", "no capture given; try 'diskflux decode --demo' or 'diskflux decode <file.sr> -P mfm:...'");
+  const { readCaptureFile } = await import("../readers/index.js");
+  for (const f of files) jobs.push({ name: f, load: () => readCaptureFile(f), options: pd ?? "" });
+
+  const { sectorTable } = await import("../report/table.js");
+  const jsonOut: unknown[] = [];
+  for (const job of jobs) {
+    const capture = await job.load();
+    const t0 = performance.now();
+    const result = await decode(capture, job.options, { backend });
+    const ms = performance.now() - t0;
+    if (binary !== undefined) {
+      out.write(result.binary[binary]);
+    } else if (values.json) {
+      jsonOut.push({
+        capture: job.name, backend: result.backend, sampleRate: result.sampleRate, sampleCount: result.sampleCount,
+        decodeMs: Number(ms.toFixed(3)), stats: result.stats,
+        records: result.records.map((r) => ({ ...r, bytes: Buffer.from(r.bytes).toString("hex") })),
+      });
+    } else {
+      const o = result.options;
+      out.write(`${job.name}: ${o.format}, header ${o.headerFormat}, ${(result.sampleRate / 1e6).toFixed(3).replace(/\.?0+$/, "")} MHz, ` +
+        `${result.sampleCount} samples; ${result.backend} backend, ${ms.toFixed(1)} ms\n`);
+      out.write(sectorTable(result));
+    }
+  }
+  if (values.json) out.write(JSON.stringify(jobs.length === 1 ? jsonOut[0] : jsonOut, null, 2) + "\n");
+  void err;
+  return 0;
+}
+
+// Run when executed directly (tsx src/cli/main.ts, or bin/diskflux.mjs).
+const invokedDirectly = typeof process !== "undefined" && process.argv[1] !== undefined &&
+  /(?:cli[\\/]main\.(?:ts|js)|diskflux(?:\.mjs)?)$/.test(process.argv[1]);
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,17 @@
+// diskflux: decode FM/MFM/RLL disk captures into verified sectors.
+// Public API. Nothing here runs at import time; the Wasm module loads on first decode.
+export { decode } from "./decode.js";
+export type {
+  DecodeRequest, DecodeResult, TrackRecord, IdRecord, DataRecord, CrcVerdict, DecodeStats, BinaryStreams, FieldEvent, ChannelMap,
+} from "./decode.js";
+export { resolveOptions, parseOptionString, OPTION_KEYS } from "./options.js";
+export type { DecodeOptions, ResolvedOptions, OptionKey } from "./options.js";
+export { PRESETS, FORMATS, HEADER_FORMATS } from "./presets.js";
+export { readCapture, readCaptureFile } from "./readers/index.js";
+export type { LogicCapture, EdgeCapture, Capture } from "./capture.js";
+export { DiskfluxError, isDiskfluxError } from "./errors.js";
+export type { DiskfluxErrorCode } from "./errors.js";
+export { getKernels, wasmAvailable } from "./kernels/load.js";
+export type { BackendChoice } from "./kernels/load.js";
+export { fieldLines } from "./annotate/fields.js";
+export { sectorTable } from "./report/table.js";
