@@ -15,3 +15,4 @@ export function statusPtr(): usize { return STATUS; }
 export { edgesReset, edgesExtract } from "./edges";
 export { trackConfigure, trackRun } from "./track";
 export { crcCompute } from "./crc";
+export { seedReset, seedRun, seedHash } from "./seed";

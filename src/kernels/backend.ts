@@ -38,6 +38,12 @@ export interface Kernels extends KernelMemory {
    * the number of edges consumed; fewer than count when the event log is full.
    */
   trackRun(first: number, count: number): number;
+  /** Seed benchmark harness (spec §9): forget the shift register. */
+  seedReset(): void;
+  /** Replays pulse widths samples[0, len) through the FM (rll=0) or IBM RLL (rll=1) byte decoder; returns bytes decoded. */
+  seedRun(len: number, rll: number): number;
+  /** FNV-1a of every byte the seed harness decoded so far. */
+  seedHash(): number;
   /** CRC of samples[0, len) (for tests and tools). Returns [hi, lo]. */
   crcCompute(width: number, polyHi: number, polyLo: number, initHi: number, initLo: number, len: number): [number, number];
 }

@@ -2,12 +2,14 @@
 import { allocateMemory, type Kernels } from "./backend.js";
 import { Edges } from "./edges.js";
 import { Track } from "./track.js";
+import { Seed } from "./seed.js";
 import { crcBuildTable, crcUpdate } from "./crc.js";
 
 export function createJsKernels(): Kernels {
   const mem = allocateMemory();
   const edges = new Edges();
   const track = new Track(mem);
+  const seed = new Seed();
   return {
     ...mem,
     backend: "js",
@@ -16,6 +18,9 @@ export function createJsKernels(): Kernels {
       edges.extract(mem, len, base, dataBit, indexBit, suppressBit, rising),
     trackConfigure: () => track.trackConfigure(),
     trackRun: (first, count) => track.trackRun(first, count),
+    seedReset: () => seed.seedReset(),
+    seedRun: (len, rll) => seed.seedRun(mem.samples, len, rll),
+    seedHash: () => seed.seedHash(),
     crcCompute(width, polyHi, polyLo, initHi, initLo, len) {
       const hi = new Uint32Array(256), lo = new Uint32Array(256);
       crcBuildTable(hi, lo, width, polyHi >>> 0, polyLo >>> 0);

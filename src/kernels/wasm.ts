@@ -11,6 +11,9 @@ interface Exports {
   edgesExtract(len: number, base: number, dataBit: number, indexBit: number, suppressBit: number, rising: number): number;
   trackConfigure(): void;
   trackRun(first: number, count: number): number;
+  seedReset(): void;
+  seedRun(len: number, rll: number): number;
+  seedHash(): number;
   crcCompute(width: number, polyHi: number, polyLo: number, initHi: number, initLo: number, len: number): bigint;
 }
 
@@ -56,6 +59,9 @@ export async function createWasmKernels(): Promise<Kernels> {
     edgesExtract: x.edgesExtract,
     trackConfigure: x.trackConfigure,
     trackRun: x.trackRun,
+    seedReset: x.seedReset,
+    seedRun: x.seedRun,
+    seedHash: () => x.seedHash() >>> 0,
     crcCompute(width, polyHi, polyLo, initHi, initLo, len) {
       const v = BigInt.asUintN(64, x.crcCompute(width, polyHi, polyLo, initHi, initLo, len));
       return [Number(v >> 32n), Number(v & 0xffffffffn)];
