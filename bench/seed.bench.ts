@@ -61,8 +61,8 @@ for (const b of out.benchmarks) {
   const avgNs = b.runs[0].stats!.avg;
   mibs[name][backend] = decoded[name] / 2 ** 20 / (avgNs / 1e9);
 }
-const ctx = out.context;
-console.log(`seed benchmark — ${ctx.cpu.name} @ ${(ctx.cpu.freq).toFixed(2)} GHz, ${ctx.runtime} ${ctx.version} (${ctx.arch})`);
+const ctx = out.context as typeof out.context & { version?: string };
+console.log(`seed benchmark — ${ctx.cpu.name} @ ${(ctx.cpu.freq).toFixed(2)} GHz, ${ctx.runtime} ${ctx.version ?? process.version} (${ctx.arch})`);
 console.log("stream  pulses   bytes    TS MiB/s  Wasm MiB/s  Wasm/TS  Wasm/Python-best");
 for (const name of ["fm", "rll"] as const) {
   const m = mibs[name];
