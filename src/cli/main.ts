@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // The `diskflux` command line, sigrok-cli style:
 //
 //   diskflux decode <capture>... -P mfm:<options> [-B mfm=<class>] [--json] [--backend wasm|js]
@@ -130,9 +131,9 @@ async function runDecode(
   return 0;
 }
 
-// Run when executed directly (tsx src/cli/main.ts, or bin/diskflux.mjs).
+// Run when executed directly (tsx src/cli/main.ts, or the installed dist/cli.js).
 const invokedDirectly = typeof process !== "undefined" && process.argv[1] !== undefined &&
-  /(?:cli[\\/]main\.(?:ts|js)|diskflux(?:\.mjs)?)$/.test(process.argv[1]);
+  /(?:cli[\\/]main\.ts|cli\.js|diskflux)$/.test(process.argv[1]);
 if (invokedDirectly) {
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
