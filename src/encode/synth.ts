@@ -12,8 +12,10 @@
 //   RLL_WD        26 × 512         1      7.5 Mb/s     200 MHz      13.33
 //   RLL_Seagate   26 × 512         0      7.5 Mb/s     200 MHz      13.33
 //
-// Payloads come from the seeded PRNG, so a (format, options, seed) triple always
-// yields the same capture, byte for byte.
+// The first cell is placed so the pulse from sample 0 (§1.3) is Cmin cells
+// long, i.e. no out-of-tolerance pulse at the start. Payloads come from the
+// seeded PRNG, so a (format, options, seed) triple always yields the same
+// capture, byte for byte.
 
 import type { EdgeCapture, LogicCapture } from "../capture.js";
 import { DiskfluxError } from "../errors.js";
@@ -124,9 +126,13 @@ export function synthTrack(o: SynthOptions): SynthResult {
   const track = encodeTrackDetailed(layout);
   const seed = o.seed ?? 1;
   const h0 = sampleRate / (2 * dataRate);
-  const edgeArr = cellsToEdges(track.cells, { sampleRate, dataRate, jitter: o.jitter ?? 0, drift: o.drift ?? 0, seed, startOffset: Math.floor(10 * h0) });
-  // Index pulse: 32 cells long, 2 cells into the lead-in gap.
-  const index = o.indexPulse ? { positions: [Math.floor(12 * h0)], width: Math.max(1, Math.floor(32 * h0)) } : undefined;
+  // The decoder measures the first pulse from sample 0 (§1.3): start the cells so
+  // that pulse is a legal Cmin cells long instead of an out-of-tolerance one.
+  const firstOne = Math.max(0, track.cells.indexOf(1));
+  const startOffset = Math.max(0, fmt.limits[0] - firstOne) * h0;
+  const edgeArr = cellsToEdges(track.cells, { sampleRate, dataRate, jitter: o.jitter ?? 0, drift: o.drift ?? 0, seed, startOffset });
+  // Index pulse: 32 cells long, starting 4 cells into the lead-in gap.
+  const index = o.indexPulse ? { positions: [Math.floor(startOffset + 4 * h0)], width: Math.max(1, Math.floor(32 * h0)) } : undefined;
   const capture = edgesToLogic(edgeArr, { sampleRate, pulseWidth: Math.max(1, Math.min(20, Math.floor(h0 / 2))), ...(index ? { index } : {}), source: `synth:${fmt.name}` });
   const edges = edgeCapture(edgeArr, sampleRate, { sampleCount: capture.sampleCount, ...(index ? { index } : {}), source: `synth:${fmt.name}` });
 
