@@ -1,16 +1,16 @@
 // Parity of the leading-edge kernel: Wasm (assembly/edges.ts) vs its TypeScript
 // twin (src/kernels/edges.ts) vs a naive reference loop. Spec §1.
-// Needs build/diskflux-wasm.ts: run `node scripts/asbuild.mjs` first.
+// Needs build/diskflux-wasm.ts: run `npm run asbuild` first (npm test does).
 import { describe, it, expect, beforeAll } from "vitest";
 import fc from "fast-check";
 import { existsSync, readFileSync } from "node:fs";
 import { unzipSync } from "fflate";
-import { wasmBase64 } from "../build/diskflux-wasm";
+import { getKernels } from "../src/kernels/load";
 import { SAMPLE_CAP, EDGE_CAP, INDEX_ABSENT } from "../src/kernels/abi";
 import { allocateMemory, type KernelMemory } from "../src/kernels/backend";
 import { Edges } from "../src/kernels/edges";
 
-// ---- Minimal Wasm instantiation (to be replaced by the shared wasm wrapper) ----
+// ---- Backends: the shared Wasm loader, and the TS twin over its own memory ----
 
 interface EdgeBackend {
   readonly samples: Uint8Array;
@@ -21,21 +21,11 @@ interface EdgeBackend {
 }
 
 async function instantiateWasmEdges(): Promise<EdgeBackend> {
-  const bytes = Uint8Array.from(atob(wasmBase64), (c) => c.charCodeAt(0));
-  const { instance } = await WebAssembly.instantiate(bytes, { env: { abort() { throw new Error("abort"); } } });
-  const x = instance.exports as Record<string, unknown> as {
-    memory: WebAssembly.Memory;
-    samplesPtr(): number; edgesPtr(): number; indexPtr(): number;
-    edgesReset(): void;
-    edgesExtract(len: number, base: number, dataBit: number, indexBit: number, suppressBit: number, rising: number): number;
-  };
-  const buf = x.memory.buffer;
+  const k = await getKernels("wasm");
   return {
-    samples: new Uint8Array(buf, x.samplesPtr(), SAMPLE_CAP + 16),
-    edges: new Float64Array(buf, x.edgesPtr(), EDGE_CAP),
-    index: new Uint8Array(buf, x.indexPtr(), EDGE_CAP),
-    reset: () => x.edgesReset(),
-    extract: (len, base, d, i, s, r) => x.edgesExtract(len, base, d, i, s, r),
+    samples: k.samples, edges: k.edges, index: k.index,
+    reset: () => k.edgesReset(),
+    extract: (len, base, d, i, s, r) => k.edgesExtract(len, base, d, i, s, r),
   };
 }
 
