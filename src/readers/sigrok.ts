@@ -116,6 +116,9 @@ function logicChunks(zip: ZipArchive, base: string): ZipMember[] {
 function positiveInt(src: string, key: string, text: string, min: number, max: number): number {
   const t = text.trim();
   const n = /^\d+$/.test(t) ? Number(t) : NaN;
+  if (n > max) {
+    throw new DiskfluxError("E_LIMIT", `${src}: "${key}" = ${t} is more than the ${max} diskflux accepts`);
+  }
   if (!(n >= min && n <= max)) {
     throw new DiskfluxError("E_CORRUPT", `${src}: "${key}" = "${text}" in the capture's metadata is not a number from ${min} to ${max}; the file is damaged`);
   }

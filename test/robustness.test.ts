@@ -1,0 +1,111 @@
+// Malformed inputs never crash, hang or blow up: every damaged capture the
+// tests can make ends in a DiskfluxError or in a valid (possibly empty) result.
+import { describe, it, expect } from "vitest";
+import fc from "fast-check";
+import { readFileSync } from "node:fs";
+import { zipSync, unzipSync, strToU8 } from "fflate";
+import { readCapture } from "../src/readers/index.js";
+import { decode } from "../src/decode.js";
+import { DiskfluxError } from "../src/errors.js";
+import { SAMPLES_DIR, haveShared, warnMissing } from "./support/shared.js";
+
+/** Reads and decodes; returns the error code, or "ok". Anything but DiskfluxError fails the test. */
+async function outcome(bytes: Uint8Array, options = "data_rate=5000000:format=MFM"): Promise<string> {
+  try {
+    const capture = await readCapture(bytes, "damaged.sr");
+    const result = await decode(capture, options, { backend: "wasm" });
+    expect(Array.isArray(result.records)).toBe(true);
+    const js = await decode(capture, options, { backend: "js" });
+    expect(Buffer.from(js.binary.data).equals(Buffer.from(result.binary.data))).toBe(true);
+    return "ok";
+  } catch (e) {
+    if (e instanceof DiskfluxError) {
+      expect(e.message.length).toBeGreaterThan(10);
+      expect(e.message).not.toContain("\n");
+      return e.code;
+    }
+    throw e;
+  }
+}
+
+const original = haveShared ? new Uint8Array(readFileSync(`${SAMPLES_DIR}/hdd_mfm_RQDX3_sector.sr`)) : new Uint8Array();
+const members = haveShared ? unzipSync(original) : {};
+const metadata = haveShared ? new TextDecoder().decode(members["metadata"]) : "";
+
+function rezip(files: Record<string, Uint8Array | string>): Uint8Array {
+  const m: Record<string, Uint8Array> = {};
+  for (const [k, v] of Object.entries(files)) m[k] = typeof v === "string" ? strToU8(v) : v;
+  return zipSync(m);
+}
+
+describe("malformed captures", () => {
+  if (!haveShared) {
+    warnMissing("robustness corpus");
+    it.skip("robustness corpus (shared samples missing)", () => {});
+    return;
+  }
+
+  it("truncation at many offsets", async () => {
+    const codes = new Set<string>();
+    for (let cut = 0; cut < original.length; cut += Math.max(1, Math.floor(original.length / 97))) {
+      codes.add(await outcome(original.subarray(0, cut)));
+    }
+    expect([...codes].every((c) => ["E_FORMAT", "E_CORRUPT", "ok"].includes(c))).toBe(true);
+    expect(codes.has("E_CORRUPT") || codes.has("E_FORMAT")).toBe(true);
+  });
+
+  it("random bit flips", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.nat({ max: original.length * 8 - 1 }), { minLength: 1, maxLength: 8 }), async (bits) => {
+        const b = original.slice();
+        for (const bit of bits) b[bit >> 3] ^= 1 << (bit & 7);
+        const code = await outcome(b);
+        expect(["E_FORMAT", "E_CORRUPT", "E_LIMIT", "ok"]).toContain(code);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("edited metadata and missing members", async () => {
+    const logic = members["logic-1-1"];
+    const cases: [Record<string, Uint8Array | string>, string][] = [
+      [{ metadata }, "E_CORRUPT"], // no logic chunks
+      [{ "logic-1-1": logic }, "E_FORMAT"], // no metadata
+      [{ metadata: metadata.replace(/samplerate=.*\n/, ""), "logic-1-1": logic }, "E_CORRUPT"],
+      [{ metadata: metadata.replace(/samplerate=.*\n/, "samplerate=fast\n"), "logic-1-1": logic }, "E_CORRUPT"],
+      [{ metadata: metadata.replace(/unitsize=1/, "unitsize=3"), "logic-1-1": logic.subarray(0, logic.length - 1) }, "E_CORRUPT"],
+      [{ metadata: metadata.replace(/total probes=\d+/, "total probes=65"), "logic-1-1": logic }, "E_LIMIT"],
+      [{ metadata: "garbage\x00\xff", "logic-1-1": logic }, "E_CORRUPT"],
+    ];
+    for (const [files, code] of cases) expect(await outcome(rezip(files))).toBe(code);
+  });
+
+  it("garbage files and empty input", async () => {
+    expect(await outcome(new Uint8Array(0))).toBe("E_FORMAT");
+    expect(await outcome(strToU8("not a capture at all"))).toBe("E_FORMAT");
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 0, maxLength: 4000 }), async (b) => {
+        expect(["E_FORMAT", "E_CORRUPT"]).toContain(await outcome(b));
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it("a zip bomb of zeros decodes in bounded memory or is refused", async () => {
+    // 64 MiB of zeros compresses to ~64 KiB: decoding must not take more than the capture itself.
+    const zeros = new Uint8Array(64 << 20);
+    const bomb = rezip({ metadata, "logic-1-1": zeros });
+    expect(bomb.length).toBeLessThan(200_000);
+    const before = process.memoryUsage().rss;
+    const code = await outcome(bomb);
+    expect(["ok", "E_LIMIT"]).toContain(code);
+    expect(process.memoryUsage().rss - before).toBeLessThan(512 << 20);
+  });
+
+  it("channel maps that do not exist are argument errors", async () => {
+    const capture = await readCapture(original, "x.sr");
+    await expect(decode(capture, "", { channels: { data: "nope" } })).rejects.toMatchObject({ code: "E_ARGUMENT" });
+    await expect(decode(capture, "", { channels: { data: 99 } })).rejects.toMatchObject({ code: "E_ARGUMENT" });
+    await expect(decode(capture, "", { backend: "gpu" as never })).rejects.toMatchObject({ code: "E_ARGUMENT" });
+  });
+});
