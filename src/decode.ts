@@ -100,6 +100,8 @@ export interface DecodeResult {
   fields: FieldEvent[];
   /** Raw event log (EVENT_STRIDE numbers per event), when requested. */
   events?: Float64Array;
+  /** True when the event log holds every byte (EV_BYTE), i.e. decoded with logBytes (annotations need it). */
+  bytesLogged?: boolean;
   /** Edges, cells and index levels, when events are requested. */
   edges?: { positions: Float64Array; cells: Int32Array; index: Uint8Array };
 }
@@ -137,7 +139,7 @@ export async function decode(capture: Capture, options: string | DecodeOptions =
   const keepEvents = logBytes || request.keepEvents === true;
   writeTrackConfig(k, opts, capture.sampleRate, logBytes ? A.LOG_BYTES : 0);
   k.trackConfigure();
-  const collector = new Collector(k, opts, keepEvents);
+  const collector = new Collector(k, opts, keepEvents, logBytes);
 
   if (capture.kind === "edges") {
     const e = capture.edges;
@@ -203,7 +205,7 @@ class Collector {
   private readonly cmin: number;
   private readonly cmax: number;
 
-  constructor(private readonly k: Kernels, private readonly opts: ResolvedOptions, private readonly keepEvents: boolean) {
+  constructor(private readonly k: Kernels, private readonly opts: ResolvedOptions, private readonly keepEvents: boolean, private readonly logBytes = false) {
     this.cmin = k.cfgI32[A.CI_CMIN];
     this.cmax = k.cfgI32[A.CI_CMAX];
   }
@@ -320,6 +322,7 @@ class Collector {
     if (this.keepEvents) {
       const ev = this.eventLog.bytes();
       result.events = new Float64Array(ev.buffer, ev.byteOffset, ev.byteLength / 8);
+      result.bytesLogged = this.logBytes;
       const e = this.edgeLog.bytes(), c = this.cellLog.bytes();
       result.edges = {
         positions: new Float64Array(e.buffer, e.byteOffset, e.byteLength / 8),

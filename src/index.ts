@@ -15,3 +15,4 @@ export { getKernels, wasmAvailable } from "./kernels/load.js";
 export type { BackendChoice } from "./kernels/load.js";
 export { fieldLines } from "./annotate/fields.js";
 export { sectorTable } from "./report/table.js";
+export { annotate, annotationText, annotationChunks, annotationObjects } from "./annotate/index.js";

@@ -2,6 +2,7 @@
 // The `diskflux` command line, sigrok-cli style:
 //
 //   diskflux decode <capture>... -P mfm:<options> [-B mfm=<class>] [--json] [--backend wasm|js]
+//   diskflux decode <capture>... -P mfm:<options> -A mfm[=<rows or classes>] [--protocol-decoder-samplenum] [--json]
 //   diskflux decode --demo
 //
 // Exit codes: 0 ok, 1 unreadable input, 2 usage or option error.
@@ -9,8 +10,11 @@ import { parseArgs } from "node:util";
 import { DiskfluxError, isDiskfluxError } from "../errors.js";
 
 const USAGE = `usage: diskflux decode <capture.sr|capture.dsl>... -P mfm:<options> [-B mfm=<id|idcrc|data|datacrc|iddata>] [--json] [--backend wasm|js|auto]
+       diskflux decode <capture>... -P mfm:<options> -A mfm[=<rows or classes>] [--protocol-decoder-samplenum] [--json]
        diskflux decode --demo            decode the built-in demo track
-options: the sigrok-disk option string, e.g. -P mfm:data_rate=5000000:format=MFM:header_format=3:data_crc_poly=0x140a0445`;
+options: the sigrok-disk option string, e.g. -P mfm:data_rate=5000000:format=MFM:header_format=3:data_crc_poly=0x140a0445
+-A:      the original's annotation stream, as sigrok-cli prints it; -A mfm = every row, or pick rows
+         (pulses windows prefixes bits bytes fields errors reports) and/or classes, ':'-separated`;
 
 const BINARY_CLASSES = ["id", "idcrc", "data", "datacrc", "iddata"] as const;
 type BinaryClass = (typeof BINARY_CLASSES)[number];
@@ -51,6 +55,8 @@ function parseCommandLine(args: string[]) {
       options: {
         "protocol-decoder": { type: "string", short: "P" },
         "protocol-decoder-binary": { type: "string", short: "B" },
+        "protocol-decoder-annotations": { type: "string", short: "A" },
+        "protocol-decoder-samplenum": { type: "boolean" },
         input: { type: "string", short: "i", multiple: true },
         json: { type: "boolean" },
         backend: { type: "string" },
@@ -83,6 +89,9 @@ async function runDecode(
   const backend = (values.backend ?? "auto") as "wasm" | "js" | "auto";
   if (!["wasm", "js", "auto"].includes(backend)) throw new DiskfluxError("E_USAGE", `--backend must be wasm, js or auto, not '${backend}'`);
   const binary = values["protocol-decoder-binary"] !== undefined ? parseBinaryClass(values["protocol-decoder-binary"]) : undefined;
+  const annSpec = values["protocol-decoder-annotations"];
+  if (annSpec !== undefined && binary !== undefined) throw new DiskfluxError("E_USAGE", "-A and -B cannot be combined: both write to stdout; run twice");
+  const annotations = annSpec !== undefined ? (await import("../annotate/classes.js")).parseAnnotationFilter(annSpec) : undefined;
   const pd = values["protocol-decoder"];
   if (pd !== undefined && pd !== "mfm" && !pd.startsWith("mfm:")) {
     throw new DiskfluxError("E_USAGE", `protocol decoder '${pd.split(":")[0]}' not found; diskflux provides 'mfm' (-P mfm:<options>)`);
@@ -98,7 +107,7 @@ async function runDecode(
     const { demoCapture } = await import("../encode/demo.js");
     const demo = demoCapture();
     jobs.push({ name: "demo track (synthesized)", load: async () => demo.capture, options: pd ?? demo.options });
-    if (!values.json && binary === undefined) out.write(`${demo.description}\n`);
+    if (!values.json && binary === undefined && annotations === undefined) out.write(`${demo.description}\n`);
   }
   if (files.length === 0 && !values.demo) throw new DiskfluxError("E_USAGE", "no capture given; try 'diskflux decode --demo' or 'diskflux decode <file.sr> -P mfm:...'");
   const { readCaptureFile } = await import("../readers/index.js");
@@ -109,9 +118,22 @@ async function runDecode(
   for (const job of jobs) {
     const capture = await job.load();
     const t0 = performance.now();
-    const result = await decode(capture, job.options, { backend });
+    const result = await decode(capture, job.options, { backend, ...(annotations ? { logBytes: true } : {}) });
     const ms = performance.now() - t0;
-    if (binary !== undefined) {
+    if (annotations !== undefined) {
+      const ann = await import("../annotate/index.js");
+      if (values.json) {
+        const extra = jobs.length > 1 ? { capture: job.name } : {};
+        let buf = "";
+        ann.annotationObjects(result, { classes: annotations }, (a) => {
+          buf += JSON.stringify({ ...extra, ...a }) + "\n";
+          if (buf.length > 1 << 20) { out.write(buf); buf = ""; }
+        });
+        if (buf) out.write(buf);
+      } else {
+        ann.annotationChunks(result, { classes: annotations, sampleNumbers: values["protocol-decoder-samplenum"] === true }, (c) => out.write(c));
+      }
+    } else if (binary !== undefined) {
       out.write(result.binary[binary]);
     } else if (values.json) {
       jsonOut.push({
@@ -126,7 +148,7 @@ async function runDecode(
       out.write(sectorTable(result));
     }
   }
-  if (values.json) out.write(JSON.stringify(jobs.length === 1 ? jsonOut[0] : jsonOut, null, 2) + "\n");
+  if (values.json && annotations === undefined) out.write(JSON.stringify(jobs.length === 1 ? jsonOut[0] : jsonOut, null, 2) + "\n");
   void err;
   return 0;
 }

@@ -1,0 +1,81 @@
+// Annotations as sigrok-cli prints them (`-A mfm[=...]`, optionally
+// `--protocol-decoder-samplenum`): one line per annotation, `mfm-1: <first text>`
+// or `<start>-<end> mfm-1: <first text>`. Needs a decode with { logBytes: true }.
+import type { DecodeResult } from "../decode.js";
+import { CLASSES, ROW_OF_CLASS, classFilter, type AnnotationClass, type AnnotationRow, type ClassFilter } from "./classes.js";
+import { walkAnnotations } from "./stream.js";
+
+export { CLASSES, ROWS, parseAnnotationFilter, classFilter } from "./classes.js";
+export type { AnnotationClass, AnnotationRow, ClassFilter } from "./classes.js";
+export { walkAnnotations, type AnnotationSink } from "./stream.js";
+export { fieldLines } from "./fields.js";
+
+export interface AnnotateOptions {
+  /** Row or class names (as in `-A mfm=fields:errors`), or a parsed filter; default everything. */
+  classes?: readonly string[] | ClassFilter;
+  /** Prefix each line with `<start>-<end> ` (sigrok-cli --protocol-decoder-samplenum). */
+  sampleNumbers?: boolean;
+}
+
+/** One annotation with all its text variants. */
+export interface Annotation {
+  start: number;
+  end: number;
+  class: AnnotationClass;
+  row: AnnotationRow;
+  texts: string[];
+}
+
+const CHUNK = 1 << 20;
+
+/**
+ * The annotation stream as text, in chunks of about 1 MB, each made of whole
+ * lines ending in "\n". With `write`, chunks go there as they fill and the
+ * return value is empty; otherwise they are returned.
+ */
+export function annotationChunks(result: DecodeResult, opts: AnnotateOptions = {}, write?: (chunk: string) => void): string[] {
+  const out: string[] = [];
+  const flush = write ?? ((c: string) => void out.push(c));
+  let buf = "";
+  const on = classFilter(opts.classes);
+  const put = opts.sampleNumbers
+    ? (start: number, end: number, _cls: number, text: string) => {
+        buf += `${start}-${end} mfm-1: ${text}\n`;
+        if (buf.length > CHUNK) { flush(buf); buf = ""; }
+      }
+    : (_start: number, _end: number, _cls: number, text: string) => {
+        buf += `mfm-1: ${text}\n`;
+        if (buf.length > CHUNK) { flush(buf); buf = ""; }
+      };
+  walkAnnotations(result, { on, alternates: false, put });
+  if (buf.length > 0) flush(buf);
+  return out;
+}
+
+/** The whole annotation stream as one string. */
+export function annotationText(result: DecodeResult, opts: AnnotateOptions = {}): string {
+  return annotationChunks(result, opts).join("");
+}
+
+/** One line per annotation, each ending in "\n". */
+export function annotate(result: DecodeResult, opts: AnnotateOptions = {}): string[] {
+  const lines: string[] = [];
+  const on = classFilter(opts.classes);
+  const put = opts.sampleNumbers
+    ? (start: number, end: number, _cls: number, text: string) => void lines.push(`${start}-${end} mfm-1: ${text}\n`)
+    : (_start: number, _end: number, _cls: number, text: string) => void lines.push(`mfm-1: ${text}\n`);
+  walkAnnotations(result, { on, alternates: false, put });
+  return lines;
+}
+
+/** Every annotation as an object with its class, row and all text variants. */
+export function annotationObjects(result: DecodeResult, opts: Pick<AnnotateOptions, "classes"> = {}, each?: (a: Annotation) => void): Annotation[] {
+  const list: Annotation[] = [];
+  const emit = each ?? ((a: Annotation) => void list.push(a));
+  walkAnnotations(result, {
+    on: classFilter(opts.classes),
+    alternates: true,
+    put: (start, end, cls, text, alts) => emit({ start, end, class: CLASSES[cls], row: ROW_OF_CLASS[cls], texts: [text, ...(alts ?? [])] }),
+  });
+  return list;
+}
