@@ -16,3 +16,7 @@ export type { BackendChoice } from "./kernels/load.js";
 export { fieldLines } from "./annotate/fields.js";
 export { sectorTable } from "./report/table.js";
 export { annotate, annotationText, annotationChunks, annotationObjects } from "./annotate/index.js";
+export { openTrackStream, decodeChunks, TrackStream } from "./stream.js";
+export type { StreamSetup, StreamRequest } from "./stream.js";
+export { openCaptureStream, openCaptureFileStream } from "./readers/stream.js";
+export type { CaptureStream } from "./readers/stream.js";

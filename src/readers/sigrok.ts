@@ -26,6 +26,35 @@ export async function readSigrok(bytes: Uint8Array, source?: string): Promise<Lo
 
 /** Reads a sigrok session from an opened archive (readCapture opens it once). */
 export async function readSigrokZip(zip: ZipArchive): Promise<LogicCapture> {
+  const session = await sigrokSession(zip);
+  const { source: src, sampleRate, unitSize, channels, chunks, sampleCount } = session;
+  const samples = allocate(src, sampleCount * unitSize);
+  let at = 0;
+  for (const c of chunks) {
+    await zip.extractInto(c, samples, at);
+    at += c.uncompressedSize;
+  }
+  return { kind: "logic", sampleRate, sampleCount, unitSize, channels, samples, source: src };
+}
+
+/** What the metadata says, and where the samples are, without inflating them. */
+export interface SigrokSession {
+  source: string;
+  sampleRate: number;
+  sampleCount: number;
+  unitSize: number;
+  channels: { index: number; name: string }[];
+  /** The logic members in sample order. */
+  chunks: ZipMember[];
+}
+
+/** The samples of a session piece by piece (bounded memory); a piece may split a sample unit. */
+export async function* sigrokSampleChunks(zip: ZipArchive, session: SigrokSession, chunkBytes = 1 << 20): AsyncGenerator<Uint8Array> {
+  for (const c of session.chunks) yield* zip.extractChunks(c, chunkBytes);
+}
+
+/** Parses and checks the metadata of a sigrok session. */
+export async function sigrokSession(zip: ZipArchive): Promise<SigrokSession> {
   const src = zip.source;
   if (!zip.has("metadata")) {
     throw new DiskfluxError("E_FORMAT", `${src}: no "metadata" member, so not a sigrok session; expected a sigrok .sr capture`);
@@ -81,13 +110,7 @@ export async function readSigrokZip(zip: ZipArchive): Promise<LogicCapture> {
     );
   }
 
-  const samples = allocate(src, total);
-  let at = 0;
-  for (const c of chunks) {
-    await zip.extractInto(c, samples, at);
-    at += c.uncompressedSize;
-  }
-  return { kind: "logic", sampleRate, sampleCount: total / unitSize, unitSize, channels, samples, source: src };
+  return { source: src, sampleRate, sampleCount: total / unitSize, unitSize, channels, chunks };
 }
 
 /** The logic data members in order: "<base>-1", "<base>-2", ... or a single "<base>". */

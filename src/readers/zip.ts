@@ -17,7 +17,7 @@
 // Inflating is async: Node's zlib when running in Node (fastest), otherwise
 // DecompressionStream("deflate-raw") when the platform has it, otherwise fflate.
 
-import { inflateSync } from "fflate";
+import { inflateSync, Inflate } from "fflate";
 import { DiskfluxError } from "../errors.js";
 
 /** One member as the central directory describes it. */
@@ -155,6 +155,66 @@ export class ZipArchive {
           `${src}: member "${m.name}" fails its CRC-32 check (${hex8(crc)}, expected ${hex8(m.crc32)}); the file is damaged, ${AGAIN}`,
         );
       }
+    }
+  }
+
+  /**
+   * Streams a member's bytes in pieces (about `chunkBytes` each) without
+   * materialising it: memory stays bounded whatever the member inflates to.
+   * Checks the declared size and the CRC-32 at the end, like extractInto.
+   */
+  async *extractChunks(member: string | ZipMember, chunkBytes = 1 << 20): AsyncGenerator<Uint8Array> {
+    const m = this.resolve(member);
+    const src = this.source;
+    checkLimit(src, m);
+    if (m.flags & 1 || (m.method !== 0 && m.method !== 8)) {
+      // same messages as extractInto
+      await this.extractInto(m, new Uint8Array(m.uncompressedSize), 0);
+    }
+    const data = memberData(this.bytes, src, m);
+    let produced = 0;
+    let crc = 0xffffffff;
+    const account = (piece: Uint8Array): void => {
+      produced += piece.length;
+      if (produced > m.uncompressedSize) {
+        throw new DiskfluxError("E_CORRUPT", `${src}: member "${m.name}" inflates to more than the ${m.uncompressedSize} bytes it declares; the file is damaged, ${AGAIN}`);
+      }
+      crc = crc32Update(crc, piece);
+    };
+    if (m.method === 0) {
+      for (let at = 0; at < data.length; at += chunkBytes) {
+        const piece = data.subarray(at, Math.min(data.length, at + chunkBytes));
+        account(piece);
+        yield piece;
+      }
+    } else {
+      const pending: Uint8Array[] = [];
+      const inflater = new Inflate((chunk) => pending.push(chunk));
+      // deflate expands at most ~1032:1, so this many compressed bytes per push
+      // keeps each push's output near chunkBytes
+      const step = Math.max(64, chunkBytes >> 10);
+      for (let at = 0; at < data.length; at += step) {
+        const end = Math.min(data.length, at + step);
+        try {
+          inflater.push(data.subarray(at, end), end === data.length);
+        } catch (e) {
+          throw new DiskfluxError("E_CORRUPT", `${src}: member "${m.name}" does not inflate (${e instanceof Error ? e.message : String(e)}); the file is damaged, ${AGAIN}`, { cause: e });
+        }
+        while (pending.length > 0) {
+          const out = pending.shift()!;
+          for (let o = 0; o < out.length; o += chunkBytes) {
+            const piece = out.subarray(o, Math.min(out.length, o + chunkBytes));
+            account(piece);
+            yield piece;
+          }
+        }
+      }
+    }
+    if (produced !== m.uncompressedSize) {
+      throw new DiskfluxError("E_CORRUPT", `${src}: member "${m.name}" inflates to ${produced} bytes but declares ${m.uncompressedSize}; the file is damaged, ${AGAIN}`);
+    }
+    if (((crc ^ 0xffffffff) >>> 0) !== m.crc32) {
+      throw new DiskfluxError("E_CORRUPT", `${src}: member "${m.name}" fails its CRC-32 check; the file is damaged, ${AGAIN}`);
     }
   }
 
@@ -449,6 +509,11 @@ export async function crc32(data: Uint8Array): Promise<number> {
 }
 
 export function crc32Js(data: Uint8Array): number {
+  return (crc32Update(0xffffffff, data) ^ 0xffffffff) >>> 0;
+}
+
+/** Continues a CRC-32 (pre-inverted state, start with 0xffffffff) over more data. */
+export function crc32Update(state: number, data: Uint8Array): number {
   if (!crcTable) {
     crcTable = new Int32Array(256);
     for (let i = 0; i < 256; i++) {
@@ -458,9 +523,9 @@ export function crc32Js(data: Uint8Array): number {
     }
   }
   const t = crcTable;
-  let c = -1;
+  let c = state | 0;
   for (let i = 0; i < data.length; i++) c = t[(c ^ data[i]) & 0xff] ^ (c >>> 8);
-  return ~c >>> 0;
+  return c >>> 0;
 }
 
 // ---------------------------------------------------------------- little-endian fields

@@ -1,0 +1,172 @@
+// Turns the track kernel's event log into records, field annotations,
+// statistics and the binary streams of spec §6.7, across successive trackRun calls.
+import * as A from "./kernels/abi.js";
+import type { Kernels } from "./kernels/backend.js";
+import type { ResolvedOptions } from "./options.js";
+import type { DecodeResult, DecodeStats, FieldEvent, IdRecord, DataRecord, TrackRecord } from "./decode.js";
+import { decodeHeader } from "./header.js";
+import { ByteSink } from "./bytesink.js";
+import { crcHex } from "./hex.js";
+
+const BIN_NAMES = ["id", "idcrc", "data", "datacrc", "iddata"] as const;
+
+/** Accumulates events of successive trackRun calls into the result. */
+export class Collector {
+  private readonly sinks = BIN_NAMES.map(() => new ByteSink());
+  private readonly records: TrackRecord[] = [];
+  private readonly fields: FieldEvent[] = [];
+  private readonly stats: DecodeStats = { IAM: 0, IDAM: 0, DAM: 0, DDAM: 0, CRC_OK: 0, CRC_err: 0, EiPW: 0, CkEr: 0, OoTI: 0, Intrvls: 0 };
+  private readonly eventLog = new ByteSink();
+  private readonly edgeLog = new ByteSink();
+  private readonly cellLog = new ByteSink();
+  private readonly indexLog = new ByteSink();
+  private lastMarkStart = 0;
+  private lastMark = 0;
+  private pendingId: IdRecord | undefined;
+  private pendingData: DataRecord | undefined;
+  private readonly cmin: number;
+  private readonly cmax: number;
+
+  constructor(private readonly k: Kernels, private readonly opts: ResolvedOptions, private readonly keepEvents: boolean, private readonly logBytes = false) {
+    this.cmin = k.cfgI32[A.CI_CMIN];
+    this.cmax = k.cfgI32[A.CI_CMAX];
+  }
+
+  run(n: number): void {
+    const k = this.k;
+    let done = 0;
+    while (done < n) {
+      const used = k.trackRun(done, n - done);
+      this.take(k.status[A.ST_EVENTS]);
+      if (this.keepEvents) {
+        this.edgeLog.append(new Uint8Array(k.edges.buffer, k.edges.byteOffset + done * 8, used * 8));
+        this.cellLog.append(new Uint8Array(k.cells.buffer, k.cells.byteOffset + done * 4, used * 4));
+        this.indexLog.append(k.index.subarray(done, done + used));
+      }
+      const cells = k.cells;
+      for (let i = done; i < done + used; i++) {
+        const c = cells[i] & A.CELLS_MASK;
+        if (c < this.cmin || c > this.cmax) this.stats.OoTI++;
+      }
+      this.stats.Intrvls += used;
+      done += used;
+    }
+  }
+
+  private take(count: number): void {
+    const ev = this.k.events, out = this.k.out;
+    if (this.keepEvents) this.eventLog.append(new Uint8Array(ev.buffer, ev.byteOffset, count * A.EVENT_STRIDE * 8));
+    for (let i = 0; i < count; i++) {
+      const o = i * A.EVENT_STRIDE;
+      const kind = ev[o];
+      const a = ev[o + 2], b = ev[o + 3], c = ev[o + 4];
+      switch (kind) {
+        case A.EV_SYNC:
+          this.fields.push({ kind: "sync", start: a, end: b, text: `Sync pattern ${c} bytes` });
+          break;
+        case A.EV_MARK: {
+          const names = ["Index Mark", "ID Address Mark", "Data Address Mark", "Deleted Data Address Mark"];
+          const keys = ["IAM", "IDAM", "DAM", "DDAM"] as const;
+          this.stats[keys[c]]++;
+          this.fields.push({ kind: "mark", start: a, end: b, text: names[c] });
+          this.lastMarkStart = a;
+          this.lastMark = ev[o + 5];
+          break;
+        }
+        case A.EV_IDREC: {
+          const bytes = out.slice(c, c + ev[o + 5]);
+          const h = decodeHeader(this.opts.headerFormat, bytes, this.opts.preset.marks, ev[o + 6], this.lastMark);
+          const rec: IdRecord = { kind: "id", start: a, end: b, markStart: this.lastMarkStart, cyl: h.cyl, head: h.head, sec: h.sec, len: h.len, bytes };
+          this.records.push(rec);
+          this.pendingId = rec;
+          this.fields.push({ kind: "idrec", start: a, end: b, text: `ID Record: cyl=${h.cyl}, head=${h.head}, sec=${h.sec}, len=${h.len}` });
+          break;
+        }
+        case A.EV_DATAREC: {
+          const rec: DataRecord = {
+            kind: "data", start: a, end: b, markStart: this.lastMarkStart, mark: this.lastMark,
+            deleted: this.opts.format === "FM" && this.lastMark >= 0xf8 && this.lastMark <= 0xfa, bytes: new Uint8Array(0),
+          };
+          this.records.push(rec);
+          this.pendingData = rec;
+          this.fields.push({ kind: "datarec", start: a, end: b, text: "Data Record" });
+          break;
+        }
+        case A.EV_BINARY: {
+          const offset = b, len = c;
+          const bytes = out.subarray(offset, offset + len);
+          this.sinks[a].append(bytes);
+          if (a === A.BIN_DATA && this.pendingData) this.pendingData.bytes = bytes.slice();
+          if (a === A.BIN_IDCRC) this.lastCrcBlob = bytes.slice();
+          if (a === A.BIN_DATACRC) this.lastCrcBlob = bytes.slice();
+          break;
+        }
+        case A.EV_CRC: {
+          const ok = (c & A.CRC_OK) !== 0;
+          const bits = ev[o + 7];
+          const computed = crcHex(ev[o + 5], ev[o + 6]);
+          const blob = this.lastCrcBlob;
+          const read = blob ? Array.from(blob.subarray(blob.length - bits / 8), (x) => x.toString(16).toUpperCase().padStart(2, "0")).join("") : "";
+          if (ok) this.stats.CRC_OK++;
+          else this.stats.CRC_err++;
+          this.fields.push({ kind: "crc", start: a, end: b, text: `${ok ? "CRC OK" : "CRC error"} ${computed}` });
+          const verdict = { ok, read, computed: computed.padStart(bits / 4, "0"), bits, start: a, end: b };
+          if ((c & A.CRC_DATA) !== 0) {
+            if (this.pendingData) this.pendingData.crc = verdict;
+            this.pendingData = undefined;
+          } else {
+            if (this.pendingId) this.pendingId.crc = verdict;
+            this.pendingId = undefined;
+          }
+          break;
+        }
+        case A.EV_UNKNOWN:
+          this.fields.push({ kind: "unknown", start: a, end: b, text: "Unknown byte" });
+          break;
+        case A.EV_CLOCKERR: {
+          let m = c, bitsBad = 0;
+          while (m) { bitsBad += m & 1; m >>>= 1; }
+          this.stats.CkEr += bitsBad;
+          break;
+        }
+      }
+    }
+  }
+
+  private lastCrcBlob: Uint8Array | undefined;
+  private taken = 0;
+
+  /**
+   * Records that are final: with their CRC, or followed by a later record
+   * (a record cut off by a reset never gets one). At the end, all the rest.
+   */
+  takeRecords(all: boolean): TrackRecord[] {
+    let end = this.records.length;
+    if (!all) {
+      while (end > this.taken && !this.records[end - 1].crc) end--;
+    }
+    const out = this.records.slice(this.taken, end);
+    this.taken = end;
+    return out;
+  }
+
+  finish(sampleRate: number, sampleCount: number): DecodeResult {
+    const [id, idcrc, data, datacrc, iddata] = this.sinks.map((s) => s.bytes());
+    const result: DecodeResult = {
+      backend: this.k.backend, sampleRate, sampleCount, options: this.opts,
+      records: this.records, stats: this.stats, binary: { id, idcrc, data, datacrc, iddata }, fields: this.fields,
+    };
+    if (this.keepEvents) {
+      const ev = this.eventLog.bytes();
+      result.events = new Float64Array(ev.buffer, ev.byteOffset, ev.byteLength / 8);
+      result.bytesLogged = this.logBytes;
+      const e = this.edgeLog.bytes(), c = this.cellLog.bytes();
+      result.edges = {
+        positions: new Float64Array(e.buffer, e.byteOffset, e.byteLength / 8),
+        cells: new Int32Array(c.buffer, c.byteOffset, c.byteLength / 4),
+        index: this.indexLog.bytes(),
+      };
+    }
+    return result;
+  }
+}

@@ -1,0 +1,48 @@
+// Opens a capture for streaming: its metadata now, its samples piece by piece.
+// sigrok .sr members are inflated incrementally, so a capture that inflates to
+// gigabytes never sits in memory; other formats are read whole, then cut up.
+import { ZipArchive, looksLikeZip } from "./zip.js";
+import { sigrokSession, sigrokSampleChunks } from "./sigrok.js";
+import { readCapture } from "./index.js";
+import { DiskfluxError } from "../errors.js";
+import type { StreamSetup } from "../stream.js";
+
+export interface CaptureStream {
+  setup: StreamSetup & { sampleCount: number };
+  /** The samples in order, about chunkBytes at a time. */
+  chunks(chunkBytes?: number): AsyncGenerator<Uint8Array>;
+}
+
+export async function openCaptureStream(bytes: Uint8Array, source = "capture"): Promise<CaptureStream> {
+  if (looksLikeZip(bytes)) {
+    const zip = ZipArchive.open(bytes, source);
+    if (zip.has("metadata")) {
+      const session = await sigrokSession(zip);
+      return {
+        setup: { sampleRate: session.sampleRate, unitSize: session.unitSize, channels: session.channels, source, sampleCount: session.sampleCount },
+        chunks: (chunkBytes = 1 << 20) => sigrokSampleChunks(zip, session, chunkBytes),
+      };
+    }
+  }
+  const capture = await readCapture(bytes, source);
+  const data = capture.samples.subarray(0, capture.sampleCount * capture.unitSize);
+  return {
+    setup: { sampleRate: capture.sampleRate, unitSize: capture.unitSize, channels: capture.channels, source, sampleCount: capture.sampleCount },
+    async *chunks(chunkBytes = 1 << 20) {
+      for (let at = 0; at < data.length; at += chunkBytes) yield data.subarray(at, Math.min(data.length, at + chunkBytes));
+    },
+  };
+}
+
+/** Node: openCaptureStream on a file (read as compressed bytes; samples inflate lazily). */
+export async function openCaptureFileStream(path: string): Promise<CaptureStream> {
+  const fs = await import("node:fs/promises");
+  let bytes: Uint8Array;
+  try {
+    const buf = await fs.readFile(path);
+    bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  } catch (e) {
+    throw new DiskfluxError("E_FILE", `${path}: cannot read the capture (${(e as { code?: string }).code ?? String(e)}); check the path`, { cause: e });
+  }
+  return openCaptureStream(bytes, path.split(/[\\/]/).pop() || path);
+}

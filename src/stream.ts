@@ -1,0 +1,209 @@
+// Chunk-by-chunk decoding with bounded memory. A TrackStream owns one kernel
+// instance and carries the edge and track kernels' state across chunks, so any
+// split of the input — 1 byte, odd sizes, a cut through a sync mark or a
+// sample unit — decodes exactly like the whole capture at once.
+import * as A from "./kernels/abi.js";
+import type { Kernels } from "./kernels/backend.js";
+import { writeTrackConfig } from "./kernels/config.js";
+import { createKernels, type BackendChoice } from "./kernels/load.js";
+import { resolveOptions, type DecodeOptions, type ResolvedOptions } from "./options.js";
+import { Collector } from "./collect.js";
+import { DiskfluxError } from "./errors.js";
+import type { ChannelMap, DecodeResult, TrackRecord } from "./decode.js";
+
+/** What a stream of samples needs to know up front (what a capture's metadata says). */
+export interface StreamSetup {
+  sampleRate: number;
+  /** Bytes per sample unit; default 1. */
+  unitSize?: number;
+  channels?: readonly { index: number; name: string }[];
+  source?: string;
+}
+
+export interface StreamRequest {
+  backend?: BackendChoice;
+  channels?: ChannelMap;
+  keepEvents?: boolean;
+  logBytes?: boolean;
+}
+
+function resolveChannel(setup: StreamSetup, spec: number | string | null | undefined, fallback: number | null): number {
+  const channels = setup.channels ?? [{ index: 0, name: "0" }];
+  const unitSize = setup.unitSize ?? 1;
+  const where = setup.source ?? "the capture";
+  if (spec === null) return -1;
+  if (spec === undefined) return fallback !== null && fallback < channels.length ? channels[fallback].index : -1;
+  if (typeof spec === "number") {
+    if (!Number.isInteger(spec) || spec < 0 || spec >= unitSize * 8 || (setup.channels && !channels.some((c) => c.index === spec))) {
+      throw new DiskfluxError("E_ARGUMENT", `channel ${spec} does not exist in ${where} (it has ${channels.length})`);
+    }
+    return spec;
+  }
+  const ch = channels.find((c) => c.name === spec);
+  if (!ch) throw new DiskfluxError("E_ARGUMENT", `no channel named '${spec}' in ${where}; channels: ${channels.map((c) => c.name).join(", ")}`);
+  return ch.index;
+}
+
+export class TrackStream {
+  private readonly collector: Collector;
+  private readonly unitSize: number;
+  private readonly bits: [number, number, number];
+  private readonly rising: number;
+  /** Sample number of the next sample pushed. */
+  private base = 0;
+  /** Bytes of a sample unit split across pushes. */
+  private readonly partial: Uint8Array;
+  private partialLen = 0;
+  private lastEdge = 0;
+  private finished = false;
+
+  constructor(
+    private readonly k: Kernels,
+    readonly options: ResolvedOptions,
+    private readonly setup: StreamSetup,
+    request: StreamRequest = {},
+  ) {
+    if (!(setup.sampleRate > 0) || !Number.isFinite(setup.sampleRate)) {
+      throw new DiskfluxError("E_ARGUMENT", "Cannot decode without samplerate: the capture has no valid sample rate");
+    }
+    this.unitSize = setup.unitSize ?? 1;
+    if (!Number.isInteger(this.unitSize) || this.unitSize < 1 || this.unitSize > 8) {
+      throw new DiskfluxError("E_ARGUMENT", `unit size ${this.unitSize} is not 1..8 bytes`);
+    }
+    const dataBit = resolveChannel(setup, request.channels?.data, 0);
+    if (dataBit < 0) throw new DiskfluxError("E_ARGUMENT", "the data channel is required");
+    this.bits = [dataBit, resolveChannel(setup, request.channels?.index, 1), resolveChannel(setup, request.channels?.suppress, 2)];
+    this.rising = options.leadingEdge === "rising" ? 1 : 0;
+    this.partial = new Uint8Array(this.unitSize);
+    const logBytes = request.logBytes === true;
+    writeTrackConfig(k, options, setup.sampleRate, logBytes ? A.LOG_BYTES : 0);
+    k.trackConfigure();
+    k.edgesReset();
+    this.collector = new Collector(k, options, logBytes || request.keepEvents === true, logBytes);
+  }
+
+  /** Samples in unit order; any length, any split. */
+  pushSamples(chunk: Uint8Array): void {
+    this.checkOpen();
+    const unit = this.unitSize;
+    let bytes = chunk;
+    if (unit > 1 && this.partialLen > 0) {
+      const need = unit - this.partialLen;
+      const take = Math.min(need, bytes.length);
+      this.partial.set(bytes.subarray(0, take), this.partialLen);
+      this.partialLen += take;
+      bytes = bytes.subarray(take);
+      if (this.partialLen < unit) return;
+      this.partialLen = 0;
+      this.pushUnits(this.partial, 1);
+    }
+    const whole = Math.floor(bytes.length / unit);
+    this.pushUnits(bytes, whole);
+    const rest = bytes.length - whole * unit;
+    if (rest > 0) {
+      this.partial.set(bytes.subarray(whole * unit));
+      this.partialLen = rest;
+    }
+  }
+
+  private pushUnits(bytes: Uint8Array, units: number): void {
+    const k = this.k;
+    const [dataBit, indexBit, suppressBit] = this.bits;
+    const direct = this.unitSize === 1;
+    for (let at = 0; at < units; at += A.SAMPLE_CAP) {
+      const len = Math.min(A.SAMPLE_CAP, units - at);
+      let n: number;
+      if (direct) {
+        k.samples.set(bytes.subarray(at, at + len));
+        n = k.edgesExtract(len, this.base, dataBit, indexBit, suppressBit, this.rising);
+      } else {
+        packChannels(bytes, this.unitSize, at, len, this.bits, k.samples);
+        n = k.edgesExtract(len, this.base, 0, indexBit >= 0 ? 1 : -1, suppressBit >= 0 ? 2 : -1, this.rising);
+      }
+      this.base += len;
+      this.collector.run(n);
+    }
+  }
+
+  /** Leading-edge sample numbers (strictly increasing, continuing earlier pushes), with index levels if known. */
+  pushEdges(edges: Float64Array, index?: Uint8Array): void {
+    this.checkOpen();
+    const k = this.k;
+    for (let at = 0; at < edges.length; at += A.EDGE_CAP) {
+      const n = Math.min(A.EDGE_CAP, edges.length - at);
+      const piece = edges.subarray(at, at + n);
+      for (let i = 0; i < n; i++) {
+        const t = piece[i];
+        if (!(t > this.lastEdge) || !Number.isFinite(t) || t > 2 ** 52) {
+          throw new DiskfluxError("E_ARGUMENT", `edge ${at + i} (${t}) is not a finite sample number after the previous edge (${this.lastEdge}); edges must increase strictly`);
+        }
+        this.lastEdge = t;
+      }
+      k.edges.set(piece);
+      if (index) k.index.set(index.subarray(at, at + n));
+      else k.index.fill(A.INDEX_ABSENT, 0, n);
+      this.collector.run(n);
+    }
+    this.base = Math.max(this.base, this.lastEdge + 1);
+  }
+
+  /** Records completed since the last call (a record is complete once its CRC is read). */
+  takeRecords(): TrackRecord[] {
+    return this.collector.takeRecords(false);
+  }
+
+  /** Ends the stream: the whole result (records, statistics, binary streams). */
+  finish(sampleCount = this.base): DecodeResult {
+    this.checkOpen();
+    this.finished = true;
+    return this.collector.finish(this.setup.sampleRate, sampleCount);
+  }
+
+  /** Records not yet taken, after finish(). */
+  takeRemaining(): TrackRecord[] {
+    return this.collector.takeRecords(true);
+  }
+
+  private checkOpen(): void {
+    if (this.finished) throw new DiskfluxError("E_ARGUMENT", "the stream is finished; open a new one");
+  }
+}
+
+/** Wide samples → one byte per sample with the three decoder channels in bits 0, 1, 2. */
+function packChannels(src: Uint8Array, unit: number, first: number, len: number, bits: readonly number[], dst: Uint8Array): void {
+  dst.fill(0, 0, len);
+  bits.forEach((bit, slot) => {
+    if (bit < 0) return;
+    const byte = bit >> 3, shift = bit & 7;
+    let o = first * unit + byte;
+    for (let i = 0; i < len; i++, o += unit) dst[i] |= ((src[o] >> shift) & 1) << slot;
+  });
+}
+
+/** A stream with a kernel instance of its own (streams can interleave with each other and with decode()). */
+export async function openTrackStream(setup: StreamSetup, options: string | DecodeOptions = {}, request: StreamRequest = {}): Promise<TrackStream> {
+  const opts = resolveOptions(options);
+  if (opts.decoder === "legacy") throw new DiskfluxError("E_OPTION", "decoder=legacy does not stream; use decode()");
+  const k = await createKernels(request.backend ?? "auto");
+  return new TrackStream(k, opts, setup, request);
+}
+
+/**
+ * Decodes samples arriving in chunks and yields each record as soon as it is
+ * complete; the generator's return value is the whole result.
+ */
+export async function* decodeChunks(
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  setup: StreamSetup,
+  options: string | DecodeOptions = {},
+  request: StreamRequest = {},
+): AsyncGenerator<TrackRecord, DecodeResult> {
+  const stream = await openTrackStream(setup, options, request);
+  for await (const chunk of chunks) {
+    stream.pushSamples(chunk);
+    yield* stream.takeRecords();
+  }
+  const result = stream.finish();
+  yield* stream.takeRemaining();
+  return result;
+}
