@@ -107,6 +107,10 @@ export class TrackStream {
   }
 
   private pushUnits(bytes: Uint8Array, units: number): void {
+    guardTraps(() => this.pushUnitsUnguarded(bytes, units));
+  }
+
+  private pushUnitsUnguarded(bytes: Uint8Array, units: number): void {
     const k = this.k;
     const [dataBit, indexBit, suppressBit] = this.bits;
     const direct = this.unitSize === 1;
@@ -128,6 +132,10 @@ export class TrackStream {
   /** Leading-edge sample numbers (strictly increasing, continuing earlier pushes), with index levels if known. */
   pushEdges(edges: Float64Array, index?: Uint8Array): void {
     this.checkOpen();
+    guardTraps(() => this.pushEdgesUnguarded(edges, index));
+  }
+
+  private pushEdgesUnguarded(edges: Float64Array, index?: Uint8Array): void {
     const k = this.k;
     for (let at = 0; at < edges.length; at += A.EDGE_CAP) {
       const n = Math.min(A.EDGE_CAP, edges.length - at);
@@ -166,6 +174,18 @@ export class TrackStream {
 
   private checkOpen(): void {
     if (this.finished) throw new DiskfluxError("E_ARGUMENT", "the stream is finished; open a new one");
+  }
+}
+
+/** A Wasm trap is a diskflux bug, never a user's problem: report it as E_WASM, not as RuntimeError. */
+function guardTraps(run: () => void): void {
+  try {
+    run();
+  } catch (e) {
+    if (typeof WebAssembly === "object" && e instanceof WebAssembly.RuntimeError) {
+      throw new DiskfluxError("E_WASM", `the WebAssembly kernel trapped (${e.message}); retry with backend 'js' and please report this capture`, { cause: e });
+    }
+    throw e;
   }
 }
 

@@ -109,3 +109,24 @@ describe("malformed captures", () => {
     await expect(decode(capture, "", { backend: "gpu" as never })).rejects.toMatchObject({ code: "E_ARGUMENT" });
   });
 });
+
+describe("limits and traps", () => {
+  it("a zip member declaring more than deflate can produce is refused before allocating", async () => {
+    const zip = zipSync({ metadata: strToU8("[device 1]\nsamplerate=1 MHz\ntotal probes=1\nunitsize=1\n"), "logic-1-1": new Uint8Array(1000) });
+    // patch the central directory's uncompressed size of logic-1-1 to 3 GB
+    const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
+    for (let i = zip.length - 22; i >= 0; i--) {
+      if (view.getUint32(i, true) === 0x02014b50 && new TextDecoder().decode(zip.subarray(i + 46, i + 55)) === "logic-1-1") {
+        view.setUint32(i + 24, 3_000_000_000, true);
+      }
+    }
+    await expect(readCapture(zip, "lie.sr")).rejects.toMatchObject({ code: "E_CORRUPT" });
+  });
+
+  it("edges that do not increase are an argument error, not a hang", async () => {
+    const bad = { kind: "edges" as const, sampleRate: 100e6, edges: new Float64Array([10, 20, 15]) };
+    await expect(decode(bad, "")).rejects.toMatchObject({ code: "E_ARGUMENT" });
+    const nan = { kind: "edges" as const, sampleRate: 100e6, edges: new Float64Array([10, NaN]) };
+    await expect(decode(nan, "")).rejects.toMatchObject({ code: "E_ARGUMENT" });
+  });
+});

@@ -366,6 +366,13 @@ function checkLimit(src: string, m: ZipMember): void {
       `${src}: member "${m.name}" declares ${m.uncompressedSize} bytes, more than the 4 GiB diskflux accepts; split the capture into shorter sessions`,
     );
   }
+  // Deflate cannot expand beyond ~1032:1, so a larger declared size is a lie: refuse it before allocating.
+  if (m.method === 8 && m.uncompressedSize > m.compressedSize * 1040 + 1024) {
+    throw new DiskfluxError(
+      "E_CORRUPT",
+      `${src}: member "${m.name}" declares ${m.uncompressedSize} bytes from only ${m.compressedSize} compressed; the file is damaged, ${AGAIN}`,
+    );
+  }
 }
 
 /** new Uint8Array(size), with an allocation failure reported as E_LIMIT. */
