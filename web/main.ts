@@ -1,0 +1,642 @@
+// The page: loads captures (picker, drag-and-drop, demo), edits options (kept in
+// `?opts=`), and shows what the worker decoded: sector table, hex dump, pulse
+// histogram, timeline, downloads. All decoding happens in web/worker.ts.
+import { sectorRows, type SectorRow } from "../src/report/table.js";
+import type { OptionKey } from "../src/options.js";
+import { GROUPS, OptionState, PRESET_STRINGS, optionSpecs, type OptionSpec } from "./options.js";
+import { HistogramView } from "./histogram.js";
+import { Timeline, type SectorSpan } from "./timeline.js";
+import type { Backend, DecodedTrack, WorkerRequest, WorkerResponse } from "./protocol.js";
+
+const $ = <T extends HTMLElement = HTMLElement>(sel: string): T => {
+  const el = document.querySelector<T>(sel);
+  if (!el) throw new Error(`missing ${sel}`);
+  return el;
+};
+
+const els = {
+  file: $<HTMLInputElement>("#file"),
+  demo: $<HTMLButtonElement>("#demo"),
+  compare: $<HTMLButtonElement>("#compare"),
+  status: $("#status"),
+  error: $("#error"),
+  preset: $<HTMLSelectElement>("#preset"),
+  optstring: $<HTMLInputElement>("#optstring"),
+  optError: $("#opt-error"),
+  groups: $("#option-groups"),
+  summary: $("#summary"),
+  tbody: $<HTMLTableSectionElement>("#sectors tbody"),
+  hex: $("#hexdump"),
+  hexHeading: $("#hex-heading"),
+  downloadSector: $<HTMLButtonElement>("#download-sector"),
+  downloadJson: $<HTMLButtonElement>("#download-json"),
+  readout: $("#view-readout"),
+  overlay: $("#drop-overlay"),
+};
+
+// ---------------------------------------------------------------- state
+
+const options = new OptionState();
+let backend: Backend = "wasm";
+let seq = 0;
+let track: DecodedTrack | undefined;
+let rows: SectorRow[] = [];
+let spans: SectorSpan[] = [];
+let selected = -1;
+let haveCapture = false;
+let lastType: WorkerRequest["type"] | undefined;
+const times: Record<Backend, number | undefined> = { wasm: undefined, js: undefined };
+
+const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
+const histogram = new HistogramView($<HTMLCanvasElement>("#histogram"));
+const timeline = new Timeline($<HTMLCanvasElement>("#timeline"), $<HTMLCanvasElement>("#overview"));
+
+// ---------------------------------------------------------------- URL <-> options
+
+{
+  const params = new URLSearchParams(location.search);
+  const opts = params.get("opts");
+  if (opts !== null) {
+    try {
+      options.setString(opts);
+    } catch (e) {
+      showOptError(`?opts= ${message(e)}`);
+    }
+  }
+  const b = params.get("backend");
+  if (b === "js" || b === "wasm") backend = b;
+}
+
+function writeUrl(): void {
+  const url = new URL(location.href);
+  const s = options.toString();
+  if (s) url.searchParams.set("opts", s);
+  else url.searchParams.delete("opts");
+  if (backend !== "wasm") url.searchParams.set("backend", backend);
+  else url.searchParams.delete("backend");
+  // Keep ':' and '=' readable in the shared link.
+  const query = url.searchParams.toString().replace(/%3A/gi, ":").replace(/%3D/gi, "=");
+  history.replaceState(null, "", `${url.pathname}${query ? `?${query}` : ""}${url.hash}`);
+}
+
+// ---------------------------------------------------------------- option form
+
+const specs = optionSpecs();
+const inputs = new Map<OptionKey, HTMLInputElement | HTMLSelectElement>();
+
+function buildForm(): void {
+  for (const p of PRESET_STRINGS) {
+    const o = document.createElement("option");
+    o.value = p.options;
+    o.textContent = p.name;
+    els.preset.append(o);
+  }
+  const custom = document.createElement("option");
+  custom.value = "\u0000custom";
+  custom.textContent = "(your own settings)";
+  els.preset.append(custom);
+  els.preset.addEventListener("change", () => {
+    if (els.preset.value === "\u0000custom") return;
+    applyString(els.preset.value);
+  });
+
+  for (const group of GROUPS) {
+    const details = document.createElement("details");
+    details.open = group === "Encoding" || group === "CRC";
+    details.dataset.group = group;
+    const summary = document.createElement("summary");
+    summary.textContent = group;
+    if (group === "Custom encoder") summary.append(" ", hint("(format=custom)"));
+    details.append(summary);
+    for (const spec of specs.filter((s) => s.group === group)) details.append(optionField(spec));
+    els.groups.append(details);
+  }
+  els.optstring.addEventListener("change", () => applyString(els.optstring.value));
+  els.optstring.addEventListener("keydown", (e) => {
+    if (e.key === "Enter") applyString(els.optstring.value);
+  });
+}
+
+function hint(text: string): HTMLElement {
+  const s = document.createElement("span");
+  s.className = "hint";
+  s.textContent = text;
+  return s;
+}
+
+function optionField(spec: OptionSpec): HTMLElement {
+  const wrap = document.createElement("label");
+  wrap.className = "opt";
+  wrap.dataset.key = spec.key;
+  const name = document.createElement("span");
+  name.className = "name";
+  name.textContent = spec.key;
+  if (spec.help) wrap.title = spec.help;
+  let input: HTMLInputElement | HTMLSelectElement;
+  if (spec.values) {
+    const sel = document.createElement("select");
+    for (const v of spec.values) {
+      const o = document.createElement("option");
+      o.value = v;
+      o.textContent = v === spec.def ? `${v} (default)` : v;
+      sel.append(o);
+    }
+    input = sel;
+  } else {
+    const t = document.createElement("input");
+    t.type = "text";
+    t.placeholder = spec.def === "" ? "(empty)" : spec.def;
+    t.spellcheck = false;
+    input = t;
+  }
+  input.name = spec.key;
+  input.addEventListener("change", () => {
+    const v = input instanceof HTMLInputElement && input.value.trim() === "" ? spec.def : input.value.trim();
+    options.set(spec.key, v, spec.def);
+    optionsChanged();
+  });
+  inputs.set(spec.key, input);
+  const def = document.createElement("span");
+  def.className = "def";
+  def.textContent = `default: ${spec.def === "" ? "(empty)" : spec.def}`;
+  wrap.append(name, input, def);
+  return wrap;
+}
+
+function syncForm(): void {
+  for (const spec of specs) {
+    const input = inputs.get(spec.key);
+    if (!input) continue;
+    const v = options.get(spec.key, spec.def);
+    input.value = input instanceof HTMLInputElement && v === spec.def ? "" : v;
+    input.closest(".opt")?.classList.toggle("changed", options.isSet(spec.key));
+  }
+  const s = options.toString();
+  els.optstring.value = s;
+  const preset = PRESET_STRINGS.find((p) => p.options === s);
+  els.preset.value = preset ? preset.options : "\u0000custom";
+  const custom = els.groups.querySelector<HTMLDetailsElement>('details[data-group="Custom encoder"]');
+  if (custom && options.get("format", "MFM") === "custom") custom.open = true;
+}
+
+function applyString(text: string): void {
+  try {
+    options.setString(text.trim());
+    showOptError(null);
+  } catch (e) {
+    showOptError(message(e));
+    return;
+  }
+  optionsChanged();
+}
+
+function showOptError(text: string | null): void {
+  els.optError.hidden = text === null;
+  els.optError.textContent = text ?? "";
+}
+
+let debounce: ReturnType<typeof setTimeout> | undefined;
+
+function optionsChanged(): void {
+  syncForm();
+  writeUrl();
+  const problem = options.validate();
+  showOptError(problem);
+  if (problem || !haveCapture) return;
+  clearTimeout(debounce);
+  setState("busy");
+  els.status.textContent = "Decoding…";
+  debounce = setTimeout(() => post({ type: "decode", seq: 0, options: options.toString(), backend }), 200);
+}
+
+// ---------------------------------------------------------------- worker
+
+function post(req: WorkerRequest, transfer: Transferable[] = []): void {
+  req.seq = ++seq;
+  lastType = req.type;
+  setState("busy");
+  const what = req.type === "open" ? `Reading ${req.name}…` : req.type === "demo" ? "Synthesizing the demo track…" : req.type === "compare" ? "Decoding with both backends…" : "Decoding…";
+  els.status.textContent = what;
+  worker.postMessage(req, transfer);
+}
+
+worker.addEventListener("message", (e: MessageEvent<WorkerResponse>) => {
+  const m = e.data;
+  if (m.type === "ready") {
+    if (!m.wasm) {
+      const r = document.querySelector<HTMLInputElement>('input[name="backend"][value="wasm"]');
+      if (r) r.disabled = true;
+      if (backend === "wasm") setBackend("js");
+    }
+    return;
+  }
+  if (m.seq !== seq) return; // a newer request is on its way
+  if (m.type === "error") {
+    if (lastType === "open") haveCapture = false; // the worker holds no capture now
+    setState("error");
+    els.status.textContent = "Decoding failed.";
+    showError(m.message);
+    return;
+  }
+  if (m.type === "compared") {
+    setState("done");
+    times.wasm = m.ms.wasm;
+    times.js = m.ms.js;
+    showTimes();
+    els.status.textContent = `Both backends: Wasm ${fmtMs(m.ms.wasm)}, TypeScript ${fmtMs(m.ms.js)} — ` +
+      (m.identical ? "identical outputs." : `outputs differ in ${m.differences.join(", ")}!`);
+    return;
+  }
+  showTrack(m.track);
+});
+
+worker.addEventListener("error", (e) => {
+  setState("error");
+  showError(`The decoding worker failed to start (${e.message || "script error"}).`);
+});
+
+function setState(s: "idle" | "busy" | "done" | "error"): void {
+  document.body.dataset.state = s;
+  document.body.setAttribute("aria-busy", s === "busy" ? "true" : "false");
+}
+
+function showError(text: string | null): void {
+  els.error.hidden = text === null;
+  els.error.textContent = text ?? "";
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+// ---------------------------------------------------------------- loading
+
+async function openFile(file: File): Promise<void> {
+  showError(null);
+  const problem = options.validate();
+  if (problem) {
+    showOptError(problem);
+    return;
+  }
+  const bytes = await file.arrayBuffer();
+  haveCapture = true;
+  times.wasm = times.js = undefined;
+  // Transfer, not copy: after this call `bytes` is detached on this side.
+  post({ type: "open", seq: 0, name: file.name, bytes, options: options.toString(), backend }, [bytes]);
+}
+
+els.file.addEventListener("change", () => {
+  const f = els.file.files?.[0];
+  if (f) void openFile(f);
+  els.file.value = "";
+});
+
+els.demo.addEventListener("click", () => {
+  showError(null);
+  haveCapture = true;
+  times.wasm = times.js = undefined;
+  post({ type: "demo", seq: 0, backend });
+});
+
+let dragDepth = 0;
+document.addEventListener("dragenter", (e) => {
+  if (!e.dataTransfer?.types.includes("Files")) return;
+  dragDepth++;
+  els.overlay.hidden = false;
+});
+document.addEventListener("dragleave", () => {
+  if (--dragDepth <= 0) { dragDepth = 0; els.overlay.hidden = true; }
+});
+document.addEventListener("dragover", (e) => {
+  if (e.dataTransfer?.types.includes("Files")) e.preventDefault();
+});
+document.addEventListener("drop", (e) => {
+  e.preventDefault();
+  dragDepth = 0;
+  els.overlay.hidden = true;
+  const f = e.dataTransfer?.files?.[0];
+  if (f) void openFile(f);
+});
+
+// ---------------------------------------------------------------- backend
+
+function setBackend(b: Backend): void {
+  backend = b;
+  const r = document.querySelector<HTMLInputElement>(`input[name="backend"][value="${b}"]`);
+  if (r) r.checked = true;
+  writeUrl();
+}
+
+for (const r of document.querySelectorAll<HTMLInputElement>('input[name="backend"]')) {
+  r.addEventListener("change", () => {
+    if (!r.checked) return;
+    setBackend(r.value as Backend);
+    if (haveCapture && !options.validate()) post({ type: "decode", seq: 0, options: options.toString(), backend });
+  });
+}
+
+els.compare.addEventListener("click", () => {
+  if (haveCapture && !options.validate()) post({ type: "compare", seq: 0, options: options.toString() });
+});
+
+function fmtMs(ms: number): string {
+  return ms >= 100 ? `${ms.toFixed(0)} ms` : `${ms.toFixed(1)} ms`;
+}
+
+function showTimes(): void {
+  for (const b of ["wasm", "js"] as const) {
+    const el = document.querySelector<HTMLElement>(`[data-time="${b}"]`);
+    const t = times[b];
+    if (el) el.textContent = t === undefined ? "–" : fmtMs(t);
+  }
+}
+
+// ---------------------------------------------------------------- results
+
+function showTrack(t: DecodedTrack): void {
+  track = t;
+  if (t.demoOptions !== undefined && t.options === t.demoOptions) {
+    options.setString(t.options);
+    syncForm();
+    writeUrl();
+  }
+  times[t.backend] = t.decodeMs;
+  showTimes();
+  els.compare.disabled = false;
+  showError(null);
+
+  rows = sectorRows({ records: t.records } as Parameters<typeof sectorRows>[0]);
+  spans = rows.map((r) => ({
+    start: r.id?.markStart ?? r.data?.markStart ?? 0,
+    end: r.data?.crc?.end ?? r.data?.end ?? r.id?.crc?.end ?? r.id?.end ?? 0,
+    ok: !!(r.id?.crc?.ok && r.data?.crc?.ok),
+    label: r.id ? `${r.id.cyl}/${r.id.head}/${r.id.sec}` : "data",
+  }));
+  const keep = selected >= 0 && selected < rows.length ? selected : -1;
+  renderSummary(t);
+  renderTable();
+  histogram.set(t.histogram, t.capture.sampleRate);
+  timeline.setData(t.rows, t.capture.sampleRate);
+  timeline.setSectors(spans, keep);
+  selectRow(keep, { scroll: false, jump: false });
+  for (const b of document.querySelectorAll<HTMLButtonElement>("#downloads button")) b.disabled = false;
+
+  const ids = rows.filter((r) => r.id).length;
+  const good = rows.filter((r) => r.id?.crc?.ok && r.data?.crc?.ok).length;
+  els.status.textContent = `${t.capture.source}: ${ids} ID records, ${good} sectors with good ID and data CRCs — decoded in ${fmtMs(t.decodeMs)} (${t.backend === "wasm" ? "Wasm" : "TypeScript"}).`;
+  setState("done");
+}
+
+function renderSummary(t: DecodedTrack): void {
+  const c = t.capture, s = t.stats;
+  const dur = c.sampleCount / c.sampleRate;
+  const items: [string, string][] = [
+    ["Capture", c.source],
+    ...(c.description ? [["About", c.description] as [string, string]] : []),
+    ["Samples", `${c.sampleCount.toLocaleString("en-US")} at ${fmtRate(c.sampleRate)} (${fmtTime(dur)})`],
+    ["Channels", c.channels.map((name, i) => `${name}${["data", "index", "suppress"][i] ? ` (${["data", "index", "suppress"][i]})` : ""}`).join(", ")],
+    ...(c.fileBytes ? [["File", `${c.fileBytes.toLocaleString("en-US")} bytes, read in ${fmtMs(c.readMs)}`] as [string, string]] : []),
+    ["Decoded", `${fmtMs(t.decodeMs)} with ${t.backend === "wasm" ? "Wasm" : "TypeScript"} (incl. the byte log for the timeline)`],
+    ["Marks", `IDAM ${s.IDAM} · DAM ${s.DAM} · DDAM ${s.DDAM} · IAM ${s.IAM}`],
+    ["CRC", `${s.CRC_OK} OK · ${s.CRC_err} error`],
+    ["Pulses", `${s.Intrvls.toLocaleString("en-US")} · out of tolerance ${s.OoTI} · clock errors ${s.CkEr}`],
+  ];
+  els.summary.replaceChildren(...items.flatMap(([k, v]) => {
+    const dt = document.createElement("dt");
+    dt.textContent = k;
+    const dd = document.createElement("dd");
+    dd.textContent = v;
+    if (k === "CRC" && s.CRC_err > 0) dd.className = "crc bad";
+    return [dt, dd];
+  }));
+}
+
+function fmtRate(hz: number): string {
+  return hz >= 1e6 ? `${+(hz / 1e6).toPrecision(4)} MHz` : `${+(hz / 1e3).toPrecision(4)} kHz`;
+}
+
+function fmtTime(s: number): string {
+  return s >= 1 ? `${s.toFixed(3)} s` : s >= 1e-3 ? `${+(s * 1e3).toPrecision(5)} ms` : `${+(s * 1e6).toPrecision(5)} µs`;
+}
+
+type Crc = { ok: boolean; read: string; computed: string } | undefined;
+
+function crcCell(c: Crc, present: boolean): HTMLTableCellElement {
+  const td = document.createElement("td");
+  if (!present || !c) {
+    td.className = "crc none";
+    td.textContent = present ? "incomplete" : "no data";
+    return td;
+  }
+  td.className = c.ok ? "crc ok" : "crc bad";
+  td.textContent = c.ok ? "OK" : "BAD";
+  td.title = c.ok ? `CRC OK ${c.read}` : `CRC error: read ${c.read}, computed ${c.computed}`;
+  return td;
+}
+
+function renderTable(): void {
+  const sr = track?.capture.sampleRate ?? 1;
+  const out: HTMLTableRowElement[] = rows.map((r, i) => {
+    const tr = document.createElement("tr");
+    tr.tabIndex = -1;
+    tr.dataset.index = String(i);
+    tr.setAttribute("aria-selected", "false");
+    const td = (text: string) => {
+      const d = document.createElement("td");
+      d.textContent = text;
+      return d;
+    };
+    if (r.id) {
+      tr.setAttribute("data-testid", "sector");
+      tr.dataset.cyl = String(r.id.cyl);
+      tr.dataset.head = String(r.id.head);
+      tr.dataset.sec = String(r.id.sec);
+      tr.dataset.len = String(r.id.len);
+      tr.dataset.idCrc = r.id.crc ? (r.id.crc.ok ? "ok" : "bad") : "none";
+      tr.dataset.dataCrc = r.data?.crc ? (r.data.crc.ok ? "ok" : "bad") : "none";
+      tr.append(td(String(i + 1)), td(String(r.id.cyl)), td(String(r.id.head)), td(String(r.id.sec)), td(String(r.id.len)),
+        crcCell(r.id.crc, true), crcCell(r.data?.crc, !!r.data));
+    } else {
+      tr.className = "orphan";
+      tr.setAttribute("data-testid", "orphan-data");
+      tr.append(td(String(i + 1)), td("–"), td("–"), td("–"), td(String(r.data?.bytes.length ?? 0)), crcCell(undefined, false), crcCell(r.data?.crc, true));
+      tr.cells[5].textContent = "no ID";
+    }
+    tr.append(td(fmtTime(spans[i].start / sr)));
+    tr.addEventListener("click", () => selectRow(i, { scroll: false, jump: true }));
+    return tr;
+  });
+  if (out.length === 0) {
+    const tr = document.createElement("tr");
+    const d = document.createElement("td");
+    d.colSpan = 8;
+    d.textContent = "No ID or data records found. Check the format, data rate and CRC options.";
+    d.style.textAlign = "left";
+    tr.append(d);
+    out.push(tr);
+  }
+  els.tbody.replaceChildren(...out);
+  const first = els.tbody.querySelector<HTMLTableRowElement>("tr[data-index]");
+  if (first) first.tabIndex = 0;
+}
+
+// Arrow keys move through the table; Enter/Space select.
+els.tbody.addEventListener("keydown", (e) => {
+  const tr = (e.target as HTMLElement).closest<HTMLTableRowElement>("tr[data-index]");
+  if (!tr) return;
+  const i = Number(tr.dataset.index);
+  let next = i;
+  if (e.key === "ArrowDown") next = Math.min(rows.length - 1, i + 1);
+  else if (e.key === "ArrowUp") next = Math.max(0, i - 1);
+  else if (e.key === "Home") next = 0;
+  else if (e.key === "End") next = rows.length - 1;
+  else if (e.key === "Enter" || e.key === " ") {
+    selectRow(i, { scroll: false, jump: true });
+    e.preventDefault();
+    return;
+  } else return;
+  e.preventDefault();
+  selectRow(next, { scroll: true, jump: true, focus: true });
+});
+
+function selectRow(i: number, how: { scroll: boolean; jump: boolean; focus?: boolean }): void {
+  selected = i;
+  for (const tr of els.tbody.querySelectorAll<HTMLTableRowElement>("tr[data-index]")) {
+    const on = Number(tr.dataset.index) === i;
+    tr.setAttribute("aria-selected", on ? "true" : "false");
+    tr.tabIndex = on || (i < 0 && tr.dataset.index === "0") ? 0 : -1;
+    if (on && how.focus) tr.focus();
+    if (on && how.scroll) tr.scrollIntoView({ block: "nearest" });
+  }
+  timeline.select(i);
+  const r = rows[i];
+  if (!r) {
+    els.hexHeading.textContent = "Sector data";
+    els.hex.textContent = "Select a sector to see its bytes.";
+    els.downloadSector.disabled = true;
+    return;
+  }
+  if (how.jump) timeline.show(spans[i].start, spans[i].end);
+  const name = r.id ? `cyl ${r.id.cyl} head ${r.id.head} sec ${r.id.sec}` : `data record ${i + 1}`;
+  const data = r.data?.bytes;
+  els.hexHeading.textContent = `Sector data — ${name}`;
+  if (data && data.length) {
+    renderHex(els.hex, data, `${data.length} bytes · ID ${crcText(r.id?.crc)} · data ${crcText(r.data?.crc)}`);
+    els.downloadSector.disabled = false;
+    els.downloadSector.textContent = `Download sector (${data.length} bytes)`;
+  } else {
+    els.hex.textContent = r.data ? "The data record is empty (the capture ends inside it)." : "This sector has no data record in the capture.";
+    els.downloadSector.disabled = true;
+    els.downloadSector.textContent = "Download sector";
+  }
+}
+
+function crcText(c: Crc): string {
+  if (!c) return "CRC missing";
+  return c.ok ? `CRC OK ${c.read}` : `CRC BAD read ${c.read}, computed ${c.computed}`;
+}
+
+function renderHex(pre: HTMLElement, data: Uint8Array, caption: string): void {
+  const lines: string[] = [`; ${caption}`];
+  for (let o = 0; o < data.length; o += 16) {
+    let hex = "", asc = "";
+    for (let j = 0; j < 16; j++) {
+      if (o + j < data.length) {
+        const b = data[o + j];
+        hex += b.toString(16).padStart(2, "0") + (j === 7 ? "  " : " ");
+        asc += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : ".";
+      } else hex += j === 7 ? "    " : "   ";
+    }
+    lines.push(`${o.toString(16).padStart(4, "0")}  ${hex} |${asc}|`);
+  }
+  pre.textContent = lines.join("\n");
+}
+
+timeline.onPick = (sample) => {
+  const i = spans.findIndex((s) => sample >= s.start && sample <= s.end);
+  if (i >= 0) selectRow(i, { scroll: true, jump: false });
+};
+
+timeline.onView = (start, span) => {
+  if (!track) { els.readout.textContent = ""; return; }
+  const sr = track.capture.sampleRate;
+  els.readout.textContent = `${fmtTime(start / sr)} – ${fmtTime((start + span) / sr)} of ${fmtTime(track.capture.sampleCount / sr)}`;
+};
+
+$("#zoom-in").addEventListener("click", () => timeline.zoom(0.5));
+$("#zoom-out").addEventListener("click", () => timeline.zoom(2));
+$("#zoom-fit").addEventListener("click", () => timeline.fit());
+
+// ---------------------------------------------------------------- downloads
+
+function stem(): string {
+  return (track?.capture.source ?? "capture").replace(/\.(sr|dsl)$/i, "");
+}
+
+function download(name: string, data: Uint8Array | string, type: string): void {
+  const blob = new Blob([data as BlobPart], { type });
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 30_000);
+}
+
+for (const b of document.querySelectorAll<HTMLButtonElement>("#downloads button[data-bin]")) {
+  const name = b.dataset.bin as keyof DecodedTrack["binary"];
+  b.title = `Download the ${name} stream as <capture>.${name}.bin`;
+  b.addEventListener("click", () => {
+    if (track) download(`${stem()}.${name}.bin`, track.binary[name], "application/octet-stream");
+  });
+}
+
+const hexOf = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+
+els.downloadJson.addEventListener("click", () => {
+  if (!track) return;
+  const t = track;
+  const json = JSON.stringify({
+    source: t.capture.source,
+    options: t.options,
+    backend: t.backend,
+    sampleRate: t.capture.sampleRate,
+    sampleCount: t.capture.sampleCount,
+    stats: t.stats,
+    records: t.records.map((r) => ({ ...r, bytes: hexOf(r.bytes) })),
+  }, null, 1);
+  download(`${stem()}.records.json`, json, "application/json");
+});
+
+els.downloadSector.addEventListener("click", () => {
+  const r = rows[selected];
+  const data = r?.data?.bytes;
+  if (!data) return;
+  const id = r.id ? `c${r.id.cyl}h${r.id.head}s${r.id.sec}` : `record${selected + 1}`;
+  download(`${stem()}.${id}.bin`, data, "application/octet-stream");
+});
+
+// ---------------------------------------------------------------- start
+
+buildForm();
+syncForm();
+setBackend(backend);
+writeUrl();
+timeline.onView(0, 0);
+histogram.set(undefined);
+
+/** Hooks for the end-to-end test and for tuning in the console. */
+(window as unknown as { __diskflux: unknown }).__diskflux = {
+  timeline,
+  get track() { return track; },
+  /** ms per timeline draw: whole track, a quarter, and a 2000-sample window in the middle. */
+  benchTimeline(n = 10): number {
+    const total = track?.capture.sampleCount ?? 1;
+    const v = timeline.view;
+    const ms = timeline.benchmark([{ start: 0, span: total }, { start: total / 4, span: total / 4 }, { start: total / 2, span: 2000 }], n);
+    timeline.setView(v.start, v.span);
+    return ms;
+  },
+};
