@@ -12,6 +12,9 @@ import { DiskfluxError, isDiskfluxError } from "../errors.js";
 const USAGE = `usage: diskflux decode <capture.sr|capture.dsl>... -P mfm:<options> [-B mfm=<id|idcrc|data|datacrc|iddata>] [--json] [--backend wasm|js|auto]
        diskflux decode <capture>... -P mfm:<options> -A mfm[=<rows or classes>] [--protocol-decoder-samplenum] [--json]
        diskflux decode --demo            decode the built-in demo track
+       diskflux convert <in> <out.tr|out.vcd|out.sr>      (diskflux convert --help)
+       diskflux image <captures or .tr>... -P mfm:<options> -o disk.img [--map map.txt] [--json]
+       diskflux synth --format MFM --sectors 17 -o out.sr|.tr|.vcd
 options: the sigrok-disk option string, e.g. -P mfm:data_rate=5000000:format=MFM:header_format=3:data_crc_poly=0x140a0445
 -A:      the original's annotation stream, as sigrok-cli prints it; -A mfm = every row, or pick rows
          (pulses windows prefixes bits bytes fields errors reports) and/or classes, ':'-separated`;
@@ -27,7 +30,10 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
       out.write(USAGE + "\n");
       return command === undefined ? 2 : 0;
     }
-    if (command !== "decode") throw new DiskfluxError("E_USAGE", `unknown command '${command}'; try 'diskflux decode --help'`);
+    if (command === "convert") return (await import("./convert.js")).convertCommand(rest, out, err);
+    if (command === "image") return (await import("./image.js")).imageCommand(rest, out, err);
+    if (command === "synth") return (await import("./synth.js")).synthCommand(rest, out, err);
+    if (command !== "decode") throw new DiskfluxError("E_USAGE", `unknown command '${command}'; commands: decode, convert, image, synth (try 'diskflux decode --help')`);
     const { values, positionals } = parseCommandLine(rest);
     debug = values.debug === true;
     if (values.help) {
@@ -102,7 +108,8 @@ async function runDecode(
     resolveOptions(pd); // options are checked before any file is read
   }
 
-  const jobs: { name: string; load: () => Promise<import("../capture.js").Capture>; options: string }[] = [];
+  type Capture = import("../capture.js").Capture;
+  const jobs: { name: string; load: () => Promise<Capture>; options: string; streamFile?: string }[] = [];
   if (values.demo) {
     const { demoCapture } = await import("../encode/demo.js");
     const demo = demoCapture();
@@ -110,15 +117,27 @@ async function runDecode(
     if (!values.json && binary === undefined && annotations === undefined) out.write(`${demo.description}\n`);
   }
   if (files.length === 0 && !values.demo) throw new DiskfluxError("E_USAGE", "no capture given; try 'diskflux decode --demo' or 'diskflux decode <file.sr> -P mfm:...'");
-  const { readCaptureFile } = await import("../readers/index.js");
-  for (const f of files) jobs.push({ name: f, load: () => readCaptureFile(f), options: pd ?? "" });
+  const { readAnyCaptureFile } = await import("../readers/index.js");
+  for (const f of files) {
+    if (annotations === undefined && (await isLargeSigrok(f))) {
+      jobs.push({ name: f, load: async () => { throw new Error("streamed"); }, options: pd ?? "", streamFile: f });
+      continue;
+    }
+    const any = await readAnyCaptureFile(f);
+    if (any.kind === "single") {
+      jobs.push({ name: f, load: async () => any.capture, options: pd ?? "" });
+    } else {
+      for (const t of any.tracks) jobs.push({ name: `${f} [cyl ${t.cyl} head ${t.head}]`, load: async () => t.capture, options: pd ?? "" });
+    }
+  }
 
   const { sectorTable } = await import("../report/table.js");
   const jsonOut: unknown[] = [];
   for (const job of jobs) {
-    const capture = await job.load();
     const t0 = performance.now();
-    const result = await decode(capture, job.options, { backend, ...(annotations ? { logBytes: true } : {}) });
+    const result = job.streamFile !== undefined
+      ? await decodeStreaming(job.streamFile, job.options, backend, err)
+      : await decode(await job.load(), job.options, { backend, ...(annotations ? { logBytes: true } : {}) });
     const ms = performance.now() - t0;
     if (annotations !== undefined) {
       const ann = await import("../annotate/index.js");
@@ -151,6 +170,53 @@ async function runDecode(
   if (values.json && annotations === undefined) out.write(JSON.stringify(jobs.length === 1 ? jsonOut[0] : jsonOut, null, 2) + "\n");
   void err;
   return 0;
+}
+
+/** Captures with more than this many sample bytes are streamed (bounded memory, progress). */
+const STREAM_BYTES = 64 << 20;
+
+async function isLargeSigrok(path: string): Promise<boolean> {
+  const { readFile } = await import("node:fs/promises");
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch {
+    return false; // the reader reports it
+  }
+  const { looksLikeZip, ZipArchive } = await import("../readers/zip.js");
+  if (!looksLikeZip(bytes)) return false;
+  try {
+    const zip = ZipArchive.open(bytes, path);
+    if (!zip.has("metadata")) return false;
+    let total = 0;
+    for (const m of zip.members) if (/^logic-/.test(m.name)) total += m.uncompressedSize;
+    return total > STREAM_BYTES;
+  } catch {
+    return false;
+  }
+}
+
+/** Decodes a big .sr piece by piece, with a progress bar on a terminal (none when stderr is piped). */
+async function decodeStreaming(path: string, options: string, backend: "wasm" | "js" | "auto", err: NodeJS.WritableStream) {
+  const { openCaptureFileStream } = await import("../readers/stream.js");
+  const { openTrackStream } = await import("../stream.js");
+  const s = await openCaptureFileStream(path);
+  const stream = await openTrackStream(s.setup, options, { backend });
+  const total = s.setup.sampleCount * (s.setup.unitSize ?? 1);
+  const tty = (err as { isTTY?: boolean }).isTTY === true;
+  let done = 0, shown = -1;
+  for await (const chunk of s.chunks(1 << 22)) {
+    stream.pushSamples(chunk);
+    done += chunk.length;
+    const pct = Math.floor((100 * done) / total);
+    if (tty && pct !== shown) {
+      shown = pct;
+      const bar = "#".repeat(Math.floor(pct / 4)).padEnd(25, ".");
+      err.write(`\r${path}: [${bar}] ${pct}%`);
+    }
+  }
+  if (tty) err.write("\n");
+  return stream.finish();
 }
 
 // Run when executed directly (tsx src/cli/main.ts, or the installed dist/cli.js).

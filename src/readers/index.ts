@@ -1,15 +1,29 @@
 // Capture readers: sigrok .sr and DSView .dsl sessions, both ZIP archives,
 // told apart by their members ("metadata" for sigrok; "header" and L-<ch>/<block>
 // data members for DSView), never by the file name.
+//
+// readAnyCapture also takes the other formats, again by content:
+//
+//   PK\x03\x04 ...            ZIP: sigrok .sr / DSView .dsl      -> single LogicCapture
+//   EE 4D 46 4D 0D 0A 1A 00    dgesswein/mfm transitions (.tr)    -> tracks (EdgeCaptures at 200 MHz)
+//   $date / $timescale / ...   VCD                                -> single capture, or tracks when
+//                                                                    tr_to_vcd wrote several
+//   text rows of numbers       CSV                                -> single LogicCapture
 
-import type { LogicCapture } from "../capture.js";
+import type { Capture, EdgeCapture, LogicCapture } from "../capture.js";
 import { DiskfluxError } from "../errors.js";
+import { readCsv, isCsv, type CsvReadOptions } from "./csv.js";
 import { readDslZip } from "./dsl.js";
 import { readSigrokZip } from "./sigrok.js";
+import { isTr, readTr, type TrFile } from "./tr.js";
+import { isVcd, readVcd, scanVcd, type VcdReadOptions } from "./vcd.js";
 import { ZipArchive } from "./zip.js";
 
 export { readSigrok } from "./sigrok.js";
 export { readDsl } from "./dsl.js";
+export { readTr } from "./tr.js";
+export { readVcd, readVcdTracks } from "./vcd.js";
+export { readCsv } from "./csv.js";
 
 /** Reads a sigrok .sr or DSView .dsl capture from its bytes; `source` names it in messages. */
 export async function readCapture(bytes: Uint8Array, source?: string): Promise<LogicCapture> {
@@ -32,8 +46,14 @@ function notACapture(src: string, cause?: unknown): DiskfluxError {
 
 /** Reads a capture file (Node only). The capture's source is the file's base name. */
 export async function readCaptureFile(path: string): Promise<LogicCapture> {
+  const { bytes, base } = await readFileBytes(path, "readCapture()");
+  return readCapture(bytes, base);
+}
+
+/** A file's bytes and base name (Node only), with E_FILE errors that say why. */
+export async function readFileBytes(path: string, api = "readAnyCapture()"): Promise<{ bytes: Uint8Array; base: string }> {
   if (typeof process === "undefined" || typeof process.versions?.node !== "string") {
-    throw new DiskfluxError("E_FILE", `${path}: reading files needs Node.js; in a browser pass the bytes to readCapture()`);
+    throw new DiskfluxError("E_FILE", `${path}: reading files needs Node.js; in a browser pass the bytes to ${api}`);
   }
   const fs = await import("node:fs/promises");
   let bytes: Uint8Array;
@@ -50,7 +70,7 @@ export async function readCaptureFile(path: string): Promise<LogicCapture> {
     throw new DiskfluxError("E_FILE", `${path}: cannot read the capture (${why}); check the path`, { cause: e });
   }
   const base = path.split(/[\\/]/).pop() || path;
-  return readCapture(bytes, base);
+  return { bytes, base };
 }
 
 /**
@@ -70,4 +90,85 @@ export function channelIndex(capture: Pick<LogicCapture, "channels" | "source">,
     "E_ARGUMENT",
     `${capture.source ?? "capture"}: no channel ${JSON.stringify(spec)}; the capture has channel${channels.length === 1 ? "" : "s"} ${list || "(none)"}`,
   );
+}
+
+// ---------------------------------------------------------------- any format
+
+export type CaptureFormat = "sr" | "dsl" | "tr" | "vcd" | "csv";
+
+/** One track of a multi-track source (.tr, multi-track tr_to_vcd dump). */
+export interface CaptureTrack {
+  readonly cyl: number;
+  readonly head: number;
+  readonly capture: EdgeCapture;
+}
+
+export type AnyCapture =
+  | { readonly kind: "single"; readonly format: CaptureFormat; readonly capture: Capture }
+  | {
+      readonly kind: "tracks";
+      readonly format: "tr" | "vcd";
+      readonly tracks: readonly CaptureTrack[];
+      /** Geometry and texts from a .tr header. */
+      readonly cylinders?: number;
+      readonly heads?: number;
+      readonly commandLine?: string;
+      readonly note?: string;
+      readonly tr?: TrFile;
+    };
+
+export interface AnyCaptureOptions {
+  /** VCD: "logic" or "edges"; default logic unless the samples would pass `vcdLogicLimit` bytes. */
+  readonly vcd?: VcdReadOptions;
+  /** Largest VCD expanded to logic samples by default (256 MiB); longer files are read as edges. */
+  readonly vcdLogicLimit?: number;
+  readonly csv?: CsvReadOptions;
+}
+
+/** The capture format of some bytes, by content; undefined when none matches. */
+export function detectCaptureFormat(bytes: Uint8Array): "zip" | "tr" | "vcd" | "csv" | undefined {
+  if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && (bytes[2] === 3 || bytes[2] === 5) && (bytes[3] === 4 || bytes[3] === 6)) return "zip";
+  if (isTr(bytes)) return "tr";
+  if (isVcd(bytes)) return "vcd";
+  if (isCsv(bytes)) return "csv";
+  return undefined;
+}
+
+/**
+ * Reads any capture diskflux knows, telling the format by content: .sr/.dsl
+ * (ZIP), .tr (many tracks), .vcd, .csv.
+ */
+export async function readAnyCapture(bytes: Uint8Array, source?: string, opts: AnyCaptureOptions = {}): Promise<AnyCapture> {
+  const src = source ?? "capture";
+  switch (detectCaptureFormat(bytes)) {
+    case "zip": {
+      const zip = ZipArchive.open(bytes, src);
+      if (zip.has("metadata")) return { kind: "single", format: "sr", capture: await readSigrokZip(zip) };
+      if (zip.has("header") && zip.members.some((m) => /^L-\d+\/\d+$/.test(m.name))) return { kind: "single", format: "dsl", capture: await readDslZip(zip) };
+      throw new DiskfluxError("E_FORMAT", `${src}: a ZIP archive but neither a sigrok .sr nor a DSView .dsl session`);
+    }
+    case "tr": {
+      const tr = readTr(bytes, src);
+      return { kind: "tracks", format: "tr", tracks: tr.tracks, cylinders: tr.cylinders, heads: tr.heads, commandLine: tr.commandLine, note: tr.note, tr };
+    }
+    case "vcd": {
+      const v = opts.vcd ?? {};
+      if (v.as === "logic") return { kind: "single", format: "vcd", capture: readVcd(bytes, src, { ...v, as: "logic" }) };
+      const { edges, tracks } = scanVcd(bytes, src, v);
+      if (tracks.length > 1) return { kind: "tracks", format: "vcd", tracks };
+      const limit = opts.vcdLogicLimit ?? 256 * 2 ** 20;
+      if (v.as === "edges" || (edges.sampleCount ?? 0) > limit) return { kind: "single", format: "vcd", capture: edges };
+      return { kind: "single", format: "vcd", capture: readVcd(bytes, src, { ...v, as: "logic" }) };
+    }
+    case "csv":
+      return { kind: "single", format: "csv", capture: readCsv(bytes, src, opts.csv) };
+    default:
+      throw new DiskfluxError("E_FORMAT", `${src}: not a capture diskflux reads (sigrok .sr, DSView .dsl, dgesswein/mfm .tr, VCD or CSV)`);
+  }
+}
+
+/** readAnyCapture on a file (Node only); sources are the file's base name. */
+export async function readAnyCaptureFile(path: string, opts: AnyCaptureOptions = {}): Promise<AnyCapture> {
+  const { bytes, base } = await readFileBytes(path);
+  return readAnyCapture(bytes, base, opts);
 }

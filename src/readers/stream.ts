@@ -3,8 +3,7 @@
 // gigabytes never sits in memory; other formats are read whole, then cut up.
 import { ZipArchive, looksLikeZip } from "./zip.js";
 import { sigrokSession, sigrokSampleChunks } from "./sigrok.js";
-import { readCapture } from "./index.js";
-import { DiskfluxError } from "../errors.js";
+import { readCapture, readFileBytes } from "./index.js";
 import type { StreamSetup } from "../stream.js";
 
 export interface CaptureStream {
@@ -36,13 +35,6 @@ export async function openCaptureStream(bytes: Uint8Array, source = "capture"): 
 
 /** Node: openCaptureStream on a file (read as compressed bytes; samples inflate lazily). */
 export async function openCaptureFileStream(path: string): Promise<CaptureStream> {
-  const fs = await import("node:fs/promises");
-  let bytes: Uint8Array;
-  try {
-    const buf = await fs.readFile(path);
-    bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-  } catch (e) {
-    throw new DiskfluxError("E_FILE", `${path}: cannot read the capture (${(e as { code?: string }).code ?? String(e)}); check the path`, { cause: e });
-  }
-  return openCaptureStream(bytes, path.split(/[\\/]/).pop() || path);
+  const { bytes, base } = await readFileBytes(path, "openCaptureStream()");
+  return openCaptureStream(bytes, base);
 }

@@ -1,0 +1,278 @@
+// `diskflux convert <in> <out>`: any capture diskflux reads to .tr, .vcd or .sr,
+// chosen by the output's extension. Also the small helpers the image and synth
+// commands share (argument parsing, numbers, writing files, error reporting).
+//
+//   diskflux convert capture.sr capture.tr            200 MHz transitions (other rates rescaled)
+//   diskflux convert capture.tr track.vcd --track 0:1 one track, tr_to_vcd style
+//   diskflux convert disk.tr 'c{cyl}h{head}.sr'       every track to its own file
+//
+// Exit codes as `diskflux decode`: 0 ok, 1 unreadable input or unwritable output, 2 usage.
+
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { logicToEdges, type Capture, type EdgeCapture, type LogicCapture } from "../capture.js";
+import { DiskfluxError, isDiskfluxError } from "../errors.js";
+
+export const CONVERT_USAGE = `usage: diskflux convert <input> <output.tr|output.vcd|output.sr> [options]
+  input: sigrok .sr, DSView .dsl, dgesswein/mfm .tr, .vcd or .csv (told apart by content)
+  --track C:H            take one track of a multi-track input (.tr); or put {cyl}, {head}
+                         and {track} in the output name to write every track to its own file
+  --cyl N --head N       where a single capture goes in a .tr (default 0 0)
+  --cylinders N --heads N  geometry in the .tr header (default: the input's, else from the tracks)
+  --channel N|NAME       data channel of a logic input (default 0)
+  --leading-edge rising|falling   leading edge of a logic input (default rising)
+  -P mfm:<options>       take leading_edge from the decoder options
+  --edges                write a logic input to .vcd/.sr as its transitions only
+  --rate HZ              sample rate of a CSV or VCD input that does not state one
+  --note TEXT            note stored in a .tr header`;
+
+type Out = NodeJS.WritableStream;
+
+// ---------------------------------------------------------------- shared helpers
+
+/** Runs a command body with main()'s error conventions: one-line messages, exit 2 for usage errors, 1 otherwise. */
+export async function runCommand(argv: string[], err: Out, body: () => Promise<number>): Promise<number> {
+  const debug = argv.includes("--debug");
+  try {
+    return await body();
+  } catch (e) {
+    if (isDiskfluxError(e)) {
+      err.write(`diskflux: ${e.message}\n`);
+      if (debug && e.stack) err.write(e.stack + "\n");
+      return e.code === "E_USAGE" || e.code === "E_OPTION" || e.code === "E_ARGUMENT" ? 2 : 1;
+    }
+    err.write(`diskflux: internal error: ${e instanceof Error ? e.message : String(e)} (rerun with --debug and report it)\n`);
+    if (debug && e instanceof Error && e.stack) err.write(e.stack + "\n");
+    return 1;
+  }
+}
+
+/** node:util parseArgs with E_USAGE errors. */
+export function parseCommand<T extends NonNullable<ParseArgsConfig["options"]>>(command: string, args: string[], options: T) {
+  try {
+    return parseArgs({ args, allowPositionals: true, strict: true, options: { ...options, debug: { type: "boolean" }, help: { type: "boolean", short: "h" } } as T & { debug: { type: "boolean" }; help: { type: "boolean"; short: "h" } } });
+  } catch (e) {
+    throw new DiskfluxError("E_USAGE", `${e instanceof Error ? e.message.split("\n")[0] : String(e)}; see 'diskflux ${command} --help'`);
+  }
+}
+
+/** An integer argument in [min, max]. */
+export function intArg(name: string, text: string | undefined, min: number, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  const v = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
+  if (!(v >= min && v <= max)) throw new DiskfluxError("E_USAGE", `${name} must be a whole number from ${min} to ${max}, not '${text}'`);
+  return v;
+}
+
+/** A non-negative number argument (1e6, 0.02). */
+export function numArg(name: string, text: string | undefined, min = 0, max = Infinity): number | undefined {
+  if (text === undefined) return undefined;
+  const v = /^\s*[\d.]+(?:e[+-]?\d+)?\s*$/i.test(text) ? Number(text) : NaN;
+  if (!(v >= min && v <= max)) throw new DiskfluxError("E_USAGE", `${name} must be a number from ${min} to ${max}, not '${text}'`);
+  return v;
+}
+
+/** A rate in Hz: 200000000, 200e6, 200M, 200MHz, "15 MHz". */
+export function rateArg(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const m = /^\s*(\d+(?:\.\d*)?(?:e[+-]?\d+)?)\s*([kmg]?)(?:hz)?\s*$/i.exec(text);
+  const scale: Record<string, number> = { "": 1, k: 1e3, m: 1e6, g: 1e9 };
+  const v = m ? Math.round(Number(m[1]) * scale[m[2].toLowerCase()]) : NaN;
+  if (!(v > 0) || !Number.isFinite(v)) throw new DiskfluxError("E_USAGE", `${name} must be a frequency such as 200e6 or 15MHz, not '${text}'`);
+  return v;
+}
+
+/** "3", "3-7", "1,4-5" -> [3], [3..7], [1,4,5]. */
+export function listArg(name: string, text: string | undefined, max: number): number[] | undefined {
+  if (text === undefined) return undefined;
+  const out: number[] = [];
+  for (const part of text.split(",")) {
+    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
+    const a = m ? Number(m[1]) : NaN;
+    const b = m?.[2] !== undefined ? Number(m[2]) : a;
+    if (!(a >= 0 && b >= a && b <= max)) throw new DiskfluxError("E_USAGE", `${name} must be numbers or ranges such as 3, 0-4 or 1,5,7-9 (at most ${max}), not '${text}'`);
+    for (let v = a; v <= b; v++) out.push(v);
+  }
+  return out;
+}
+
+/** The file name's extension, lower case, with the dot. */
+export function extensionOf(path: string): string {
+  const base = path.split(/[\\/]/).pop() ?? path;
+  const dot = base.lastIndexOf(".");
+  return dot > 0 ? base.slice(dot).toLowerCase() : "";
+}
+
+export function baseName(path: string): string {
+  return path.split(/[\\/]/).pop() || path;
+}
+
+/** Writes a file with E_FILE errors that say why. */
+export async function writeFileBytes(path: string, data: Uint8Array | string): Promise<void> {
+  const fs = await import("node:fs/promises");
+  try {
+    await fs.writeFile(path, data);
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    const why =
+      code === "ENOENT" ? "no such directory" :
+      code === "EISDIR" ? "it is a directory" :
+      code === "EACCES" || code === "EPERM" ? "permission denied" :
+      code === "ENOSPC" ? "no space left on the device" :
+      e instanceof Error ? e.message : String(e);
+    throw new DiskfluxError("E_FILE", `${path}: cannot write it (${why})`, { cause: e });
+  }
+}
+
+/** The leading edge from --leading-edge or -P mfm:...:leading_edge=... (default rising). */
+export async function leadingEdgeArg(flag: string | undefined, pd: string | undefined): Promise<"rising" | "falling"> {
+  if (flag !== undefined && flag !== "rising" && flag !== "falling") throw new DiskfluxError("E_USAGE", `--leading-edge must be rising or falling, not '${flag}'`);
+  if (pd !== undefined) {
+    if (pd !== "mfm" && !pd.startsWith("mfm:")) throw new DiskfluxError("E_USAGE", `protocol decoder '${pd.split(":")[0]}' not found; diskflux provides 'mfm' (-P mfm:<options>)`);
+    const { resolveOptions } = await import("../options.js");
+    const o = resolveOptions(pd);
+    if (flag === undefined) return o.leadingEdge;
+  }
+  return (flag as "rising" | "falling" | undefined) ?? "rising";
+}
+
+/** Draws an edge capture as a sigrok-ready logic capture: data pulses on channel 0, the index level (if any) on channel 1. */
+export async function edgesToSigrokCapture(ec: EdgeCapture): Promise<LogicCapture> {
+  const { edgesToLogic } = await import("../encode/flux.js");
+  const e = ec.edges;
+  const last = e.length ? e[e.length - 1] : 0;
+  const pulse = 4;
+  const sampleCount = Math.max(ec.sampleCount ?? 0, last + 2 * pulse + 1);
+  const logic = edgesToLogic(ec, { sampleCount, pulseWidth: pulse, ...(ec.source !== undefined ? { source: ec.source } : {}) });
+  if (!ec.index || e.length === 0) return logic;
+  const s = logic.samples;
+  for (let k = 0; k < e.length; k++) {
+    if (!ec.index[k]) continue;
+    const from = k === 0 ? 0 : e[k];
+    const to = k + 1 < e.length ? e[k + 1] : sampleCount;
+    for (let i = from; i < to; i++) s[i] |= 2;
+  }
+  return { ...logic, channels: [{ index: 0, name: "0" }, { index: 1, name: "1" }] };
+}
+
+function expandName(pattern: string, t: { cyl: number; head: number; index: number }): string {
+  return pattern.replace(/\{cyl\}/g, String(t.cyl)).replace(/\{head\}/g, String(t.head)).replace(/\{track\}/g, String(t.index));
+}
+
+// ---------------------------------------------------------------- convert
+
+export async function convertCommand(argv: string[], out: Out = process.stdout, err: Out = process.stderr): Promise<number> {
+  return runCommand(argv, err, async () => {
+    const { values, positionals } = parseCommand("convert", argv, {
+      track: { type: "string" },
+      cyl: { type: "string" },
+      head: { type: "string" },
+      cylinders: { type: "string" },
+      heads: { type: "string" },
+      channel: { type: "string" },
+      "leading-edge": { type: "string" },
+      "protocol-decoder": { type: "string", short: "P" },
+      edges: { type: "boolean" },
+      rate: { type: "string" },
+      note: { type: "string" },
+    });
+    if (values.help) {
+      out.write(CONVERT_USAGE + "\n");
+      return 0;
+    }
+    if (positionals.length !== 2) {
+      throw new DiskfluxError("E_USAGE", `convert takes an input and an output file (got ${positionals.length} name${positionals.length === 1 ? "" : "s"}); see 'diskflux convert --help'`);
+    }
+    const [input, output] = positionals;
+    const ext = extensionOf(output);
+    if (ext !== ".tr" && ext !== ".vcd" && ext !== ".sr") {
+      throw new DiskfluxError("E_USAGE", `${output}: the output must end in .tr, .vcd or .sr (it picks the format)`);
+    }
+    let track: { cyl: number; head: number } | undefined;
+    if (values.track !== undefined) {
+      const m = /^\s*(\d+)\s*[:/.]\s*(\d+)\s*$/.exec(values.track);
+      if (!m) throw new DiskfluxError("E_USAGE", `--track takes CYL:HEAD such as 0:1, not '${values.track}'`);
+      track = { cyl: Number(m[1]), head: Number(m[2]) };
+    }
+    const cyl = intArg("--cyl", values.cyl, 0, 65535) ?? 0;
+    const head = intArg("--head", values.head, 0, 255) ?? 0;
+    const cylinders = intArg("--cylinders", values.cylinders, 1, 65536);
+    const heads = intArg("--heads", values.heads, 1, 256);
+    const rate = rateArg("--rate", values.rate);
+    const leadingEdge = await leadingEdgeArg(values["leading-edge"], values["protocol-decoder"]);
+
+    const { readAnyCaptureFile, channelIndex } = await import("../readers/index.js");
+    const vcd = {
+      ...(rate !== undefined ? { sampleRate: rate } : {}),
+      ...(values.channel !== undefined ? { dataWire: values.channel } : {}),
+      leadingEdge,
+    };
+    const any = await readAnyCaptureFile(input, {
+      ...(rate !== undefined ? { csv: { sampleRate: rate } } : {}),
+      vcd: ext === ".tr" ? { ...vcd, as: "edges" as const } : vcd,
+    });
+    if (any.kind === "tracks") for (const w of any.tr?.warnings ?? []) err.write(`diskflux: warning: ${w}\n`);
+    // Track captures are unpacked one at a time (getters), never all at once.
+    let items: readonly { readonly cyl: number; readonly head: number; readonly capture: Capture }[];
+    if (any.kind === "tracks") {
+      items = any.tracks;
+      if (track) {
+        items = items.filter((t) => t.cyl === track!.cyl && t.head === track!.head);
+        if (items.length === 0) {
+          throw new DiskfluxError("E_ARGUMENT", `${input}: no track cyl ${track.cyl} head ${track.head}; it holds ${any.tracks.map((t) => `${t.cyl}:${t.head}`).join(" ")}`);
+        }
+      }
+    } else {
+      if (track) throw new DiskfluxError("E_USAGE", `${input} holds a single capture; --track is for multi-track inputs (.tr)`);
+      items = [{ cyl, head, capture: any.capture }];
+    }
+    const channelOf = (c: Capture) => (c.kind === "logic" && values.channel !== undefined ? channelIndex(c, values.channel) : 0);
+    const edgeChannels = (c: Capture) => ({ data: channelOf(c), leadingEdge });
+
+    if (ext === ".tr") {
+      const { writeTr } = await import("../writers/tr.js");
+      const seen = new Set<number>();
+      const tracks = items.map((t) => ({
+        cyl: t.cyl,
+        head: t.head,
+        get capture(): Capture {
+          const c = t.capture;
+          seen.add(c.sampleRate);
+          return c.kind === "logic" ? logicToEdges(c, edgeChannels(c)) : c;
+        },
+      }));
+      const bytes = writeTr(tracks, {
+        ...(cylinders !== undefined ? { cylinders } : any.kind === "tracks" && any.cylinders !== undefined ? { cylinders: Math.max(any.cylinders, ...tracks.map((t) => t.cyl + 1)) } : {}),
+        ...(heads !== undefined ? { heads } : any.kind === "tracks" && any.heads !== undefined ? { heads: Math.max(any.heads, ...tracks.map((t) => t.head + 1)) } : {}),
+        commandLine: ["diskflux", "convert", ...argv].join(" "),
+        note: values.note ?? (any.kind === "tracks" && any.note ? any.note : `converted from ${baseName(input)}`),
+      });
+      await writeFileBytes(output, bytes);
+      const rates = [...seen].map((r) => `${r / 1e6} MHz`).join(", ");
+      out.write(`${output}: ${items.length} track${items.length === 1 ? "" : "s"} of 200 MHz transitions (from ${rates}), ${bytes.length} bytes\n`);
+      return 0;
+    }
+
+    const placeholders = /\{(?:cyl|head|track)\}/.test(output);
+    if (items.length > 1 && !placeholders) {
+      throw new DiskfluxError("E_USAGE", `${input} holds ${items.length} tracks; pick one with --track CYL:HEAD or put {cyl} and {head} in the output name`);
+    }
+    const { writeVcd } = await import("../writers/vcd.js");
+    const { writeSigrok } = await import("../writers/sigrok.js");
+    for (const [index, t] of items.entries()) {
+      const name = expandName(output, { ...t, index });
+      let c = t.capture;
+      if (values.edges && c.kind === "logic") c = logicToEdges(c, edgeChannels(c));
+      let bytes: Uint8Array;
+      if (ext === ".vcd") {
+        bytes = writeVcd(c, any.kind === "tracks" ? { comment: `Track ${index}: Cylinder ${t.cyl}, Head ${t.head}` } : {});
+      } else {
+        const logic = c.kind === "logic" ? c : await edgesToSigrokCapture(c);
+        if (!Number.isInteger(logic.sampleRate)) throw new DiskfluxError("E_ARGUMENT", `${input}: sample rate ${logic.sampleRate} Hz is not a whole number, which a .sr cannot store`);
+        bytes = writeSigrok(logic);
+      }
+      await writeFileBytes(name, bytes);
+      out.write(`${name}: ${c.kind === "edges" ? `${c.edges.length} transitions` : `${c.sampleCount} samples, ${c.channels.length} channel${c.channels.length === 1 ? "" : "s"}`} at ${c.sampleRate / 1e6} MHz${any.kind === "tracks" ? ` (cyl ${t.cyl} head ${t.head})` : ""}\n`);
+    }
+    return 0;
+  });
+}

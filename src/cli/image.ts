@@ -1,0 +1,109 @@
+// `diskflux image`: decode captures (or every track of .tr files) and assemble
+// a flat disk image with a sector map (src/image/assemble.ts, src/image/map.ts).
+//
+//   diskflux image disk.tr -P mfm:header_format=3:data_crc_poly=0x140a0445 -o disk.img --map disk.map
+//   diskflux image t0.sr t1.sr t1-again.sr -P mfm: -o disk.img --json
+
+import { DiskfluxError } from "../errors.js";
+import { baseName, intArg, parseCommand, rateArg, runCommand, writeFileBytes } from "./convert.js";
+
+export const IMAGE_USAGE = `usage: diskflux image <capture|file.tr>... -P mfm:<options> -o <disk.img> [--map <map.txt>] [--json]
+  captures: .sr, .dsl, .tr (every track), .vcd, .csv; a sector read more than once keeps its best copy
+  -o FILE                the flat image: sectors in (cylinder, head, sector) order
+  --map FILE             write the sector map there (default: print it)
+  --json                 the sector map as JSON
+  --cylinders N --heads N --sectors N --size N --first-sector N
+                         geometry (default: inferred from the sector headers)
+  --first-cylinder N     the image starts at this cylinder (default 0)
+  --by-track             place sectors by the .tr track's cylinder/head instead of the header's
+  --fill TEXT            fill of missing sectors (default "DISKFLUX MISSING SECTOR ")
+  --channel N|NAME       data channel of logic captures (default 0)
+  --rate HZ              sample rate of CSV/VCD captures that do not state one
+  --backend wasm|js|auto`;
+
+type Out = NodeJS.WritableStream;
+
+export async function imageCommand(argv: string[], out: Out = process.stdout, err: Out = process.stderr): Promise<number> {
+  return runCommand(argv, err, async () => {
+    const { values, positionals } = parseCommand("image", argv, {
+      "protocol-decoder": { type: "string", short: "P" },
+      output: { type: "string", short: "o" },
+      map: { type: "string" },
+      json: { type: "boolean" },
+      cylinders: { type: "string" },
+      heads: { type: "string" },
+      sectors: { type: "string" },
+      size: { type: "string" },
+      "first-sector": { type: "string" },
+      "first-cylinder": { type: "string" },
+      "by-track": { type: "boolean" },
+      fill: { type: "string" },
+      channel: { type: "string" },
+      rate: { type: "string" },
+      backend: { type: "string" },
+    });
+    if (values.help) {
+      out.write(IMAGE_USAGE + "\n");
+      return 0;
+    }
+    const pd = values["protocol-decoder"];
+    if (pd === undefined) throw new DiskfluxError("E_USAGE", "image needs the decoder options: -P mfm:<options> (e.g. -P mfm:data_rate=5000000:format=MFM)");
+    if (pd !== "mfm" && !pd.startsWith("mfm:")) throw new DiskfluxError("E_USAGE", `protocol decoder '${pd.split(":")[0]}' not found; diskflux provides 'mfm' (-P mfm:<options>)`);
+    const { resolveOptions } = await import("../options.js");
+    resolveOptions(pd);
+    if (values.output === undefined) throw new DiskfluxError("E_USAGE", "image needs an output file: -o disk.img");
+    if (positionals.length === 0) throw new DiskfluxError("E_USAGE", "image needs at least one capture or .tr file");
+    const backend = (values.backend ?? "auto") as "wasm" | "js" | "auto";
+    if (!["wasm", "js", "auto"].includes(backend)) throw new DiskfluxError("E_USAGE", `--backend must be wasm, js or auto, not '${backend}'`);
+    if (values.fill === "") throw new DiskfluxError("E_USAGE", "--fill needs some text");
+    const geometry = {
+      cylinders: intArg("--cylinders", values.cylinders, 1, 65536),
+      heads: intArg("--heads", values.heads, 1, 256),
+      sectorsPerTrack: intArg("--sectors", values.sectors, 1, 256),
+      sectorSize: intArg("--size", values.size, 1, 65536),
+      firstSector: intArg("--first-sector", values["first-sector"], 0, 255),
+      firstCylinder: intArg("--first-cylinder", values["first-cylinder"], 0, 65535),
+    };
+    const rate = rateArg("--rate", values.rate);
+
+    const { readAnyCaptureFile, channelIndex } = await import("../readers/index.js");
+    const { decode } = await import("../decode.js");
+    const { assembleImage } = await import("../image/assemble.js");
+    const { sectorMapText, sectorMapJson } = await import("../image/map.js");
+    type Input = import("../image/assemble.js").ImageTrackInput;
+    const inputs: Input[] = [];
+    for (const file of positionals) {
+      const any = await readAnyCaptureFile(file, rate !== undefined ? { csv: { sampleRate: rate }, vcd: { sampleRate: rate } } : {});
+      const name = baseName(file);
+      if (any.kind === "tracks") {
+        for (const w of any.tr?.warnings ?? []) err.write(`diskflux: warning: ${w}\n`);
+        for (const t of any.tracks) {
+          const result = await decode(t.capture, pd, { backend });
+          inputs.push({ result, source: `${name} cyl ${t.cyl} head ${t.head}`, cyl: t.cyl, head: t.head });
+        }
+      } else {
+        const c = any.capture;
+        const channels = c.kind === "logic" && values.channel !== undefined ? { channels: { data: channelIndex(c, values.channel) } } : {};
+        const result = await decode(c, pd, { backend, ...channels });
+        inputs.push({ result, source: name });
+      }
+    }
+    const img = assembleImage(inputs, {
+      ...Object.fromEntries(Object.entries(geometry).filter(([, v]) => v !== undefined)),
+      ...(values["by-track"] ? { placeBy: "track" as const } : {}),
+      ...(values.fill !== undefined ? { fill: values.fill } : {}),
+    });
+    await writeFileBytes(values.output, img.image);
+    const mapText = values.json ? JSON.stringify(sectorMapJson(img), null, 2) + "\n" : sectorMapText(img);
+    if (values.map !== undefined) await writeFileBytes(values.map, mapText);
+    const g = img.geometry;
+    const n = img.counts;
+    const summary =
+      `${values.output}: ${g.cylinders} x ${g.heads} x ${g.sectorsPerTrack} sectors of ${g.sectorSize} bytes (${img.image.length} bytes) ` +
+      `from ${inputs.length} track${inputs.length === 1 ? "" : "s"}: ${n.good} good, ${n["bad-crc"]} bad-crc, ${n.missing} missing, ${n.conflict} conflict\n`;
+    if (values.map !== undefined) out.write(summary);
+    else if (values.json) out.write(mapText);
+    else out.write(summary + mapText);
+    return 0;
+  });
+}

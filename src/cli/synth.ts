@@ -1,0 +1,146 @@
+// `diskflux synth`: synthesized tracks with known sectors (src/encode/synth.ts)
+// written as .sr, .tr or .vcd, with the option string that decodes them.
+//
+//   diskflux synth --format MFM --cyl 0 --head 0 --sectors 17 --size 512 --rate 100e6 --jitter 0.02 --seed 1 -o out.sr
+//   diskflux synth --format MFM --cyl 0-4 --head 0-1 --bad 3 --missing 7 -o disk.tr
+
+import { DiskfluxError } from "../errors.js";
+import { extensionOf, intArg, listArg, numArg, parseCommand, rateArg, runCommand, writeFileBytes } from "./convert.js";
+
+export const SYNTH_USAGE = `usage: diskflux synth --format FM|MFM|MFM_floppy|RLL_WD|RLL_Seagate -o <out.sr|out.tr|out.vcd> [options]
+  --cyl N|A-B --head N|A-B   track(s) to make (default 0 0); several tracks need a .tr output
+                             or {cyl}/{head} in the output name
+  --sectors N --size N       sectors per track and bytes per sector (default per format)
+  --first-sector N           number of the first sector (default per format: 0 or 1)
+  --rate HZ                  sample rate (default per format; 200 MHz for .tr)
+  --data-rate BPS            data rate (default per format)
+  --jitter CELLS --drift REL edge jitter (std. dev. in cells) and speed drift over the track
+  --seed N                   payloads and jitter; track (c, h) uses seed + 64c + h (default 1)
+  --bad LIST                 sectors written with a bad data CRC (e.g. 3 or 1,5-6)
+  --bad-id LIST              sectors written with a bad ID CRC
+  --missing LIST             sectors written without a data field
+  --index-pulse              add an index pulse on channel 1 (.sr, .vcd)
+  --index-mark               write an index address mark (FM, MFM formats)`;
+
+type Out = NodeJS.WritableStream;
+
+function rangeArg(name: string, text: string | undefined, max: number): number[] {
+  if (text === undefined) return [0];
+  const list = listArg(name, text, max)!;
+  return [...new Set(list)].sort((a, b) => a - b);
+}
+
+export async function synthCommand(argv: string[], out: Out = process.stdout, err: Out = process.stderr): Promise<number> {
+  return runCommand(argv, err, async () => {
+    const { values, positionals } = parseCommand("synth", argv, {
+      format: { type: "string" },
+      output: { type: "string", short: "o" },
+      cyl: { type: "string" },
+      head: { type: "string" },
+      sectors: { type: "string" },
+      size: { type: "string" },
+      "first-sector": { type: "string" },
+      rate: { type: "string" },
+      "data-rate": { type: "string" },
+      jitter: { type: "string" },
+      drift: { type: "string" },
+      seed: { type: "string" },
+      bad: { type: "string" },
+      "bad-id": { type: "string" },
+      missing: { type: "string" },
+      "index-pulse": { type: "boolean" },
+      "index-mark": { type: "boolean" },
+    });
+    if (values.help) {
+      out.write(SYNTH_USAGE + "\n");
+      return 0;
+    }
+    if (positionals.length > 0) throw new DiskfluxError("E_USAGE", `unexpected '${positionals[0]}'; synth writes to -o <file>, see 'diskflux synth --help'`);
+    const { SYNTH_FORMATS, SYNTH_FORMAT_NAMES } = await import("../encode/track.js");
+    const { synthTrack, defaultSectors } = await import("../encode/synth.js");
+    const format = values.format;
+    if (format === undefined || !(SYNTH_FORMAT_NAMES as readonly string[]).includes(format)) {
+      throw new DiskfluxError("E_USAGE", `--format must be one of ${SYNTH_FORMAT_NAMES.join(", ")}${format === undefined ? "" : `, not '${format}'`}`);
+    }
+    const fmt = SYNTH_FORMATS[format as keyof typeof SYNTH_FORMATS];
+    const output = values.output;
+    if (output === undefined) throw new DiskfluxError("E_USAGE", "synth needs an output file: -o out.sr, out.tr or out.vcd");
+    const ext = extensionOf(output);
+    if (ext !== ".sr" && ext !== ".tr" && ext !== ".vcd") throw new DiskfluxError("E_USAGE", `${output}: the output must end in .sr, .tr or .vcd (it picks the format)`);
+    const cyls = rangeArg("--cyl", values.cyl, 2047);
+    const heads = rangeArg("--head", values.head, 15);
+    const tracks = cyls.flatMap((c) => heads.map((h) => ({ cyl: c, head: h })));
+    const placeholders = /\{(?:cyl|head)\}/.test(output);
+    if (tracks.length > 1 && ext !== ".tr" && !placeholders) {
+      throw new DiskfluxError("E_USAGE", `${tracks.length} tracks need a .tr output, or {cyl} and {head} in the output name`);
+    }
+    const sectorsPerTrack = intArg("--sectors", values.sectors, 0, 256);
+    const sectorSize = intArg("--size", values.size, 128, 16384);
+    const firstSector = intArg("--first-sector", values["first-sector"], 0, 255);
+    const sampleRate = rateArg("--rate", values.rate) ?? (ext === ".tr" ? 200_000_000 : undefined);
+    const dataRate = rateArg("--data-rate", values["data-rate"]);
+    const jitter = numArg("--jitter", values.jitter, 0, 1);
+    const drift = numArg("--drift", values.drift, 0, 0.5);
+    const seed = intArg("--seed", values.seed, 0, 2 ** 31) ?? 1;
+    const bad = new Set(listArg("--bad", values.bad, 255) ?? []);
+    const badId = new Set(listArg("--bad-id", values["bad-id"], 255) ?? []);
+    const missing = new Set(listArg("--missing", values.missing, 255) ?? []);
+
+    const made = tracks.map((t) => {
+      const trackSeed = seed + 64 * t.cyl + t.head;
+      const base = {
+        cyl: t.cyl, head: t.head, seed: trackSeed,
+        ...(sectorsPerTrack !== undefined ? { sectorsPerTrack } : {}),
+        ...(sectorSize !== undefined ? { sectorSize } : {}),
+        ...(firstSector !== undefined ? { firstSector } : {}),
+      };
+      const sectors = defaultSectors(fmt, base).map((s) => ({
+        ...s,
+        ...(bad.has(s.sec) ? { badDataCrc: true } : {}),
+        ...(badId.has(s.sec) ? { badIdCrc: true } : {}),
+        ...(missing.has(s.sec) ? { missingData: true } : {}),
+      }));
+      const r = synthTrack({
+        format: fmt.name, sectors, seed: trackSeed,
+        ...(sampleRate !== undefined ? { sampleRate } : {}),
+        ...(dataRate !== undefined ? { dataRate } : {}),
+        ...(jitter !== undefined ? { jitter } : {}),
+        ...(drift !== undefined ? { drift } : {}),
+        ...(values["index-pulse"] ? { indexPulse: true } : {}),
+        ...(values["index-mark"] ? { indexMark: true } : {}),
+      });
+      return { ...t, r, sectors };
+    });
+
+    const first = made[0].r;
+    const rate = first.capture.sampleRate;
+    const n = made[0].sectors.length;
+    const size = made[0].sectors[0]?.data.length ?? fmt.defaults.sectorSize;
+    const notes = [
+      bad.size ? `bad data CRC: ${[...bad].join(",")}` : "",
+      badId.size ? `bad ID CRC: ${[...badId].join(",")}` : "",
+      missing.size ? `no data field: ${[...missing].join(",")}` : "",
+    ].filter(Boolean);
+    const what = `${fmt.name}, ${n} sectors x ${size} bytes per track, ${rate / 1e6} MHz${notes.length ? ` (${notes.join("; ")})` : ""}`;
+    if (ext === ".tr") {
+      const { writeTr } = await import("../writers/tr.js");
+      const bytes = writeTr(made.map((m) => ({ cyl: m.cyl, head: m.head, capture: m.r.edges })), {
+        commandLine: ["diskflux", "synth", ...argv].join(" "),
+        note: `diskflux synthetic ${what}`,
+      });
+      await writeFileBytes(output, bytes);
+      const span = (v: number[]) => (v.length === 1 ? `${v[0]}` : `${v[0]}-${v[v.length - 1]}`);
+      out.write(`${output}: ${made.length} track${made.length === 1 ? "" : "s"} (cyl ${span(cyls)}, head ${span(heads)}), ${what}\n`);
+    } else {
+      const { writeSigrok } = await import("../writers/sigrok.js");
+      const { writeVcd } = await import("../writers/vcd.js");
+      for (const m of made) {
+        const name = output.replace(/\{cyl\}/g, String(m.cyl)).replace(/\{head\}/g, String(m.head));
+        await writeFileBytes(name, ext === ".sr" ? writeSigrok(m.r.capture) : writeVcd(m.r.capture));
+        out.write(`${name}: cyl ${m.cyl} head ${m.head}, ${what}\n`);
+      }
+    }
+    out.write(`decode with: -P mfm:${first.options}\n`);
+    return 0;
+  });
+}

@@ -1,0 +1,369 @@
+// Disk images from decoded tracks: every sector placed by its header's
+// (cyl, head, sec) into a flat image
+//
+//   offset = ((cyl - firstCylinder) · heads + head) · sectorsPerTrack · sectorSize
+//            + (sec - firstSector) · sectorSize
+//
+// Reads of a sector: an ID record with a good CRC, plus the data record that
+// follows it before the next ID record. ID records with a bad CRC are not
+// trusted (counted, not placed); data records without an ID before them are
+// ignored. When a sector is read several times:
+//
+//   status     when                                              image bytes
+//   good       ≥ 1 good-CRC copy, all good copies agree           that copy
+//   conflict   ≥ 2 good-CRC copies that differ                   the most frequent (earliest on a tie)
+//   bad-crc    only bad-CRC copies (or copies of the wrong size)  the most frequent bad copy (earliest on a tie)
+//   missing    no data at all (no ID, or IDs without data)        the fill pattern
+//
+// Geometry not given is inferred from the good headers: cylinders = highest
+// cyl + 1, heads = highest head + 1, first sector = lowest sector number,
+// sectors per track = the run of sector numbers from it (a lone far-away
+// number such as Seagate's spare sector 254 ends the run and is reported as
+// outside the geometry), sector size = the most common data length.
+
+import type { DecodeResult } from "../decode.js";
+import { DiskfluxError } from "../errors.js";
+
+/** What fills missing sectors, repeated (24 bytes). */
+export const MISSING_SECTOR_TEXT = "DISKFLUX MISSING SECTOR ";
+
+export type SectorStatus = "good" | "bad-crc" | "missing" | "conflict";
+
+/** One decoded track as the assembler takes it. */
+export interface ImageTrackInput {
+  readonly result: DecodeResult;
+  /** Where it came from, for the map (file name, "disk.tr cyl 3 head 1"). */
+  readonly source?: string;
+  /** Physical cylinder / head of the capture when known (.tr records); used with placeBy "track". */
+  readonly cyl?: number;
+  readonly head?: number;
+}
+
+/** One read of a sector: from an ID record with a good CRC. */
+export interface SectorRead {
+  readonly cyl: number;
+  readonly head: number;
+  readonly sec: number;
+  /** Length from the header. */
+  readonly len: number;
+  /** Payload, undefined when no complete data record followed the ID. */
+  readonly data?: Uint8Array;
+  readonly dataCrcOk?: boolean;
+  readonly deleted?: boolean;
+  readonly source: string;
+  /** Sample number of the ID record in its capture. */
+  readonly at: number;
+}
+
+export interface ImageGeometry {
+  readonly cylinders: number;
+  readonly heads: number;
+  readonly sectorsPerTrack: number;
+  readonly sectorSize: number;
+  readonly firstSector: number;
+  readonly firstCylinder: number;
+}
+
+export interface ImageOptions {
+  readonly cylinders?: number;
+  readonly heads?: number;
+  readonly sectorsPerTrack?: number;
+  readonly sectorSize?: number;
+  readonly firstSector?: number;
+  /** First cylinder in the image (default 0): images of part of a disk. */
+  readonly firstCylinder?: number;
+  /** "header" (default): place by the ID record's cyl/head; "track": by the input's physical cyl/head. */
+  readonly placeBy?: "header" | "track";
+  /** Fill of missing sectors (default MISSING_SECTOR_TEXT). */
+  readonly fill?: string | Uint8Array;
+}
+
+export interface SectorEntry {
+  readonly sec: number;
+  readonly status: SectorStatus;
+  /** ID records read for the sector (good ID CRC). */
+  readonly reads: number;
+  /** Copies with a good / bad data CRC (a copy of the wrong length counts as bad), and IDs without data. */
+  readonly good: number;
+  readonly bad: number;
+  readonly noData: number;
+  /** Distinct payloads among the good copies. */
+  readonly variants: number;
+  /** Byte offset in the image. */
+  readonly offset: number;
+  /** Sources of the reads, in order (duplicates removed). */
+  readonly sources: readonly string[];
+}
+
+export interface TrackMap {
+  readonly cyl: number;
+  readonly head: number;
+  readonly offset: number;
+  readonly sectors: readonly SectorEntry[];
+}
+
+export interface OutsideSector {
+  readonly cyl: number;
+  readonly head: number;
+  readonly sec: number;
+  readonly status: SectorStatus;
+  readonly reads: number;
+}
+
+export interface DiskImage {
+  readonly image: Uint8Array;
+  readonly geometry: ImageGeometry;
+  /** Which geometry values were inferred rather than given. */
+  readonly inferred: readonly (keyof ImageGeometry)[];
+  readonly tracks: readonly TrackMap[];
+  readonly counts: Readonly<Record<SectorStatus, number>>;
+  /** Sectors whose headers lie outside the geometry (not in the image). */
+  readonly outside: readonly OutsideSector[];
+  /** ID records with a bad CRC (not trusted, not placed). */
+  readonly badHeaders: number;
+  /** Data records with no ID record before them (not placed). */
+  readonly orphanData: number;
+}
+
+const MAX_IMAGE = 2 ** 32;
+
+/** The sector reads of one decoded track, in track order. */
+export function sectorReads(input: ImageTrackInput, placeBy: "header" | "track" = "header"): { reads: SectorRead[]; badHeaders: number; orphanData: number } {
+  const source = input.source ?? "capture";
+  const reads: SectorRead[] = [];
+  let badHeaders = 0;
+  let orphanData = 0;
+  const recs = input.result.records;
+  if (placeBy === "track" && (input.cyl === undefined || input.head === undefined)) {
+    throw new DiskfluxError("E_ARGUMENT", `${source}: placing by physical track needs the track's cylinder and head (a .tr input)`);
+  }
+  for (let i = 0; i < recs.length; i++) {
+    const r = recs[i];
+    if (r.kind === "data") {
+      orphanData++;
+      continue;
+    }
+    const next = recs[i + 1];
+    const data = next && next.kind === "data" ? next : undefined;
+    if (data) i++;
+    if (!r.crc?.ok) {
+      badHeaders++;
+      continue;
+    }
+    const complete = data?.crc !== undefined;
+    reads.push({
+      cyl: placeBy === "track" ? input.cyl! : r.cyl,
+      head: placeBy === "track" ? input.head! : r.head,
+      sec: r.sec,
+      len: r.len,
+      ...(complete ? { data: data!.bytes, dataCrcOk: data!.crc!.ok, deleted: data!.deleted } : {}),
+      source,
+      at: r.start,
+    });
+  }
+  return { reads, badHeaders, orphanData };
+}
+
+function mode(values: number[]): number | undefined {
+  const counts = new Map<number, number>();
+  let best: number | undefined;
+  let bestN = 0;
+  for (const v of values) {
+    const n = (counts.get(v) ?? 0) + 1;
+    counts.set(v, n);
+    if (n > bestN || (n === bestN && best !== undefined && v < best)) {
+      best = v;
+      bestN = n;
+    }
+  }
+  return best;
+}
+
+/** First sector and sectors per track from the sector numbers seen (see the header). */
+export function inferSectorRun(secs: Iterable<number>): { first: number; count: number } | undefined {
+  const sorted = [...new Set(secs)].sort((a, b) => a - b);
+  if (sorted.length === 0) return undefined;
+  let last = sorted[0];
+  let n = 1;
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i] - last > Math.max(8, n)) break;
+    last = sorted[i];
+    n++;
+  }
+  return { first: sorted[0], count: last - sorted[0] + 1 };
+}
+
+function checkGeom(name: string, v: number | undefined, min: number, max: number): void {
+  if (v !== undefined && (!Number.isInteger(v) || v < min || v > max)) {
+    throw new DiskfluxError("E_ARGUMENT", `${name} must be an integer in ${min}..${max}, got ${v}`);
+  }
+}
+
+function fillPattern(fill: string | Uint8Array | undefined): Uint8Array {
+  if (fill instanceof Uint8Array) {
+    if (fill.length === 0) throw new DiskfluxError("E_ARGUMENT", "the fill pattern is empty");
+    return fill;
+  }
+  const text = fill ?? MISSING_SECTOR_TEXT;
+  if (text.length === 0) throw new DiskfluxError("E_ARGUMENT", "the fill pattern is empty");
+  return new TextEncoder().encode(text);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The most frequent payload (earliest on a tie) and the number of distinct ones. */
+function vote(copies: Uint8Array[]): { best: Uint8Array; variants: number } {
+  const groups: { data: Uint8Array; n: number }[] = [];
+  for (const c of copies) {
+    const g = groups.find((x) => sameBytes(x.data, c));
+    if (g) g.n++;
+    else groups.push({ data: c, n: 1 });
+  }
+  let best = groups[0];
+  for (const g of groups) if (g.n > best.n) best = g;
+  return { best: best.data, variants: groups.length };
+}
+
+/** Builds the image and its sector map from decoded tracks. */
+export function assembleImage(inputs: readonly ImageTrackInput[], opts: ImageOptions = {}): DiskImage {
+  const placeBy = opts.placeBy ?? "header";
+  let badHeaders = 0;
+  let orphanData = 0;
+  const reads: SectorRead[] = [];
+  for (const input of inputs) {
+    const r = sectorReads(input, placeBy);
+    reads.push(...r.reads);
+    badHeaders += r.badHeaders;
+    orphanData += r.orphanData;
+  }
+  checkGeom("cylinders", opts.cylinders, 1, 1 << 16);
+  checkGeom("heads", opts.heads, 1, 256);
+  checkGeom("sectors per track", opts.sectorsPerTrack, 1, 256);
+  checkGeom("sector size", opts.sectorSize, 1, 1 << 16);
+  checkGeom("first sector", opts.firstSector, 0, 255);
+  checkGeom("first cylinder", opts.firstCylinder, 0, 1 << 16);
+
+  const inferred: (keyof ImageGeometry)[] = [];
+  const firstCylinder = opts.firstCylinder ?? 0;
+  let cylinders = opts.cylinders;
+  if (cylinders === undefined) {
+    inferred.push("cylinders");
+    cylinders = Math.max(firstCylinder, ...reads.map((r) => r.cyl + 1)) - firstCylinder;
+    if (cylinders < 1) cylinders = 1;
+  }
+  let heads = opts.heads;
+  if (heads === undefined) {
+    inferred.push("heads");
+    heads = Math.max(1, ...reads.map((r) => r.head + 1));
+  }
+  let firstSector = opts.firstSector;
+  let sectorsPerTrack = opts.sectorsPerTrack;
+  if (firstSector === undefined || sectorsPerTrack === undefined) {
+    const run = inferSectorRun(reads.filter((r) => firstSector === undefined || r.sec >= firstSector).map((r) => r.sec));
+    if (firstSector === undefined) {
+      inferred.push("firstSector");
+      firstSector = run?.first ?? 0;
+    }
+    if (sectorsPerTrack === undefined) {
+      inferred.push("sectorsPerTrack");
+      const r2 = inferSectorRun(reads.filter((r) => r.sec >= firstSector!).map((r) => r.sec));
+      sectorsPerTrack = r2 ? r2.first - firstSector + r2.count : 1;
+    }
+  }
+  let sectorSize = opts.sectorSize;
+  if (sectorSize === undefined) {
+    inferred.push("sectorSize");
+    const good = reads.filter((r) => r.data && r.dataCrcOk).map((r) => r.data!.length);
+    sectorSize = mode(good) ?? mode(reads.filter((r) => r.data).map((r) => r.data!.length)) ?? mode(reads.map((r) => r.len)) ?? 512;
+  }
+  const geometry: ImageGeometry = { cylinders, heads, sectorsPerTrack, sectorSize, firstSector, firstCylinder };
+  const trackBytes = sectorsPerTrack * sectorSize;
+  const total = cylinders * heads * trackBytes;
+  if (total > MAX_IMAGE) {
+    throw new DiskfluxError("E_LIMIT", `a ${cylinders} x ${heads} x ${sectorsPerTrack} x ${sectorSize}-byte image is ${total} bytes, more than the 4 GiB diskflux builds; give the geometry (--cylinders ...)`);
+  }
+
+  // Group the reads by sector.
+  const key = (c: number, h: number, s: number) => `${c}/${h}/${s}`;
+  const bySector = new Map<string, SectorRead[]>();
+  for (const r of reads) {
+    const k = key(r.cyl, r.head, r.sec);
+    const list = bySector.get(k);
+    if (list) list.push(r);
+    else bySector.set(k, [r]);
+  }
+
+  let image: Uint8Array;
+  try {
+    image = new Uint8Array(total);
+  } catch (e) {
+    throw new DiskfluxError("E_LIMIT", `cannot allocate ${total} bytes for the image`, { cause: e });
+  }
+  const pattern = fillPattern(opts.fill);
+  const missingSector = new Uint8Array(sectorSize);
+  for (let i = 0; i < sectorSize; i++) missingSector[i] = pattern[i % pattern.length];
+
+  const counts: Record<SectorStatus, number> = { good: 0, "bad-crc": 0, missing: 0, conflict: 0 };
+  const judge = (list: SectorRead[] | undefined) => {
+    const copies = list ?? [];
+    const fits = (r: SectorRead) => r.data !== undefined && r.data.length === sectorSize;
+    const good = copies.filter((r) => r.data && r.dataCrcOk && fits(r)).map((r) => r.data!);
+    const bad = copies.filter((r) => r.data && !(r.dataCrcOk && fits(r))).map((r) => r.data!);
+    const noData = copies.filter((r) => !r.data).length;
+    let status: SectorStatus;
+    let data: Uint8Array;
+    let variants = 0;
+    if (good.length > 0) {
+      const v = vote(good);
+      variants = v.variants;
+      status = v.variants > 1 ? "conflict" : "good";
+      data = v.best;
+    } else if (bad.length > 0) {
+      status = "bad-crc";
+      data = vote(bad).best;
+    } else {
+      status = "missing";
+      data = missingSector;
+    }
+    const sources = [...new Set(copies.map((r) => r.source))];
+    return { status, data, reads: copies.length, good: good.length, bad: bad.length, noData, variants, sources };
+  };
+
+  const tracks: TrackMap[] = [];
+  for (let c = 0; c < cylinders; c++) {
+    const cyl = firstCylinder + c;
+    for (let head = 0; head < heads; head++) {
+      const offset = (c * heads + head) * trackBytes;
+      const sectors: SectorEntry[] = [];
+      for (let i = 0; i < sectorsPerTrack; i++) {
+        const sec = firstSector + i;
+        const j = judge(bySector.get(key(cyl, head, sec)));
+        const at = offset + i * sectorSize;
+        if (j.data.length >= sectorSize) image.set(j.data.subarray(0, sectorSize), at);
+        else {
+          image.set(j.data, at);
+          for (let b = j.data.length; b < sectorSize; b++) image[at + b] = pattern[b % pattern.length];
+        }
+        counts[j.status]++;
+        sectors.push({ sec, status: j.status, reads: j.reads, good: j.good, bad: j.bad, noData: j.noData, variants: j.variants, offset: at, sources: j.sources });
+      }
+      tracks.push({ cyl, head, offset, sectors });
+    }
+  }
+
+  const outside: OutsideSector[] = [];
+  for (const [k, list] of bySector) {
+    const [c, h, s] = k.split("/").map(Number);
+    const inside = c >= firstCylinder && c < firstCylinder + cylinders && h < heads && s >= firstSector && s < firstSector + sectorsPerTrack;
+    if (!inside) {
+      const j = judge(list);
+      outside.push({ cyl: c, head: h, sec: s, status: j.status, reads: j.reads });
+    }
+  }
+  outside.sort((a, b) => a.cyl - b.cyl || a.head - b.head || a.sec - b.sec);
+  return { image, geometry, inferred, tracks, counts, outside, badHeaders, orphanData };
+}
