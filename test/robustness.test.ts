@@ -130,3 +130,17 @@ describe("limits and traps", () => {
     await expect(decode(nan, "")).rejects.toMatchObject({ code: "E_ARGUMENT" });
   });
 });
+
+describe("malformed DSView captures", () => {
+  it("a .dsl cut short at many offsets is an error or a valid result, never a crash", async () => {
+    if (!haveShared) return warnMissing("dsl truncation corpus");
+    const dsl = new Uint8Array(readFileSync(`${SAMPLES_DIR}/hdd_mfm_RQDX3.dsl`));
+    const codes = new Set<string>();
+    for (let cut = 0; cut < dsl.length; cut += Math.max(1, Math.floor(dsl.length / 61))) codes.add(await outcome(dsl.subarray(0, cut)));
+    expect([...codes].every((c) => ["E_FORMAT", "E_CORRUPT", "ok"].includes(c))).toBe(true);
+    // a block member missing from an otherwise intact archive
+    const files = unzipSync(dsl);
+    delete files["L-0/0"];
+    expect(await outcome(zipSync(files))).toMatch(/^E_(CORRUPT|FORMAT)$/);
+  });
+});
