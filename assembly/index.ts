@@ -16,3 +16,4 @@ export { edgesReset, edgesExtract } from "./edges";
 export { trackConfigure, trackRun } from "./track";
 export { crcCompute } from "./crc";
 export { seedReset, seedRun, seedHash } from "./seed";
+export { legacyEdgesPtr, legacyConfigPtr, legacyStatusPtr, legacyConfigure, legacyLoad, legacyRun, legacyUnsync } from "./legacy";

@@ -109,7 +109,8 @@ export async function decode(capture: Capture, options: string | DecodeOptions =
     throw new DiskfluxError("E_ARGUMENT", "Cannot decode without samplerate: the capture has no valid sample rate");
   }
   if (opts.decoder === "legacy") {
-    throw new DiskfluxError("E_OPTION", "decoder=legacy is not implemented yet; use decoder=PLL (the default)");
+    const { decodeLegacy } = await import("./legacy/decode.js");
+    return decodeLegacy(capture, opts, request);
   }
   // decode() runs synchronously once it has the kernels, so the shared instance is safe here.
   const k = await getKernels(request.backend ?? "auto");

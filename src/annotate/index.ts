@@ -3,11 +3,18 @@
 // or `<start>-<end> mfm-1: <first text>`. Needs a decode with { logBytes: true }.
 import type { DecodeResult } from "../decode.js";
 import { CLASSES, ROW_OF_CLASS, classFilter, type AnnotationClass, type AnnotationRow, type ClassFilter } from "./classes.js";
-import { walkAnnotations } from "./stream.js";
+import { walkAnnotations as walkPll, type AnnotationSink } from "./stream.js";
+import { walkLegacyAnnotations } from "../legacy/annotate.js";
+
+/** The stream of either decoder: PLL from the event log, legacy by re-running its engine over the kept edges. */
+export function walkAnnotations(result: DecodeResult, sink: AnnotationSink): void {
+  if (result.options.decoder === "legacy") walkLegacyAnnotations(result, sink);
+  else walkPll(result, sink);
+}
 
 export { CLASSES, ROWS, parseAnnotationFilter, classFilter } from "./classes.js";
 export type { AnnotationClass, AnnotationRow, ClassFilter } from "./classes.js";
-export { walkAnnotations, type AnnotationSink } from "./stream.js";
+export type { AnnotationSink } from "./stream.js";
 export { fieldLines } from "./fields.js";
 
 export interface AnnotateOptions {
