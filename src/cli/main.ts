@@ -9,7 +9,7 @@
 import { parseArgs } from "node:util";
 import { DiskfluxError, isDiskfluxError } from "../errors.js";
 
-const USAGE = `usage: diskflux decode <capture.sr|capture.dsl>... -P mfm:<options> [-B mfm=<id|idcrc|data|datacrc|iddata>] [--json] [--backend wasm|js|auto]
+const USAGE = `usage: diskflux decode <capture.sr|capture.dsl>... -P mfm:<options> [-B mfm=<id|idcrc|data|datacrc|iddata>] [--json [--records]] [--backend wasm|js|auto]
        diskflux decode <capture>... -P mfm:<options> -A mfm[=<rows or classes>] [--protocol-decoder-samplenum] [--json]
        diskflux decode --demo            decode the built-in demo track
        diskflux convert <in> <out.tr|out.vcd|out.sr>      (diskflux convert --help)
@@ -65,6 +65,7 @@ function parseCommandLine(args: string[]) {
         "protocol-decoder-samplenum": { type: "boolean" },
         input: { type: "string", short: "i", multiple: true },
         json: { type: "boolean" },
+        records: { type: "boolean" },
         backend: { type: "string" },
         demo: { type: "boolean" },
         debug: { type: "boolean" },
@@ -154,6 +155,11 @@ async function runDecode(
       }
     } else if (binary !== undefined) {
       out.write(result.binary[binary]);
+    } else if (values.json && values.records) {
+      const extra = jobs.length > 1 ? { capture: job.name } : {};
+      let buf = "";
+      for (const r of result.records) buf += JSON.stringify({ ...extra, ...r, bytes: Buffer.from(r.bytes).toString("hex") }) + "\n";
+      out.write(buf);
     } else if (values.json) {
       jsonOut.push({
         capture: job.name, backend: result.backend, sampleRate: result.sampleRate, sampleCount: result.sampleCount,
@@ -167,7 +173,9 @@ async function runDecode(
       out.write(sectorTable(result));
     }
   }
-  if (values.json && annotations === undefined) out.write(JSON.stringify(jobs.length === 1 ? jsonOut[0] : jsonOut, null, 2) + "\n");
+  if (values.json && !values.records && annotations === undefined && binary === undefined) {
+    out.write(JSON.stringify(jobs.length === 1 ? jsonOut[0] : jsonOut, null, 2) + "\n");
+  }
   void err;
   return 0;
 }
