@@ -75,7 +75,7 @@ export class Collector {
         }
         case A.EV_IDREC: {
           const bytes = out.slice(c, c + ev[o + 5]);
-          const h = decodeHeader(this.opts.headerFormat, bytes, this.opts.preset.marks, ev[o + 6], this.lastMark);
+          const h = decodeHeader(this.opts.headerFormat, bytes, ev[o + 6], this.lastMark);
           const rec: IdRecord = { kind: "id", start: a, end: b, markStart: this.lastMarkStart, cyl: h.cyl, head: h.head, sec: h.sec, len: h.len, bytes };
           this.records.push(rec);
           this.pendingId = rec;

@@ -1,5 +1,5 @@
 // ID record layouts: cylinder, head, sector and length from the header bytes. Spec §5.3.
-import type { HeaderFormat, MarkLists } from "./presets.js";
+import type { HeaderFormat } from "./presets.js";
 
 export interface DecodedHeader {
   cyl: number;
@@ -14,7 +14,7 @@ export interface DecodedHeader {
  * FC +512, FD +768, F6 +1024, F7 +1280, F4 +1536, F5 +1792).
  * len is the length the track kernel already decoded (it needs it for sector_size=auto).
  */
-export function decodeHeader(format: HeaderFormat, r: Uint8Array, _marks: MarkLists, len: number, idMark: number): DecodedHeader {
+export function decodeHeader(format: HeaderFormat, r: Uint8Array, len: number, idMark: number): DecodedHeader {
   switch (format) {
     case "4":
       return { cyl: r[0], head: r[1], sec: r[2], len };

@@ -108,7 +108,7 @@ export class LegacyEngine implements FramerSink {
   }
 
   idRecord(start: number, end: number, bytes: Uint8Array, idMark: number, len: number): void {
-    const h = decodeHeader(this.opts.headerFormat, bytes, this.opts.preset.marks, len, idMark);
+    const h = decodeHeader(this.opts.headerFormat, bytes, len, idMark);
     const text = `ID Record: cyl=${h.cyl}, head=${h.head}, sec=${h.sec}, len=${h.len}`;
     const rec: IdRecord = { kind: "id", start, end, markStart: this.markStart, cyl: h.cyl, head: h.head, sec: h.sec, len: h.len, bytes: bytes.slice() };
     this.records.push(rec);
