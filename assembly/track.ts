@@ -1,6 +1,8 @@
 // Track decoder — twin of src/kernels/track.ts (read that file's header for the
-// diagram). Spec §3 (PLL), §4 (cells → bytes), §5 (framer, CRC). This file
-// follows the TS twin line for line; module globals replace the class fields.
+// diagram and the speed notes). Spec §3 (PLL), §4 (cells → bytes), §5 (framer,
+// CRC). This file follows the TS twin line for line; module globals replace
+// the class fields, and trackRun's locals the hot ones (a Wasm global is a
+// load and a store each time; a local is a register).
 import {
   CELLS_MASK, CELLS_RING_WRITTEN, EVENT_STRIDE, EVENT_CAP, EVENT_HEADROOM, OUT_CAP, OUT_HEADROOM,
   MAX_SECTOR, MAX_A1, MARK_STRIDE, ST_EVENTS, ST_OUT,
@@ -23,15 +25,17 @@ import { fmFold, rllDecodeStep, RLL_NONE } from "./cells";
 
 const LOCKING = 0, SCANNING = 1, DECODING = 2;
 const RING = 40;
+/** Edges remembered for the window ring (each writes >= 1 window). */
+const EDGE_LOG = 64;
 const SYNC_MARK = 0, IDDATA_AM = 1, ID_REC = 2, ID_CRC = 3, DATA_REC = 4, DATA_CRC = 5,
   C2_2 = 6, C2_3 = 7, IAM_WAIT = 8, GAP1 = 9;
 
 const H_TABLE: usize = memory.data(256 * 8, 16);
 const D_TABLE: usize = memory.data(256 * 8, 16);
 const TRY_CELLS: usize = memory.data(MARK_STRIDE * 4, 16);
-const RING_END: usize = memory.data(RING * 8, 16);
-const RING_START: usize = memory.data(RING * 8, 16);
-const RING_VAL: usize = memory.data(RING, 16);
+const LOG_P0: usize = memory.data(EDGE_LOG * 8, 16);
+const LOG_T: usize = memory.data(EDGE_LOG * 8, 16);
+const LOG_N: usize = memory.data(EDGE_LOG * 8, 16);
 const ID_REC_BUF: usize = memory.data(8, 16);
 const DR_REC_BUF: usize = memory.data(MAX_SECTOR, 16);
 
@@ -43,14 +47,31 @@ let headerBytes: i32 = 0, sectorSizeAuto: bool = true;
 let hcrcBits: i32 = 0, dcrcBits: i32 = 0, numMarks: i32 = 0, logBytes: bool = false;
 let hInit: u64 = 0, dInit: u64 = 0;
 
-// PLL state (§3.2)
+// PLL state (§3.2). trackRun keeps the part that changes every edge in
+// locals (Wasm globals are memory, not registers) and stores it here around
+// the cold paths (RESET, scanning a sync mark, decoding and framing a byte).
 let mode: i32 = LOCKING;
 let h: f64 = 0, phi: f64 = 0, integ: f64 = 0;
 let count: i32 = 0, tryLen: i32 = 0;
 let deferredReset: bool = false, syncStart: f64 = 0;
 let sr: u32 = 0, p: i32 = 0, d: i32 = 0, acc: u32 = 0;
 let prev: f64 = 0;
-let ringPtr: i32 = 0;
+/** H of the edge before the last one (trackRun's guess of the cell count uses it). */
+let hPrev: f64 = 0;
+/** Wrong guesses of the cell count (the exact one was used); for profiling. */
+const SPEC_MISSES: usize = memory.data(4, 4);
+/** Times H was clamped; for profiling. */
+const CLAMPS: usize = memory.data(4, 4);
+
+// The ring of the last 40 windows (§3.4 step 7), kept lazily: the edges that
+// wrote it (LOG_P0/T/N, newest at logPtr) and the window values as a bit
+// history (bit b = value of the window b back). A window's end is recomputed
+// from its edge when annotate() needs it, with step 7's float operations in
+// step 7's order (see the TS twin).
+let logPtr: i32 = 0;
+let ringHist: u64 = 0;
+/** Windows written since trackConfigure, and the last window end computed (by that count), as a cache. */
+let windows: i64 = 0, endCacheAt: i64 = -1, endCache: f64 = 0;
 
 // framer state (§5.1)
 let state: i32 = SYNC_MARK, cnt: i32 = 0, a1Count: i32 = 0;
@@ -67,10 +88,6 @@ let evN: i32 = 0, outN: i32 = 0, curT: f64 = 0;
 @inline function cfgF(i: i32): f64 { return load<f64>(CFG_F64 + (<usize>i << 3)); }
 // @ts-ignore: decorator
 @inline function cfgI(i: i32): i32 { return load<i32>(CFG_I32 + (<usize>i << 2)); }
-// @ts-ignore: decorator
-@inline function ringEnd(i: i32): f64 { return load<f64>(RING_END + (<usize>i << 3)); }
-// @ts-ignore: decorator
-@inline function ringVal(i: i32): i32 { return <i32>load<u8>(RING_VAL + <usize>i); }
 // @ts-ignore: decorator
 @inline function mark(i: i32): i32 { return load<i32>(MARKS + (<usize>i << 2)); }
 // @ts-ignore: decorator
@@ -95,145 +112,184 @@ export function trackConfigure(): void {
   hInit = u64of(cfgI(CI_HINIT_HI), cfgI(CI_HINIT_LO));
   dInit = u64of(cfgI(CI_DINIT_HI), cfgI(CI_DINIT_LO));
 
-  prev = 0; p = 0;
-  memory.fill(RING_START, 0, RING * 8); memory.fill(RING_END, 0, RING * 8); memory.fill(RING_VAL, 0, RING);
-  ringPtr = 0;
+  prev = 0; p = 0; hPrev = h0; store<i32>(SPEC_MISSES, 0);
+  // the ring's 40 initial windows (0, 0, 0): logged as edges at 0 of 40 cells, whose windows all end at 0
+  for (let j = 0; j < EDGE_LOG; j++) {
+    store<f64>(LOG_P0 + (<usize>j << 3), 0); store<f64>(LOG_T + (<usize>j << 3), 0); store<f64>(LOG_N + (<usize>j << 3), <f64>RING);
+  }
+  logPtr = 0; ringHist = 0; windows = 0; endCacheAt = -1;
   memory.fill(ID_REC_BUF, 0, 8); fieldStart = 0; byteStart = 0; byteEnd = 0;
   resetPll();
 }
 
+/** RESET of spec §3.3 (also resets the framer; keeps prev, the ring, P and the ID record). */
 function resetPll(): void {
-  phi = 0; h = h0; integ = 0; mode = LOCKING; count = 0; tryLen = 0;
-  deferredReset = false; syncStart = 0; sr = 0; acc = 0; d = 0;
+  phi = 0; h = h0; integ = 0; mode = LOCKING; count = 0;
+  deferredReset = false; sr = 0; d = 0;
+  resetCold();
+}
+
+/** The part of RESET that trackRun does not hold in locals. */
+function resetCold(): void {
+  tryLen = 0; syncStart = 0; acc = 0;
   state = SYNC_MARK; a1Count = 0; idMark = -1; drMark = -1;
 }
 
+/** Steps 1–10 of §3.4 and the glue of §3.6 for edges[first, first+n) (see the TS twin). */
 export function trackRun(first: i32, n: i32): i32 {
   evN = 0; outN = 0;
   const evLimit = EVENT_CAP - EVENT_HEADROOM, outLimit = OUT_CAP - OUT_HEADROOM;
+  const h0_ = h0, kp_ = kp, ki_ = ki, tsync_ = tsync, syncF = <f64>syncPulse;
+  const nlock_ = nlock, cminF = <f64>cmin, cmaxF = <f64>cmax;
+  const hMin = 0.5 * h0_, hMax = 1.5 * h0_;
+  let h_ = h, phi_ = phi, integ_ = integ, prev_ = prev;
+  let mode_ = mode, locks = count, deferred = deferredReset;
+  let sr_ = sr, p_ = p, d_ = d;
+  let logPtr_ = logPtr, hist = ringHist, windows_ = windows;
+  let hGuess = hPrev;
   let i = first;
   const end = first + n;
   for (; i < end; i++) {
-    if (evN > evLimit || outN > outLimit) break;
-    store<i32>(CELLS + (<usize>i << 2), edge(load<f64>(EDGES + (<usize>i << 3))));
+    const t = load<f64>(EDGES + (<usize>i << 3));
+    // 1. deferred RESET (the globals' part: resetCold)
+    if (deferred) {
+      phi_ = 0; h_ = h0_; integ_ = 0; mode_ = LOCKING; locks = 0; deferred = false; sr_ = 0; d_ = 0;
+      resetCold();
+    }
+    // 2, 3. the pulse and its cell count, with the current H (a zero count resets below, so its sign is moot)
+    const p0 = prev_;
+    const delta = t - p0;
+    prev_ = t;
+    // n = round(Δ/H) sits on the loop's critical path (H → Δ/H → n → Φ → e → e/H0 → I → H,
+    // two divisions). Guess it from the previous edge's H, known an edge earlier, and check it
+    // against the exact one: the branch is almost never taken, so the CPU runs ahead on the
+    // guess while the exact division completes. n is the exact count either way.
+    let nf = nearest<f64>(delta / hGuess);
+    const exact = nearest<f64>(delta / h_);
+    hGuess = h_;
+    if (exact != nf) {
+      nf = exact;
+      store<i32>(SPEC_MISSES, load<i32>(SPEC_MISSES) + 1); // a store: keeps this a branch, not a select
+    }
+    let word: i32 = nf > <f64>CELLS_MASK ? CELLS_MASK : <i32>nf;
+    // 4. LOCKING
+    if (mode_ == LOCKING) {
+      if (Math.abs(delta - h_ * syncF) <= tsync_) {
+        locks++;
+        if (locks == 1) {
+          syncStart = p0 - roundHalfEven(h_ * 0.5);
+          phi_ = t;
+          store<i32>(CELLS + (<usize>i << 2), word);
+          continue;
+        }
+        if (locks >= nlock_) mode_ = SCANNING;
+      } else {
+        if (locks > 0) {
+          phi_ = 0; h_ = h0_; integ_ = 0; mode_ = LOCKING; locks = 0; deferred = false; sr_ = 0; d_ = 0;
+          resetCold();
+        }
+        store<i32>(CELLS + (<usize>i << 2), word);
+        continue;
+      }
+    }
+    // 5. limit check; a too long pulse that finishes a byte resets after it
+    if (nf < cminF || (nf > cmaxF && !(mode_ == DECODING && <f64>p_ + nf >= 16))) {
+      phi_ = 0; h_ = h0_; integ_ = 0; mode_ = LOCKING; locks = 0; deferred = false; sr_ = 0; d_ = 0;
+      resetCold();
+      store<i32>(CELLS + (<usize>i << 2), word);
+      continue;
+    }
+    if (nf > cmaxF) deferred = true;
+    const cells = <i32>nf;
+    // 6. PI loop filter
+    phi_ += nf * h_;
+    const e = t - phi_;
+    phi_ += kp_ * e;
+    integ_ += ki_ * (e / h0_);
+    h_ += integ_;
+    if (h_ < hMin || h_ > hMax) { // rare: a branch, so that H does not wait on the compares (binaryen would select)
+      h_ = h_ < hMin ? hMin : hMax;
+      store<i32>(CLAMPS, load<i32>(CLAMPS) + 1);
+    }
+    // 7. windows for annotation: n windows (n-1 empty ones, then the edge's), kept as the edge
+    logPtr_ = (logPtr_ + 1) & (EDGE_LOG - 1);
+    store<f64>(LOG_P0 + (<usize>logPtr_ << 3), p0);
+    store<f64>(LOG_T + (<usize>logPtr_ << 3), t);
+    store<f64>(LOG_N + (<usize>logPtr_ << 3), nf);
+    const pushes = cells > 1 ? cells : 1;
+    hist = pushes >= 64 ? 1 : (hist << <u64>pushes) | 1;
+    windows_ += pushes;
+    word |= CELLS_RING_WRITTEN;
+    // 8. shift
+    sr_ = cells >= 32 ? 1 : (sr_ << <u32>cells) + 1;
+    // 9. SCANNING and 10. DECODING when a byte is due: cold paths, on the globals
+    if (mode_ == SCANNING || (mode_ == DECODING && p_ + cells + d_ >= 16)) {
+      h = h_; phi = phi_; integ = integ_; mode = mode_; count = locks; deferredReset = deferred;
+      sr = sr_; p = p_; d = d_; curT = t;
+      logPtr = logPtr_; ringHist = hist; windows = windows_;
+      coldStep(cells);
+      h_ = h; phi_ = phi; integ_ = integ; mode_ = mode; locks = count; deferred = deferredReset;
+      sr_ = sr; p_ = p; d_ = d;
+      if (evN > evLimit || outN > outLimit) { // only the cold paths write events and bytes
+        store<i32>(CELLS + (<usize>i << 2), word);
+        i++;
+        break;
+      }
+    } else if (mode_ == DECODING) {
+      p_ += cells;
+    }
+    store<i32>(CELLS + (<usize>i << 2), word);
   }
+  h = h_; phi = phi_; integ = integ_; prev = prev_; mode = mode_; count = locks;
+  deferredReset = deferred; sr = sr_; p = p_; d = d_;
+  logPtr = logPtr_; ringHist = hist; windows = windows_; hPrev = hGuess;
   store<i32>(STATUS + (<usize>ST_EVENTS << 2), evN);
   store<i32>(STATUS + (<usize>ST_OUT << 2), outN);
   return i - first;
 }
 
-function edge(t: f64): i32 {
-  if (deferredReset) resetPll();
-  curT = t;
-  const p0 = prev;
-  const delta = t - p0;
-  prev = t;
-  const nf = roundHalfEven(delta / h);
-  let word: i32 = nf > <f64>CELLS_MASK ? CELLS_MASK : <i32>nf;
-  const b = pll(t, p0, delta, nf);
-  if (b == -2) return word;
-  word |= CELLS_RING_WRITTEN;
-  if (b >= 0 && !framer(b)) resetPll();
-  return word;
-}
-
-function pll(t: f64, p0: f64, delta: f64, nf: f64): i32 {
-  // 4. LOCKING
-  if (mode == LOCKING) {
-    if (Math.abs(delta - h * <f64>syncPulse) <= tsync) {
-      count++;
-      if (count == 1) {
-        syncStart = p0 - roundHalfEven(h * 0.5);
-        phi = t;
-        return -2;
-      }
-      if (count >= nlock) mode = SCANNING;
-    } else {
-      if (count > 0) resetPll();
-      return -2;
-    }
-  }
-  // 5. limit check
-  if (nf < <f64>cmin) {
-    resetPll();
-    return -2;
-  }
-  if (nf > <f64>cmax) {
-    if (mode == DECODING && <f64>p + nf >= 16) {
-      deferredReset = true;
-    } else {
-      resetPll();
-      return -2;
-    }
-  }
-  // here cmin <= n, and n > cmax only on the deferred path (bounded by the capture length)
-  const n = <i32>nf;
-  // 6. PI loop filter
-  phi += nf * h;
-  const e = t - phi;
-  phi += kp * e;
-  integ += ki * (e / h0);
-  h += integ;
-  if (h < 0.5 * h0) h = 0.5 * h0;
-  else if (h > 1.5 * h0) h = 1.5 * h0;
-  // 7. windows for annotation
-  const w = delta / nf;
-  let x = ringEnd(ringPtr);
-  let y = p0 + 1.5 * w;
-  for (let j = 1; j < n; j++) {
-    push(roundHalfEven(x), roundHalfEven(y), 0);
-    x = y;
-    y += w;
-  }
-  y = t + 0.5 * w;
-  push(roundHalfEven(x), roundHalfEven(y), 1);
-  // 8. shift
-  sr = n >= 32 ? 1 : (sr << <u32>n) + 1;
-  // 9. SCANNING
-  if (mode == SCANNING) {
-    if (tryLen == 0 && n == syncPulse) {
-      count++;
-    } else {
-      let matched = -1;
-      for (let m = 0; m < numMarks; m++) {
-        const base = m * MARK_STRIDE;
-        const len = mark(base);
-        if (len <= tryLen || mark(base + 2 + tryLen) != n) continue;
-        let same = true;
-        for (let j = 0; j < tryLen; j++) {
-          if (mark(base + 2 + j) != load<i32>(TRY_CELLS + (<usize>j << 2))) { same = false; break; }
-        }
-        if (same) { matched = m; break; }
-      }
-      if (matched < 0) {
-        resetPll();
-        return -1;
-      }
-      store<i32>(TRY_CELLS + (<usize>tryLen << 2), n);
-      tryLen++;
-      if (limits == LIMITS_RLL && n == 8) sr ^= format == FMT_OMTI ? 0x3 : 0x10;
-      if (tryLen == mark(matched * MARK_STRIDE)) {
-        mode = DECODING;
-        p = mark(matched * MARK_STRIDE + 1);
-      }
-    }
-  }
-  // 10. DECODING
-  if (mode == DECODING) {
-    p += n;
-    if (p + d >= 16) return decodeByte();
-  }
-  return -1;
-}
-
+/** Steps 9 and 10 of a pulse of n cells, on the globals. */
 // @ts-ignore: decorator
 @inline
-function push(start: f64, end: f64, value: i32): void {
-  const ptr = ringPtr == RING - 1 ? 0 : ringPtr + 1;
-  ringPtr = ptr;
-  store<f64>(RING_START + (<usize>ptr << 3), start);
-  store<f64>(RING_END + (<usize>ptr << 3), end);
-  store<u8>(RING_VAL + <usize>ptr, <u8>value);
+function coldStep(n: i32): void {
+  if (mode == SCANNING) scan(n);
+  if (mode == DECODING) {
+    p += n;
+    if (p + d >= 16) {
+      const b = decodeByte();
+      if (b >= 0 && !framer(b)) resetPll();
+    }
+  }
+}
+
+/** Step 9 (SCANNING) for a pulse of n cells. */
+function scan(n: i32): void {
+  if (tryLen == 0 && n == syncPulse) {
+    count++;
+    return;
+  }
+  let matched = -1;
+  for (let m = 0; m < numMarks; m++) {
+    const base = m * MARK_STRIDE;
+    const len = mark(base);
+    if (len <= tryLen || mark(base + 2 + tryLen) != n) continue;
+    let same = true;
+    for (let j = 0; j < tryLen; j++) {
+      if (mark(base + 2 + j) != load<i32>(TRY_CELLS + (<usize>j << 2))) { same = false; break; }
+    }
+    if (same) { matched = m; break; }
+  }
+  if (matched < 0) {
+    resetPll();
+    return;
+  }
+  store<i32>(TRY_CELLS + (<usize>tryLen << 2), n);
+  tryLen++;
+  if (limits == LIMITS_RLL && n == 8) sr ^= format == FMT_OMTI ? 0x3 : 0x10;
+  if (tryLen == mark(matched * MARK_STRIDE)) {
+    mode = DECODING;
+    p = mark(matched * MARK_STRIDE + 1);
+  }
 }
 
 function decodeByte(): i32 {
@@ -265,32 +321,88 @@ function decodeByte(): i32 {
   return -1; // not reached
 }
 
+/** Windows back from the newest for a ring offset of -x (x may be negative or >= 40). */
 // @ts-ignore: decorator
 @inline
-function ringIndex(offset: i32): i32 {
-  const i = (ringPtr + offset) % RING;
-  return i < 0 ? i + RING : i;
+function ringBack(x: i32): i32 {
+  return <u32>x < <u32>RING ? x : ((x % RING) + RING) % RING;
+}
+
+/** End of the window `back` (0..39) windows before the newest, as step 7 computed it. */
+function windowEnd(back: i32): f64 {
+  // consecutive bytes share a window (this byte's start is the last one's end): cache by window number
+  const at = windows - <i64>back;
+  if (at == endCacheAt) return endCache;
+  let end: f64 = 0;
+  let idx = logPtr;
+  for (;;) { // ends within 40 edges: each wrote >= 1 window
+    const nf = load<f64>(LOG_N + (<usize>idx << 3));
+    const n = <i32>nf;
+    const pushes = n > 1 ? n : 1;
+    if (back < pushes) {
+      const p0 = load<f64>(LOG_P0 + (<usize>idx << 3)), t = load<f64>(LOG_T + (<usize>idx << 3));
+      const w = (t - p0) / nf;
+      if (back == 0) {
+        end = roundHalfEven(t + 0.5 * w);
+      } else {
+        let y = p0 + 1.5 * w;
+        for (let j = n - back - 1; j > 0; j--) y += w;
+        end = roundHalfEven(y);
+      }
+      break;
+    }
+    back -= pushes;
+    idx = (idx - 1) & (EDGE_LOG - 1);
+  }
+  endCacheAt = at;
+  endCache = end;
+  return end;
+}
+
+/** Value (0/1) of the window `back` (0..39) windows before the newest. */
+// @ts-ignore: decorator
+@inline
+function windowValue(back: i32): i32 {
+  return <i32>(ringHist >> <u64>back) & 1;
 }
 
 function annotate(v: i32, special: bool): void {
   const k = codemap == CODEMAP_FMMFM ? p : d + p;
-  byteStart = ringEnd(ringIndex(-(k + 16)));
-  byteEnd = ringEnd(ringIndex(-k));
+  // the ring entries at offsets -(k + 16) and -k from the newest (mod 40)
+  byteStart = windowEnd(ringBack(k + 16));
+  byteEnd = windowEnd(ringBack(k));
   let mask = 0;
-  if (format == FMT_FM || format == FMT_MFM) {
-    let hist = ringVal(ringIndex(-(k + 16)));
-    for (let bit = 7; bit >= 0; bit--) {
-      const clk = ringVal(ringIndex(-(k + 2 * bit + 1)));
-      const dat = ringVal(ringIndex(-(k + 2 * bit)));
-      hist = ((hist << 2) | (clk << 1) | dat) & 7;
-      const bad = format == FMT_FM ? clk == 0 : hist == 0 || hist == 3 || hist == 6 || hist == 7;
-      if (bad) mask |= 1 << bit;
-    }
-  }
+  if (format == FMT_FM || format == FMT_MFM) mask = clockErrors(k);
   if (logBytes) {
     event(EV_BYTE, byteStart, byteEnd, <f64>v, <f64>((special ? BYTE_SPECIAL : 0) | (mask << 8)), <f64>k, <f64>sr);
   }
   if (mask != 0 && !special) event(EV_CLOCKERR, byteStart, byteEnd, <f64>mask, 0, 0, 0);
+}
+
+/**
+ * Clock check of §6.2 over the windows k .. k+16 back: bit b (data bit b) set
+ * when bad. FM: its clock window is empty. MFM: (previous data, clock, data)
+ * is 000, 011, 110 or 111.
+ */
+function clockErrors(k: i32): i32 {
+  if (<u32>k <= <u32>(RING - 17)) {
+    // all 17 windows without wrapping: bit j of w = window k + j back; data bit b at 2b, its clock at 2b+1
+    const w = <u32>(ringHist >> <u64>k) & 0x1ffff;
+    const dat = w & 0x5555, clk = (w >> 1) & 0x5555;
+    if (format == FMT_FM) return ~fmFold(clk) & 0xff;
+    const prv = (w >> 2) & 0x5555;
+    return fmFold((~prv & ~clk & ~dat) | (~prv & clk & dat) | (prv & clk));
+  }
+  let mask = 0;
+  let hist = windowValue(ringBack(k + 16));
+  for (let bit = 7; bit >= 0; bit--) {
+    const clk = windowValue(ringBack(k + 2 * bit + 1));
+    const dat = windowValue(ringBack(k + 2 * bit));
+    hist = ((hist << 2) | (clk << 1) | dat) & 7;
+    const bad = format == FMT_FM ? clk == 0 : hist == 0 || hist == 3 || hist == 6 || hist == 7;
+    if (bad) mask |= 1 << bit;
+  }
+  return mask;
 }
 
 function event(kind: i32, a: f64, b: f64, c: f64, dd: f64, e: f64, f: f64): void {

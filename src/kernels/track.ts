@@ -17,6 +17,19 @@
 //
 // Events (abi.ts EV_*) carry sample ranges computed from a ring of the last 40
 // cell windows, exactly as the original annotates them.
+//
+// Speed (both twins; every float operation of §3.4 is kept, in its order):
+// - trackRun holds the state that changes every edge in locals, not fields
+//   (Wasm: not globals); the cold paths — RESET, scanning a mark, decoding and
+//   framing a byte — work on the fields, stored before and reloaded after.
+// - The window ring is not written cell by cell: each edge that writes it is
+//   logged (p0, t, n), the window values are a bit history, and a window's end
+//   is recomputed from its edge, with step 7's own operations, when a byte
+//   needs it (twice a byte, one of them usually cached).
+// - The cell count n = round(Δ/H) is guessed with the previous edge's H and
+//   checked against the exact one, so the division by the current H is off
+//   the loop's critical path (H → n → Φ → e → I → H); a wrong guess (rare)
+//   just takes the exact value.
 import {
   CELLS_MASK, CELLS_RING_WRITTEN, EVENT_STRIDE, EVENT_CAP, EVENT_HEADROOM, OUT_CAP, OUT_HEADROOM,
   MAX_SECTOR, MAX_A1, MARK_STRIDE, ST_EVENTS, ST_OUT,
@@ -39,6 +52,13 @@ import { fmFold, rllDecodeStep, RLL_NONE } from "./cells.js";
 
 const LOCKING = 0, SCANNING = 1, DECODING = 2;
 const RING = 40;
+/** Edges remembered for the window ring (each writes >= 1 window, so the last 40 windows are in the last 40 edges). */
+const EDGE_LOG = 64;
+
+/** Windows back from the newest for a ring offset of -x (x may be negative or >= 40). */
+function ringBack(x: number): number {
+  return x >= 0 && x < RING ? x : ((x % RING) + RING) % RING;
+}
 
 // framer states (spec §5.1)
 const SYNC_MARK = 0, IDDATA_AM = 1, ID_REC = 2, ID_CRC = 3, DATA_REC = 4, DATA_CRC = 5,
@@ -57,17 +77,32 @@ export class Track {
   private readonly dTabHi = new Uint32Array(256); private readonly dTabLo = new Uint32Array(256);
   private hInitHi = 0; private hInitLo = 0; private dInitHi = 0; private dInitLo = 0;
 
-  // PLL state (§3.2)
+  // PLL state (§3.2). trackRun keeps the part that changes every edge in
+  // locals and stores it here around the cold paths (RESET, scanning a sync
+  // mark, decoding and framing a byte), which work on these fields.
   private mode = LOCKING;
   private h = 0; private phi = 0; private integ = 0;
   private count = 0; private tryLen = 0; private readonly tryCells = new Int32Array(MARK_STRIDE);
   private deferredReset = false; private syncStart = 0;
   private sr = 0; private p = 0; private d = 0; private acc = 0;
   private prev = 0;
-  private readonly ringStart = new Float64Array(RING);
-  private readonly ringEnd = new Float64Array(RING);
-  private readonly ringVal = new Uint8Array(RING);
-  private ringPtr = 0;
+  /** H of the edge before the last one: trackRun guesses the cell count with it (see there). */
+  private hPrev = 0;
+  /** Wrong guesses (the exact count was used) and clamps of H; for profiling. */
+  specMisses = 0; clamps = 0;
+
+  // The ring of the last 40 windows (§3.4 step 7), kept lazily: the edges that
+  // wrote it (p0, t, n) and the window values as a bit history (bit b = value
+  // of the window b back, the newest is bit 0; lo = bits 0..31, hi = 32..39).
+  // A window's end is recomputed from its edge only when annotate() needs it,
+  // with step 7's float operations in step 7's order: the same numbers.
+  private readonly logP0 = new Float64Array(EDGE_LOG);
+  private readonly logT = new Float64Array(EDGE_LOG);
+  private readonly logN = new Float64Array(EDGE_LOG);
+  private logPtr = 0;
+  private histLo = 0; private histHi = 0;
+  /** Windows written since trackConfigure, and the last window end computed (by that count), as a cache. */
+  private windows = 0; private endCacheAt = -1; private endCache = 0;
 
   // framer state (§5.1)
   private state = SYNC_MARK; private cnt = 0; private a1Count = 0;
@@ -107,144 +142,185 @@ export class Track {
     this.hInitHi = c[CI_HINIT_HI] >>> 0; this.hInitLo = c[CI_HINIT_LO] >>> 0;
     this.dInitHi = c[CI_DINIT_HI] >>> 0; this.dInitLo = c[CI_DINIT_LO] >>> 0;
 
-    this.prev = 0; this.p = 0;
-    this.ringStart.fill(0); this.ringEnd.fill(0); this.ringVal.fill(0); this.ringPtr = 0;
+    this.prev = 0; this.p = 0; this.hPrev = this.h0; this.specMisses = 0; this.clamps = 0;
+    // the ring's 40 initial windows (0, 0, 0): logged as edges at 0 of 40 cells, whose windows all end at 0
+    this.logP0.fill(0); this.logT.fill(0); this.logN.fill(RING);
+    this.logPtr = 0; this.histLo = 0; this.histHi = 0; this.windows = 0; this.endCacheAt = -1;
     this.idRec.fill(0); this.fieldStart = 0; this.byteStart = 0; this.byteEnd = 0;
     this.resetPll();
   }
 
   /** RESET of spec §3.3 (also resets the framer; keeps prev, the ring, P and the ID record). */
   private resetPll(): void {
-    this.phi = 0; this.h = this.h0; this.integ = 0; this.mode = LOCKING; this.count = 0; this.tryLen = 0;
-    this.deferredReset = false; this.syncStart = 0; this.sr = 0; this.acc = 0; this.d = 0;
+    this.phi = 0; this.h = this.h0; this.integ = 0; this.mode = LOCKING; this.count = 0;
+    this.deferredReset = false; this.sr = 0; this.d = 0;
+    this.resetCold();
+  }
+
+  /** The part of RESET that trackRun does not hold in locals. */
+  private resetCold(): void {
+    this.tryLen = 0; this.syncStart = 0; this.acc = 0;
     this.state = SYNC_MARK; this.a1Count = 0; this.idMark = -1; this.drMark = -1;
   }
 
+  /**
+   * Steps 1–10 of §3.4 and the glue of §3.6 for edges[first, first+count):
+   * cells[i] = the edge's cell count n (capped at CELLS_MASK), | CELLS_RING_WRITTEN
+   * when it wrote the window ring. Returns the edges consumed (fewer when the
+   * event log or the output is nearly full).
+   */
   trackRun(first: number, count: number): number {
     const edges = this.mem.edges, cells = this.mem.cells;
+    const logP0 = this.logP0, logT = this.logT, logN = this.logN;
     this.evN = 0; this.outN = 0;
     const evLimit = EVENT_CAP - EVENT_HEADROOM, outLimit = OUT_CAP - OUT_HEADROOM;
+    const h0 = this.h0, kp = this.kp, ki = this.ki, tsync = this.tsync, syncPulse = this.syncPulse;
+    const nlock = this.nlock, cmin = this.cmin, cmax = this.cmax;
+    const hMin = 0.5 * h0, hMax = 1.5 * h0;
+    let h = this.h, phi = this.phi, integ = this.integ, prev = this.prev;
+    let mode = this.mode, locks = this.count, deferred = this.deferredReset;
+    let sr = this.sr, p = this.p, d = this.d;
+    let logPtr = this.logPtr, histLo = this.histLo, histHi = this.histHi, windows = this.windows;
+    let hGuess = this.hPrev;
     let i = first;
     const end = first + count;
     for (; i < end; i++) {
-      if (this.evN > evLimit || this.outN > outLimit) break;
-      cells[i] = this.edge(edges[i]);
+      const t = edges[i];
+      // 1. deferred RESET (the fields' part: resetCold)
+      if (deferred) {
+        phi = 0; h = h0; integ = 0; mode = LOCKING; locks = 0; deferred = false; sr = 0; d = 0;
+        this.resetCold();
+      }
+      // 2, 3. the pulse and its cell count, with the current H
+      const p0 = prev;
+      const delta = t - p0;
+      prev = t;
+      // n = round(Δ/H) sits on the loop's critical path (H → Δ/H → n → Φ → e → e/H0 → I → H:
+      // two divisions deep). Guess it with the previous edge's H, known an edge earlier, and
+      // check it against the exact count: the branch is almost never taken, so the CPU runs
+      // ahead on the guess while the exact division completes. n is the exact count either way.
+      let n = roundHalfEven(delta / hGuess);
+      const exact = roundHalfEven(delta / h);
+      hGuess = h;
+      if (exact !== n) {
+        n = exact;
+        this.specMisses++;
+      }
+      let word = n > CELLS_MASK ? CELLS_MASK : n;
+      // 4. LOCKING
+      if (mode === LOCKING) {
+        if (Math.abs(delta - h * syncPulse) <= tsync) {
+          locks++;
+          if (locks === 1) {
+            this.syncStart = p0 - roundHalfEven(h * 0.5);
+            phi = t;
+            cells[i] = word;
+            continue;
+          }
+          if (locks >= nlock) mode = SCANNING;
+        } else {
+          if (locks > 0) {
+            phi = 0; h = h0; integ = 0; mode = LOCKING; locks = 0; deferred = false; sr = 0; d = 0;
+            this.resetCold();
+          }
+          cells[i] = word;
+          continue;
+        }
+      }
+      // 5. limit check; a too long pulse that finishes a byte resets after it
+      if (n < cmin || (n > cmax && !(mode === DECODING && p + n >= 16))) {
+        phi = 0; h = h0; integ = 0; mode = LOCKING; locks = 0; deferred = false; sr = 0; d = 0;
+        this.resetCold();
+        cells[i] = word;
+        continue;
+      }
+      if (n > cmax) deferred = true;
+      // 6. PI loop filter
+      phi += n * h;
+      const e = t - phi;
+      phi += kp * e;
+      integ += ki * (e / h0);
+      h += integ;
+      if (h < hMin || h > hMax) { // rare: kept a branch, so that H does not wait on the compares
+        h = h < hMin ? hMin : hMax;
+        this.clamps++;
+      }
+      // 7. windows for annotation: n windows (n-1 empty ones, then the edge's), kept as the edge
+      logPtr = (logPtr + 1) & (EDGE_LOG - 1);
+      logP0[logPtr] = p0; logT[logPtr] = t; logN[logPtr] = n;
+      const pushes = n > 1 ? n : 1;
+      if (pushes >= RING) {
+        histLo = 1; histHi = 0;
+      } else if (pushes >= 32) {
+        histHi = histLo << (pushes - 32); histLo = 1;
+      } else {
+        histHi = (histHi << pushes) | (histLo >>> (32 - pushes)); histLo = (histLo << pushes) | 1;
+      }
+      windows += pushes;
+      word |= CELLS_RING_WRITTEN;
+      // 8. shift
+      sr = n >= 32 ? 1 : ((sr << n) + 1) >>> 0;
+      // 9. SCANNING and 10. DECODING when a byte is due: cold paths, on the fields
+      if (mode === SCANNING || (mode === DECODING && p + n + d >= 16)) {
+        this.h = h; this.phi = phi; this.integ = integ; this.mode = mode; this.count = locks; this.deferredReset = deferred;
+        this.sr = sr; this.p = p; this.d = d; this.t = t;
+        this.logPtr = logPtr; this.histLo = histLo; this.histHi = histHi; this.windows = windows;
+        if (mode === SCANNING) this.scan(n);
+        if (this.mode === DECODING) {
+          this.p += n;
+          if (this.p + this.d >= 16) {
+            const b = this.decodeByte();
+            if (b >= 0 && !this.framer(b)) this.resetPll();
+          }
+        }
+        h = this.h; phi = this.phi; integ = this.integ; mode = this.mode; locks = this.count; deferred = this.deferredReset;
+        sr = this.sr; p = this.p; d = this.d;
+        if (this.evN > evLimit || this.outN > outLimit) { // only the cold paths write events and bytes
+          cells[i++] = word;
+          break;
+        }
+      } else if (mode === DECODING) {
+        p += n;
+      }
+      cells[i] = word;
     }
+    this.h = h; this.phi = phi; this.integ = integ; this.prev = prev; this.mode = mode; this.count = locks;
+    this.deferredReset = deferred; this.sr = sr; this.p = p; this.d = d;
+    this.logPtr = logPtr; this.histLo = histLo; this.histHi = histHi; this.windows = windows;
+    this.hPrev = hGuess;
     this.mem.status[ST_EVENTS] = this.evN;
     this.mem.status[ST_OUT] = this.outN;
     return i - first;
   }
 
-  /** One leading edge at sample t (§3.4, §3.6). Returns the cells word for the edge. */
-  private edge(t: number): number {
-    if (this.deferredReset) this.resetPll();
-    this.t = t;
-    const p0 = this.prev;
-    const delta = t - p0;
-    this.prev = t;
-    const n = roundHalfEven(delta / this.h);
-    let word = n > CELLS_MASK ? CELLS_MASK : n;
-    const b = this.pll(t, p0, delta, n);
-    if (b === -2) return word;
-    word |= CELLS_RING_WRITTEN;
-    if (b >= 0 && !this.framer(b)) this.resetPll();
-    return word;
-  }
-
-  /** Steps 4–10 of §3.4. Returns a byte, -1 (no byte, ring written) or -2 (ring untouched). */
-  private pll(t: number, p0: number, delta: number, n: number): number {
-    // 4. LOCKING
-    if (this.mode === LOCKING) {
-      if (Math.abs(delta - this.h * this.syncPulse) <= this.tsync) {
-        this.count++;
-        if (this.count === 1) {
-          this.syncStart = p0 - roundHalfEven(this.h * 0.5);
-          this.phi = t;
-          return -2;
-        }
-        if (this.count >= this.nlock) this.mode = SCANNING;
-      } else {
-        if (this.count > 0) this.resetPll();
-        return -2;
-      }
+  /** Step 9 (SCANNING) for a pulse of n cells. */
+  private scan(n: number): void {
+    if (this.tryLen === 0 && n === this.syncPulse) {
+      this.count++;
+      return;
     }
-    // 5. limit check
-    if (n < this.cmin) {
+    const marks = this.mem.marks;
+    let matched = -1;
+    for (let m = 0; m < this.numMarks; m++) {
+      const base = m * MARK_STRIDE;
+      const len = marks[base];
+      if (len <= this.tryLen || marks[base + 2 + this.tryLen] !== n) continue;
+      let same = true;
+      for (let j = 0; j < this.tryLen; j++) {
+        if (marks[base + 2 + j] !== this.tryCells[j]) { same = false; break; }
+      }
+      if (same) { matched = m; break; }
+    }
+    if (matched < 0) {
       this.resetPll();
-      return -2;
+      return;
     }
-    if (n > this.cmax) {
-      if (this.mode === DECODING && this.p + n >= 16) {
-        this.deferredReset = true;
-      } else {
-        this.resetPll();
-        return -2;
-      }
+    this.tryCells[this.tryLen++] = n;
+    if (this.limits === LIMITS_RLL && n === 8) this.sr = (this.sr ^ (this.format === FMT_OMTI ? 0x3 : 0x10)) >>> 0;
+    if (this.tryLen === marks[matched * MARK_STRIDE]) {
+      this.mode = DECODING;
+      this.p = marks[matched * MARK_STRIDE + 1];
     }
-    // 6. PI loop filter
-    this.phi += n * this.h;
-    const e = t - this.phi;
-    this.phi += this.kp * e;
-    this.integ += this.ki * (e / this.h0);
-    this.h += this.integ;
-    if (this.h < 0.5 * this.h0) this.h = 0.5 * this.h0;
-    else if (this.h > 1.5 * this.h0) this.h = 1.5 * this.h0;
-    // 7. windows for annotation
-    const w = delta / n;
-    let x = this.ringEnd[this.ringPtr];
-    let y = p0 + 1.5 * w;
-    for (let j = 1; j < n; j++) {
-      this.push(roundHalfEven(x), roundHalfEven(y), 0);
-      x = y;
-      y += w;
-    }
-    y = t + 0.5 * w;
-    this.push(roundHalfEven(x), roundHalfEven(y), 1);
-    // 8. shift
-    this.sr = n >= 32 ? 1 : ((this.sr << n) + 1) >>> 0;
-    // 9. SCANNING
-    if (this.mode === SCANNING) {
-      if (this.tryLen === 0 && n === this.syncPulse) {
-        this.count++;
-      } else {
-        const marks = this.mem.marks;
-        let matched = -1;
-        for (let m = 0; m < this.numMarks; m++) {
-          const base = m * MARK_STRIDE;
-          const len = marks[base];
-          if (len <= this.tryLen || marks[base + 2 + this.tryLen] !== n) continue;
-          let same = true;
-          for (let j = 0; j < this.tryLen; j++) {
-            if (marks[base + 2 + j] !== this.tryCells[j]) { same = false; break; }
-          }
-          if (same) { matched = m; break; }
-        }
-        if (matched < 0) {
-          this.resetPll();
-          return -1;
-        }
-        this.tryCells[this.tryLen++] = n;
-        if (this.limits === LIMITS_RLL && n === 8) this.sr = (this.sr ^ (this.format === FMT_OMTI ? 0x3 : 0x10)) >>> 0;
-        if (this.tryLen === marks[matched * MARK_STRIDE]) {
-          this.mode = DECODING;
-          this.p = marks[matched * MARK_STRIDE + 1];
-        }
-      }
-    }
-    // 10. DECODING
-    if (this.mode === DECODING) {
-      this.p += n;
-      if (this.p + this.d >= 16) return this.decodeByte();
-    }
-    return -1;
-  }
-
-  private push(start: number, end: number, value: number): void {
-    const ptr = this.ringPtr === RING - 1 ? 0 : this.ringPtr + 1;
-    this.ringPtr = ptr;
-    this.ringStart[ptr] = start;
-    this.ringEnd[ptr] = end;
-    this.ringVal[ptr] = value;
   }
 
   /** §4.2 / §4.3: one byte from SR, or -1. */
@@ -276,31 +352,79 @@ export class Track {
     }
   }
 
-  private ringIndex(offset: number): number {
-    const i = (this.ringPtr + offset) % RING;
-    return i < 0 ? i + RING : i;
+  /** End of the window `back` (0..39) windows before the newest, as step 7 computed it. */
+  private windowEnd(back: number): number {
+    // consecutive bytes share a window (this byte's start is the last one's end): cache by window number
+    const at = this.windows - back;
+    if (at === this.endCacheAt) return this.endCache;
+    let end = 0;
+    let idx = this.logPtr;
+    for (;;) { // ends within 40 edges: each wrote >= 1 window
+      const n = this.logN[idx];
+      const pushes = n > 1 ? n : 1;
+      if (back < pushes) {
+        const p0 = this.logP0[idx], t = this.logT[idx];
+        const w = (t - p0) / n;
+        if (back === 0) {
+          end = roundHalfEven(t + 0.5 * w);
+        } else {
+          let y = p0 + 1.5 * w;
+          for (let j = n - back - 1; j > 0; j--) y += w;
+          end = roundHalfEven(y);
+        }
+        break;
+      }
+      back -= pushes;
+      idx = (idx - 1) & (EDGE_LOG - 1);
+    }
+    this.endCacheAt = at;
+    this.endCache = end;
+    return end;
+  }
+
+  /** Value (0/1) of the window `back` (0..39) windows before the newest. */
+  private windowValue(back: number): number {
+    return back < 32 ? (this.histLo >>> back) & 1 : (this.histHi >>> (back - 32)) & 1;
   }
 
   /** "Annotate(v, special)" of §5.1 and §6.2: byte range, clock check, byte event. */
   private annotate(v: number, special: boolean): void {
     const k = this.codemap === CODEMAP_FMMFM ? this.p : this.d + this.p;
-    this.byteStart = this.ringEnd[this.ringIndex(-(k + 16))];
-    this.byteEnd = this.ringEnd[this.ringIndex(-k)];
+    // the ring entries at offsets -(k + 16) and -k from the newest (mod 40)
+    this.byteStart = this.windowEnd(ringBack(k + 16));
+    this.byteEnd = this.windowEnd(ringBack(k));
     let mask = 0;
-    if (this.format === FMT_FM || this.format === FMT_MFM) {
-      let hist = this.ringVal[this.ringIndex(-(k + 16))];
-      for (let bit = 7; bit >= 0; bit--) {
-        const clk = this.ringVal[this.ringIndex(-(k + 2 * bit + 1))];
-        const dat = this.ringVal[this.ringIndex(-(k + 2 * bit))];
-        hist = ((hist << 2) | (clk << 1) | dat) & 7;
-        const bad = this.format === FMT_FM ? clk === 0 : hist === 0 || hist === 3 || hist === 6 || hist === 7;
-        if (bad) mask |= 1 << bit;
-      }
-    }
+    if (this.format === FMT_FM || this.format === FMT_MFM) mask = this.clockErrors(k);
     if (this.logBytes) {
       this.event(EV_BYTE, this.byteStart, this.byteEnd, v, (special ? BYTE_SPECIAL : 0) | (mask << 8), k, this.sr);
     }
     if (mask !== 0 && !special) this.event(EV_CLOCKERR, this.byteStart, this.byteEnd, mask, 0, 0, 0);
+  }
+
+  /**
+   * Clock check of §6.2 over the windows k .. k+16 back: bit b (data bit b)
+   * set when bad. FM: its clock window is empty. MFM: (previous data, clock,
+   * data) is 000, 011, 110 or 111.
+   */
+  private clockErrors(k: number): number {
+    if (k >= 0 && k <= RING - 17) {
+      // all 17 windows without wrapping: bit j of w = window k + j back; data bit b at 2b, its clock at 2b+1
+      const w = (k === 0 ? this.histLo : (this.histLo >>> k) | (this.histHi << (32 - k))) & 0x1ffff;
+      const dat = w & 0x5555, clk = (w >>> 1) & 0x5555;
+      if (this.format === FMT_FM) return ~fmFold(clk) & 0xff;
+      const prv = (w >>> 2) & 0x5555;
+      return fmFold((~prv & ~clk & ~dat) | (~prv & clk & dat) | (prv & clk));
+    }
+    let mask = 0;
+    let hist = this.windowValue(ringBack(k + 16));
+    for (let bit = 7; bit >= 0; bit--) {
+      const clk = this.windowValue(ringBack(k + 2 * bit + 1));
+      const dat = this.windowValue(ringBack(k + 2 * bit));
+      hist = ((hist << 2) | (clk << 1) | dat) & 7;
+      const bad = this.format === FMT_FM ? clk === 0 : hist === 0 || hist === 3 || hist === 6 || hist === 7;
+      if (bad) mask |= 1 << bit;
+    }
+    return mask;
   }
 
   private event(kind: number, a: number, b: number, c: number, d: number, e: number, f: number): void {
