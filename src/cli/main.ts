@@ -110,40 +110,42 @@ async function runDecode(
   }
 
   type Capture = import("../capture.js").Capture;
-  const jobs: { name: string; load: () => Promise<Capture>; options: string; streamFile?: string }[] = [];
-  if (values.demo) {
-    const { demoCapture } = await import("../encode/demo.js");
-    const demo = demoCapture();
-    jobs.push({ name: "demo track (synthesized)", load: async () => demo.capture, options: pd ?? demo.options });
-    if (!values.json && binary === undefined && annotations === undefined) out.write(`${demo.description}\n`);
-  }
+  interface Job { name: string; options: string; capture?: Capture; stream?: { bytes: Uint8Array } }
   if (files.length === 0 && !values.demo) throw new DiskfluxError("E_USAGE", "no capture given; try 'diskflux decode --demo' or 'diskflux decode <file.sr> -P mfm:...'");
-  const { readAnyCaptureFile } = await import("../readers/index.js");
-  for (const f of files) {
-    if (annotations === undefined && (await isLargeSigrok(f))) {
-      jobs.push({ name: f, load: async () => { throw new Error("streamed"); }, options: pd ?? "", streamFile: f });
-      continue;
+  const { readFileBytes, readAnyCapture } = await import("../readers/index.js");
+  // One capture at a time, each file read once: memory stays at one capture however many are given.
+  async function* captures(): AsyncGenerator<Job> {
+    if (values.demo) {
+      const { demoCapture } = await import("../encode/demo.js");
+      const demo = demoCapture();
+      if (!values.json && binary === undefined && annotations === undefined) out.write(`${demo.description}\n`);
+      yield { name: "demo track (synthesized)", capture: demo.capture, options: pd ?? demo.options };
     }
-    const any = await readAnyCaptureFile(f);
-    if (any.kind === "single") {
-      jobs.push({ name: f, load: async () => any.capture, options: pd ?? "" });
-    } else {
-      for (const t of any.tracks) jobs.push({ name: `${f} [cyl ${t.cyl} head ${t.head}]`, load: async () => t.capture, options: pd ?? "" });
+    for (const f of files) {
+      const { bytes, base } = await readFileBytes(f, "readAnyCapture()");
+      if (annotations === undefined && (await isLargeSigrok(bytes, base))) {
+        yield { name: f, options: pd ?? "", stream: { bytes } };
+        continue;
+      }
+      const any = await readAnyCapture(bytes, base);
+      if (any.kind === "single") yield { name: f, capture: any.capture, options: pd ?? "" };
+      else for (const t of any.tracks) yield { name: `${f} [cyl ${t.cyl} head ${t.head}]`, capture: t.capture, options: pd ?? "" };
     }
   }
+  const multi = files.length + (values.demo ? 1 : 0) > 1;
 
   const { sectorTable } = await import("../report/table.js");
   const jsonOut: unknown[] = [];
-  for (const job of jobs) {
+  for await (const job of captures()) {
     const t0 = performance.now();
-    const result = job.streamFile !== undefined
-      ? await decodeStreaming(job.streamFile, job.options, backend, err)
-      : await decode(await job.load(), job.options, { backend, ...(annotations ? { logBytes: true } : {}) });
+    const result = job.stream !== undefined
+      ? await decodeStreaming(job.stream.bytes, job.name, job.options, backend, err)
+      : await decode(job.capture!, job.options, { backend, ...(annotations ? { logBytes: true } : {}) });
     const ms = performance.now() - t0;
     if (annotations !== undefined) {
       const ann = await import("../annotate/index.js");
       if (values.json) {
-        const extra = jobs.length > 1 ? { capture: job.name } : {};
+        const extra = multi ? { capture: job.name } : {};
         let buf = "";
         ann.annotationObjects(result, { classes: annotations }, (a) => {
           buf += JSON.stringify({ ...extra, ...a }) + "\n";
@@ -156,7 +158,7 @@ async function runDecode(
     } else if (binary !== undefined) {
       out.write(result.binary[binary]);
     } else if (values.json && values.records) {
-      const extra = jobs.length > 1 ? { capture: job.name } : {};
+      const extra = multi ? { capture: job.name } : {};
       let buf = "";
       for (const r of result.records) buf += JSON.stringify({ ...extra, ...r, bytes: Buffer.from(r.bytes).toString("hex") }) + "\n";
       out.write(buf);
@@ -174,7 +176,7 @@ async function runDecode(
     }
   }
   if (values.json && !values.records && annotations === undefined && binary === undefined) {
-    out.write(JSON.stringify(jobs.length === 1 ? jsonOut[0] : jsonOut, null, 2) + "\n");
+    out.write(JSON.stringify(multi ? jsonOut : jsonOut[0], null, 2) + "\n");
   }
   void err;
   return 0;
@@ -183,32 +185,25 @@ async function runDecode(
 /** Captures with more than this many sample bytes are streamed (bounded memory, progress). */
 const STREAM_BYTES = 64 << 20;
 
-async function isLargeSigrok(path: string): Promise<boolean> {
-  const { readFile } = await import("node:fs/promises");
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch {
-    return false; // the reader reports it
-  }
+async function isLargeSigrok(bytes: Uint8Array, source: string): Promise<boolean> {
   const { looksLikeZip, ZipArchive } = await import("../readers/zip.js");
   if (!looksLikeZip(bytes)) return false;
   try {
-    const zip = ZipArchive.open(bytes, path);
+    const zip = ZipArchive.open(bytes, source);
     if (!zip.has("metadata")) return false;
     let total = 0;
     for (const m of zip.members) if (/^logic-/.test(m.name)) total += m.uncompressedSize;
     return total > STREAM_BYTES;
   } catch {
-    return false;
+    return false; // the reader reports what is wrong
   }
 }
 
 /** Decodes a big .sr piece by piece, with a progress bar on a terminal (none when stderr is piped). */
-async function decodeStreaming(path: string, options: string, backend: "wasm" | "js" | "auto", err: NodeJS.WritableStream) {
-  const { openCaptureFileStream } = await import("../readers/stream.js");
+async function decodeStreaming(bytes: Uint8Array, path: string, options: string, backend: "wasm" | "js" | "auto", err: NodeJS.WritableStream) {
+  const { openCaptureStream } = await import("../readers/stream.js");
   const { openTrackStream } = await import("../stream.js");
-  const s = await openCaptureFileStream(path);
+  const s = await openCaptureStream(bytes, path.split(/[\\/]/).pop() || path);
   const stream = await openTrackStream(s.setup, options, { backend });
   const total = s.setup.sampleCount * (s.setup.unitSize ?? 1);
   const tty = (err as { isTTY?: boolean }).isTTY === true;
