@@ -8,9 +8,9 @@
 //
 // Exit codes as `diskflux decode`: 0 ok, 1 unreadable input or unwritable output, 2 usage.
 
-import { parseArgs, type ParseArgsConfig } from "node:util";
 import { logicToEdges, type Capture, type EdgeCapture, type LogicCapture } from "../capture.js";
-import { DiskfluxError, isDiskfluxError } from "../errors.js";
+import { DiskfluxError } from "../errors.js";
+import { runCommand, parseCommand, extensionOf, intArg, rateArg, leadingEdgeArg, baseName, writeFileBytes } from "./run.js";
 
 export const CONVERT_USAGE = `usage: diskflux convert <input> <output.tr|output.vcd|output.sr> [options]
   input: sigrok .sr, DSView .dsl, dgesswein/mfm .tr, .vcd or .csv (told apart by content)
@@ -27,113 +27,7 @@ export const CONVERT_USAGE = `usage: diskflux convert <input> <output.tr|output.
 
 type Out = NodeJS.WritableStream;
 
-// ---------------------------------------------------------------- shared helpers
-
-/** Runs a command body with main()'s error conventions: one-line messages, exit 2 for usage errors, 1 otherwise. */
-export async function runCommand(argv: string[], err: Out, body: () => Promise<number>): Promise<number> {
-  const debug = argv.includes("--debug");
-  try {
-    return await body();
-  } catch (e) {
-    if (isDiskfluxError(e)) {
-      err.write(`diskflux: ${e.message}\n`);
-      if (debug && e.stack) err.write(e.stack + "\n");
-      return e.code === "E_USAGE" || e.code === "E_OPTION" || e.code === "E_ARGUMENT" ? 2 : 1;
-    }
-    err.write(`diskflux: internal error: ${e instanceof Error ? e.message : String(e)} (rerun with --debug and report it)\n`);
-    if (debug && e instanceof Error && e.stack) err.write(e.stack + "\n");
-    return 1;
-  }
-}
-
-/** node:util parseArgs with E_USAGE errors. */
-export function parseCommand<T extends NonNullable<ParseArgsConfig["options"]>>(command: string, args: string[], options: T) {
-  try {
-    return parseArgs({ args, allowPositionals: true, strict: true, options: { ...options, debug: { type: "boolean" }, help: { type: "boolean", short: "h" } } as T & { debug: { type: "boolean" }; help: { type: "boolean"; short: "h" } } });
-  } catch (e) {
-    throw new DiskfluxError("E_USAGE", `${e instanceof Error ? e.message.split("\n")[0] : String(e)}; see 'diskflux ${command} --help'`);
-  }
-}
-
-/** An integer argument in [min, max]. */
-export function intArg(name: string, text: string | undefined, min: number, max: number): number | undefined {
-  if (text === undefined) return undefined;
-  const v = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
-  if (!(v >= min && v <= max)) throw new DiskfluxError("E_USAGE", `${name} must be a whole number from ${min} to ${max}, not '${text}'`);
-  return v;
-}
-
-/** A non-negative number argument (1e6, 0.02). */
-export function numArg(name: string, text: string | undefined, min = 0, max = Infinity): number | undefined {
-  if (text === undefined) return undefined;
-  const v = /^\s*[\d.]+(?:e[+-]?\d+)?\s*$/i.test(text) ? Number(text) : NaN;
-  if (!(v >= min && v <= max)) throw new DiskfluxError("E_USAGE", `${name} must be a number from ${min} to ${max}, not '${text}'`);
-  return v;
-}
-
-/** A rate in Hz: 200000000, 200e6, 200M, 200MHz, "15 MHz". */
-export function rateArg(name: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const m = /^\s*(\d+(?:\.\d*)?(?:e[+-]?\d+)?)\s*([kmg]?)(?:hz)?\s*$/i.exec(text);
-  const scale: Record<string, number> = { "": 1, k: 1e3, m: 1e6, g: 1e9 };
-  const v = m ? Math.round(Number(m[1]) * scale[m[2].toLowerCase()]) : NaN;
-  if (!(v > 0) || !Number.isFinite(v)) throw new DiskfluxError("E_USAGE", `${name} must be a frequency such as 200e6 or 15MHz, not '${text}'`);
-  return v;
-}
-
-/** "3", "3-7", "1,4-5" -> [3], [3..7], [1,4,5]. */
-export function listArg(name: string, text: string | undefined, max: number): number[] | undefined {
-  if (text === undefined) return undefined;
-  const out: number[] = [];
-  for (const part of text.split(",")) {
-    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
-    const a = m ? Number(m[1]) : NaN;
-    const b = m?.[2] !== undefined ? Number(m[2]) : a;
-    if (!(a >= 0 && b >= a && b <= max)) throw new DiskfluxError("E_USAGE", `${name} must be numbers or ranges such as 3, 0-4 or 1,5,7-9 (at most ${max}), not '${text}'`);
-    for (let v = a; v <= b; v++) out.push(v);
-  }
-  return out;
-}
-
-/** The file name's extension, lower case, with the dot. */
-export function extensionOf(path: string): string {
-  const base = path.split(/[\\/]/).pop() ?? path;
-  const dot = base.lastIndexOf(".");
-  return dot > 0 ? base.slice(dot).toLowerCase() : "";
-}
-
-export function baseName(path: string): string {
-  return path.split(/[\\/]/).pop() || path;
-}
-
-/** Writes a file with E_FILE errors that say why. */
-export async function writeFileBytes(path: string, data: Uint8Array | string): Promise<void> {
-  const fs = await import("node:fs/promises");
-  try {
-    await fs.writeFile(path, data);
-  } catch (e) {
-    const code = (e as { code?: unknown }).code;
-    const why =
-      code === "ENOENT" ? "no such directory" :
-      code === "EISDIR" ? "it is a directory" :
-      code === "EACCES" || code === "EPERM" ? "permission denied" :
-      code === "ENOSPC" ? "no space left on the device" :
-      e instanceof Error ? e.message : String(e);
-    throw new DiskfluxError("E_FILE", `${path}: cannot write it (${why})`, { cause: e });
-  }
-}
-
-/** The leading edge from --leading-edge or -P mfm:...:leading_edge=... (default rising). */
-export async function leadingEdgeArg(flag: string | undefined, pd: string | undefined): Promise<"rising" | "falling"> {
-  if (flag !== undefined && flag !== "rising" && flag !== "falling") throw new DiskfluxError("E_USAGE", `--leading-edge must be rising or falling, not '${flag}'`);
-  if (pd !== undefined) {
-    if (pd !== "mfm" && !pd.startsWith("mfm:")) throw new DiskfluxError("E_USAGE", `protocol decoder '${pd.split(":")[0]}' not found; diskflux provides 'mfm' (-P mfm:<options>)`);
-    const { resolveOptions } = await import("../options.js");
-    const o = resolveOptions(pd);
-    if (flag === undefined) return o.leadingEdge;
-  }
-  return (flag as "rising" | "falling" | undefined) ?? "rising";
-}
+// ---------------------------------------------------------------- convert helpers
 
 /** Draws an edge capture as a sigrok-ready logic capture: data pulses on channel 0, the index level (if any) on channel 1. */
 export async function edgesToSigrokCapture(ec: EdgeCapture): Promise<LogicCapture> {
@@ -157,6 +51,7 @@ export async function edgesToSigrokCapture(ec: EdgeCapture): Promise<LogicCaptur
 function expandName(pattern: string, t: { cyl: number; head: number; index: number }): string {
   return pattern.replace(/\{cyl\}/g, String(t.cyl)).replace(/\{head\}/g, String(t.head)).replace(/\{track\}/g, String(t.index));
 }
+
 
 // ---------------------------------------------------------------- convert
 

@@ -5,7 +5,7 @@
 //   diskflux image t0.sr t1.sr t1-again.sr -P mfm: -o disk.img --json
 
 import { DiskfluxError } from "../errors.js";
-import { baseName, intArg, parseCommand, rateArg, runCommand, writeFileBytes } from "./convert.js";
+import { baseName, intArg, parseCommand, rateArg, runCommand, writeFileBytes } from "./run.js";
 
 export const IMAGE_USAGE = `usage: diskflux image <capture|file.tr>... -P mfm:<options> -o <disk.img> [--map <map.txt>] [--json]
   captures: .sr, .dsl, .tr (every track), .vcd, .csv; a sector read more than once keeps its best copy

@@ -7,7 +7,8 @@
 //
 // Exit codes: 0 ok, 1 unreadable input, 2 usage or option error.
 import { parseArgs } from "node:util";
-import { DiskfluxError, isDiskfluxError } from "../errors.js";
+import { DiskfluxError } from "../errors.js";
+import { runCommand } from "./run.js";
 
 const USAGE = `usage: diskflux decode <capture.sr|capture.dsl>... -P mfm:<options> [-B mfm=<id|idcrc|data|datacrc|iddata>] [--json [--records]] [--backend wasm|js|auto]
        diskflux decode <capture>... -P mfm:<options> -A mfm[=<rows or classes>] [--protocol-decoder-samplenum] [--json]
@@ -23,8 +24,7 @@ const BINARY_CLASSES = ["id", "idcrc", "data", "datacrc", "iddata"] as const;
 type BinaryClass = (typeof BINARY_CLASSES)[number];
 
 export async function main(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
-  let debug = argv.includes("--debug");
-  try {
+  return runCommand(argv, err, async () => {
     const [command, ...rest] = argv;
     if (command === undefined || command === "-h" || command === "--help" || command === "help") {
       out.write(USAGE + "\n");
@@ -35,22 +35,12 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     if (command === "synth") return (await import("./synth.js")).synthCommand(rest, out, err);
     if (command !== "decode") throw new DiskfluxError("E_USAGE", `unknown command '${command}'; commands: decode, convert, image, synth (try 'diskflux decode --help')`);
     const { values, positionals } = parseCommandLine(rest);
-    debug = values.debug === true;
     if (values.help) {
       out.write(USAGE + "\n");
       return 0;
     }
-    return await runDecode(values, positionals, out, err);
-  } catch (e) {
-    if (isDiskfluxError(e)) {
-      err.write(`diskflux: ${e.message}\n`);
-      if (debug && e.stack) err.write(e.stack + "\n");
-      return e.code === "E_USAGE" || e.code === "E_OPTION" || e.code === "E_ARGUMENT" ? 2 : 1;
-    }
-    err.write(`diskflux: internal error: ${e instanceof Error ? e.message : String(e)} (rerun with --debug and report it)\n`);
-    if (debug && e instanceof Error && e.stack) err.write(e.stack + "\n");
-    return 1;
-  }
+    return runDecode(values, positionals, out, err);
+  });
 }
 
 function parseCommandLine(args: string[]) {

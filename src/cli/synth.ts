@@ -5,7 +5,7 @@
 //   diskflux synth --format MFM --cyl 0-4 --head 0-1 --bad 3 --missing 7 -o disk.tr
 
 import { DiskfluxError } from "../errors.js";
-import { extensionOf, intArg, listArg, numArg, parseCommand, rateArg, runCommand, writeFileBytes } from "./convert.js";
+import { extensionOf, intArg, listArg, numArg, parseCommand, rateArg, runCommand, writeFileBytes } from "./run.js";
 
 export const SYNTH_USAGE = `usage: diskflux synth --format FM|MFM|MFM_floppy|RLL_WD|RLL_Seagate -o <out.sr|out.tr|out.vcd> [options]
   --cyl N|A-B --head N|A-B   track(s) to make (default 0 0); several tracks need a .tr output
