@@ -6,6 +6,7 @@ import fc from "fast-check";
 import { existsSync, readFileSync } from "node:fs";
 import { unzipSync } from "fflate";
 import { getKernels } from "../src/kernels/load";
+import { mulberry32 } from "../src/encode/flux";
 import { SAMPLE_CAP, EDGE_CAP, INDEX_ABSENT } from "../src/kernels/abi";
 import { allocateMemory, type KernelMemory } from "../src/kernels/backend";
 import { Edges } from "../src/kernels/edges";
@@ -81,17 +82,6 @@ function feed(k: EdgeBackend, s: Uint8Array, chunks: number[], p: Params): Resul
     at += len;
   }
   return out;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 type Kind = "random" | "pulses" | "slow" | "zeros" | "ones" | "alternating";
