@@ -60,7 +60,7 @@ export const CF_KI = 3;
 // cfgI32
 export const CI_SYNC_PULSE = 0; // S, preamble pulse width in cells
 export const CI_NLOCK = 1; // round(32 / S)
-export const CI_LIMITS_MASK = 2; // bit c set when a pulse of c cells is allowed
+// slot 2 is unused (the allowed cell counts are the range CI_CMIN..CI_CMAX)
 export const CI_CMIN = 3;
 export const CI_CMAX = 4;
 export const CI_CODEMAP = 5; // CODEMAP_*

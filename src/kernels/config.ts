@@ -30,9 +30,6 @@ export function writeTrackConfig(mem: KernelMemory, o: ResolvedOptions, sampleRa
   const limits = LIMITS[p.limits];
   c[A.CI_SYNC_PULSE] = p.syncPulse;
   c[A.CI_NLOCK] = Math.round(32 / p.syncPulse); // 16, 11, 8: no halves occur
-  let mask = 0;
-  for (const n of limits) mask |= 1 << n;
-  c[A.CI_LIMITS_MASK] = mask;
   c[A.CI_CMIN] = Math.min(...limits);
   c[A.CI_CMAX] = Math.max(...limits);
   c[A.CI_CODEMAP] = p.codemap === "FM/MFM" ? A.CODEMAP_FMMFM : p.codemap === "IBM" ? A.CODEMAP_IBM : A.CODEMAP_WD;

@@ -37,7 +37,7 @@ import {
   CI_SYNC_PULSE, CI_NLOCK, CI_CMIN, CI_CMAX, CI_CODEMAP, CI_FORMAT, CI_LIMITS, CI_HEADER_FORMAT,
   CI_HEADER_BYTES, CI_SECTOR_SIZE, CI_HCRC_BITS, CI_DCRC_BITS, CI_HPOLY_HI, CI_HPOLY_LO, CI_HINIT_HI,
   CI_HINIT_LO, CI_DPOLY_HI, CI_DPOLY_LO, CI_DINIT_HI, CI_DINIT_LO, CI_DATA_USES_HEADER_TABLE,
-  CI_NUM_MARKS, CI_LOG, CI_LIMITS_MASK, LOG_BYTES,
+  CI_NUM_MARKS, CI_LOG, LOG_BYTES,
   CODEMAP_FMMFM, CODEMAP_WD, FMT_FM, FMT_MFM, FMT_OMTI, LIMITS_RLL,
   HF_3, HF_4, HF_DTC,
   MC_IDDATA, MC_ID, MC_DATA, MC_ID_PREFIX, MC_NOP, MC_NOP_A1,
@@ -69,7 +69,7 @@ export class Track {
 
   // configuration
   private h0 = 0; private tsync = 0; private kp = 0; private ki = 0;
-  private syncPulse = 0; private nlock = 0; private limitsMask = 0; private cmin = 0; private cmax = 0;
+  private syncPulse = 0; private nlock = 0; private cmin = 0; private cmax = 0;
   private codemap = 0; private format = 0; private limits = 0; private headerFormat = 0;
   private headerBytes = 0; private sectorSizeAuto = true;
   private hcrcBits = 0; private dcrcBits = 0; private numMarks = 0; private logBytes = false;
@@ -125,7 +125,7 @@ export class Track {
   trackConfigure(): void {
     const f = this.mem.cfgF64, c = this.mem.cfgI32;
     this.h0 = f[CF_H0]; this.tsync = f[CF_TSYNC]; this.kp = f[CF_KP]; this.ki = f[CF_KI];
-    this.syncPulse = c[CI_SYNC_PULSE]; this.nlock = c[CI_NLOCK]; this.limitsMask = c[CI_LIMITS_MASK];
+    this.syncPulse = c[CI_SYNC_PULSE]; this.nlock = c[CI_NLOCK];
     this.cmin = c[CI_CMIN]; this.cmax = c[CI_CMAX];
     this.codemap = c[CI_CODEMAP]; this.format = c[CI_FORMAT]; this.limits = c[CI_LIMITS];
     this.headerFormat = c[CI_HEADER_FORMAT]; this.headerBytes = c[CI_HEADER_BYTES];
