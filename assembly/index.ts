@@ -14,6 +14,7 @@ export function markClassPtr(): usize { return MARK_CLASS; }
 export function statusPtr(): usize { return STATUS; }
 export { edgesReset, edgesExtract } from "./edges";
 export { trackConfigure, trackRun } from "./track";
+export { decodeSamples } from "./fused";
 export { crcCompute } from "./crc";
 export { seedReset, seedRun, seedHash } from "./seed";
 export { legacyEdgesPtr, legacyConfigPtr, legacyStatusPtr, legacyConfigure, legacyLoad, legacyRun, legacyUnsync } from "./legacy";

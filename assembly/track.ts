@@ -5,7 +5,7 @@
 // load and a store each time; a local is a register).
 import {
   CELLS_MASK, CELLS_RING_WRITTEN, EVENT_STRIDE, EVENT_CAP, EVENT_HEADROOM, OUT_CAP, OUT_HEADROOM,
-  MAX_SECTOR, MAX_A1, MARK_STRIDE, ST_EVENTS, ST_OUT,
+  MAX_SECTOR, MAX_A1, MARK_STRIDE, ST_EVENTS, ST_OUT, ST_OOTI,
   CF_H0, CF_TSYNC, CF_KP, CF_KI,
   CI_SYNC_PULSE, CI_NLOCK, CI_CMIN, CI_CMAX, CI_CODEMAP, CI_FORMAT, CI_LIMITS, CI_HEADER_FORMAT,
   CI_HEADER_BYTES, CI_SECTOR_SIZE, CI_HCRC_BITS, CI_DCRC_BITS, CI_HPOLY_HI, CI_HPOLY_LO, CI_HINIT_HI,
@@ -147,6 +147,7 @@ export function trackRun(first: i32, n: i32): i32 {
   let sr_ = sr, p_ = p, d_ = d;
   let logPtr_ = logPtr, hist = ringHist, windows_ = windows;
   let hGuess = hPrev;
+  let ooti: i32 = 0;
   let i = first;
   const end = first + n;
   for (; i < end; i++) {
@@ -179,6 +180,7 @@ export function trackRun(first: i32, n: i32): i32 {
         if (locks == 1) {
           syncStart = p0 - roundHalfEven(h_ * 0.5);
           phi_ = t;
+          if ((word & CELLS_MASK) < cmin || (word & CELLS_MASK) > cmax) ooti++;
           store<i32>(CELLS + (<usize>i << 2), word);
           continue;
         }
@@ -188,6 +190,7 @@ export function trackRun(first: i32, n: i32): i32 {
           phi_ = 0; h_ = h0_; integ_ = 0; mode_ = LOCKING; locks = 0; deferred = false; sr_ = 0; d_ = 0;
           resetCold();
         }
+        if ((word & CELLS_MASK) < cmin || (word & CELLS_MASK) > cmax) ooti++;
         store<i32>(CELLS + (<usize>i << 2), word);
         continue;
       }
@@ -196,10 +199,14 @@ export function trackRun(first: i32, n: i32): i32 {
     if (nf < cminF || (nf > cmaxF && !(mode_ == DECODING && <f64>p_ + nf >= 16))) {
       phi_ = 0; h_ = h0_; integ_ = 0; mode_ = LOCKING; locks = 0; deferred = false; sr_ = 0; d_ = 0;
       resetCold();
+      if ((word & CELLS_MASK) < cmin || (word & CELLS_MASK) > cmax) ooti++;
       store<i32>(CELLS + (<usize>i << 2), word);
       continue;
     }
-    if (nf > cmaxF) deferred = true;
+    if (nf > cmaxF) { // counts as out of the interval too (cmin <= n here)
+      deferred = true;
+      ooti++;
+    }
     const cells = <i32>nf;
     // 6. PI loop filter
     phi_ += nf * h_;
@@ -245,6 +252,7 @@ export function trackRun(first: i32, n: i32): i32 {
   logPtr = logPtr_; ringHist = hist; windows = windows_; hPrev = hGuess;
   store<i32>(STATUS + (<usize>ST_EVENTS << 2), evN);
   store<i32>(STATUS + (<usize>ST_OUT << 2), outN);
+  store<i32>(STATUS + (<usize>ST_OOTI << 2), ooti);
   return i - first;
 }
 

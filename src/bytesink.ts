@@ -1,7 +1,10 @@
 // A growable byte buffer: append chunks, take one contiguous copy at the end.
 
+const EMPTY = new Uint8Array(0);
+
 export class ByteSink {
-  private buf = new Uint8Array(1024);
+  /** Allocated on the first append (a decode makes several sinks and leaves most empty). */
+  private buf = EMPTY;
   private len = 0;
 
   get length(): number {
@@ -11,7 +14,7 @@ export class ByteSink {
   append(chunk: Uint8Array): void {
     const need = this.len + chunk.length;
     if (need > this.buf.length) {
-      const next = new Uint8Array(Math.max(need, this.buf.length * 2));
+      const next = new Uint8Array(Math.max(need, this.buf.length * 2, 16384));
       next.set(this.buf.subarray(0, this.len));
       this.buf = next;
     }

@@ -9,6 +9,10 @@ import { ByteSink } from "./bytesink.js";
 import { crcHex } from "./hex.js";
 
 const BIN_NAMES = ["id", "idcrc", "data", "datacrc", "iddata"] as const;
+const MARK_NAMES = ["Index Mark", "ID Address Mark", "Data Address Mark", "Deleted Data Address Mark"];
+const MARK_KEYS = ["IAM", "IDAM", "DAM", "DDAM"] as const;
+/** Bytes kept from the end of the last CRC binary (a CRC is at most 56 bits). */
+const CRC_TAIL = 16;
 
 /** Accumulates events of successive trackRun calls into the result. */
 export class Collector {
@@ -24,33 +28,44 @@ export class Collector {
   private lastMark = 0;
   private pendingId: IdRecord | undefined;
   private pendingData: DataRecord | undefined;
-  private readonly cmin: number;
-  private readonly cmax: number;
 
-  constructor(private readonly k: Kernels, private readonly opts: ResolvedOptions, private readonly keepEvents: boolean, private readonly logBytes = false) {
-    this.cmin = k.cfgI32[A.CI_CMIN];
-    this.cmax = k.cfgI32[A.CI_CMAX];
+  constructor(private readonly k: Kernels, private readonly opts: ResolvedOptions, private readonly keepEvents: boolean, private readonly logBytes = false) {}
+
+  /** Decodes edges[0, n) (trackRun calls until all are consumed). */
+  run(n: number): void {
+    this.runFrom(0, n);
   }
 
-  run(n: number): void {
+  /**
+   * After decodeSamples: it extracted status[ST_EDGES] edges and decoded the
+   * first `used`; collects those, then decodes the rest (if the log filled up).
+   */
+  runFused(used: number): void {
+    const n = this.k.status[A.ST_EDGES];
+    this.collect(0, used);
+    this.runFrom(used, n);
+  }
+
+  private runFrom(done: number, n: number): void {
     const k = this.k;
-    let done = 0;
     while (done < n) {
       const used = k.trackRun(done, n - done);
-      this.take(k.status[A.ST_EVENTS]);
-      if (this.keepEvents) {
-        this.edgeLog.append(new Uint8Array(k.edges.buffer, k.edges.byteOffset + done * 8, used * 8));
-        this.cellLog.append(new Uint8Array(k.cells.buffer, k.cells.byteOffset + done * 4, used * 4));
-        this.indexLog.append(k.index.subarray(done, done + used));
-      }
-      const cells = k.cells;
-      for (let i = done; i < done + used; i++) {
-        const c = cells[i] & A.CELLS_MASK;
-        if (c < this.cmin || c > this.cmax) this.stats.OoTI++;
-      }
-      this.stats.Intrvls += used;
+      this.collect(done, used);
       done += used;
     }
+  }
+
+  /** The events, statistics (and with keepEvents, the logs) of a trackRun over edges[done, done+used). */
+  private collect(done: number, used: number): void {
+    const k = this.k;
+    this.take(k.status[A.ST_EVENTS]);
+    if (this.keepEvents) {
+      this.edgeLog.append(new Uint8Array(k.edges.buffer, k.edges.byteOffset + done * 8, used * 8));
+      this.cellLog.append(new Uint8Array(k.cells.buffer, k.cells.byteOffset + done * 4, used * 4));
+      this.indexLog.append(k.index.subarray(done, done + used));
+    }
+    this.stats.OoTI += k.status[A.ST_OOTI];
+    this.stats.Intrvls += used;
   }
 
   private take(count: number): void {
@@ -65,10 +80,8 @@ export class Collector {
           this.fields.push({ kind: "sync", start: a, end: b, text: `Sync pattern ${c} bytes` });
           break;
         case A.EV_MARK: {
-          const names = ["Index Mark", "ID Address Mark", "Data Address Mark", "Deleted Data Address Mark"];
-          const keys = ["IAM", "IDAM", "DAM", "DDAM"] as const;
-          this.stats[keys[c]]++;
-          this.fields.push({ kind: "mark", start: a, end: b, text: names[c] });
+          this.stats[MARK_KEYS[c]]++;
+          this.fields.push({ kind: "mark", start: a, end: b, text: MARK_NAMES[c] });
           this.lastMarkStart = a;
           this.lastMark = ev[o + 5];
           break;
@@ -97,16 +110,23 @@ export class Collector {
           const bytes = out.subarray(offset, offset + len);
           this.sinks[a].append(bytes);
           if (a === A.BIN_DATA && this.pendingData) this.pendingData.bytes = bytes.slice();
-          if (a === A.BIN_IDCRC) this.lastCrcBlob = bytes.slice();
-          if (a === A.BIN_DATACRC) this.lastCrcBlob = bytes.slice();
+          if (a === A.BIN_IDCRC || a === A.BIN_DATACRC) {
+            // its end (the received CRC) is what EV_CRC reports: keep the tail, not a copy of the blob
+            const tail = Math.min(CRC_TAIL, len);
+            this.crcTail.set(bytes.subarray(len - tail));
+            this.crcTailLen = tail;
+          }
           break;
         }
         case A.EV_CRC: {
           const ok = (c & A.CRC_OK) !== 0;
           const bits = ev[o + 7];
           const computed = crcHex(ev[o + 5], ev[o + 6]);
-          const blob = this.lastCrcBlob;
-          const read = blob ? Array.from(blob.subarray(blob.length - bits / 8), (x) => x.toString(16).toUpperCase().padStart(2, "0")).join("") : "";
+          const tailLen = this.crcTailLen;
+          let read = "";
+          for (let j = tailLen >= 0 ? Math.max(0, Math.trunc(tailLen - bits / 8)) : tailLen; j < tailLen; j++) {
+            read += this.crcTail[j].toString(16).toUpperCase().padStart(2, "0");
+          }
           if (ok) this.stats.CRC_OK++;
           else this.stats.CRC_err++;
           this.fields.push({ kind: "crc", start: a, end: b, text: `${ok ? "CRC OK" : "CRC error"} ${computed}` });
@@ -133,7 +153,9 @@ export class Collector {
     }
   }
 
-  private lastCrcBlob: Uint8Array | undefined;
+  /** The last CRC binary's final bytes (crcTail[0, crcTailLen)); -1 before the first. */
+  private readonly crcTail = new Uint8Array(CRC_TAIL);
+  private crcTailLen = -1;
   private taken = 0;
 
   /**

@@ -116,16 +116,17 @@ export class TrackStream {
     const direct = this.unitSize === 1;
     for (let at = 0; at < units; at += A.SAMPLE_CAP) {
       const len = Math.min(A.SAMPLE_CAP, units - at);
-      let n: number;
+      // edges and track decoder in one kernel call; the collector finishes the chunk if the event log filled up
+      let used: number;
       if (direct) {
         k.samples.set(bytes.subarray(at, at + len));
-        n = k.edgesExtract(len, this.base, dataBit, indexBit, suppressBit, this.rising);
+        used = k.decodeSamples(len, this.base, dataBit, indexBit, suppressBit, this.rising);
       } else {
         packChannels(bytes, this.unitSize, at, len, this.bits, k.samples);
-        n = k.edgesExtract(len, this.base, 0, indexBit >= 0 ? 1 : -1, suppressBit >= 0 ? 2 : -1, this.rising);
+        used = k.decodeSamples(len, this.base, 0, indexBit >= 0 ? 1 : -1, suppressBit >= 0 ? 2 : -1, this.rising);
       }
       this.base += len;
-      this.collector.run(n);
+      this.collector.runFused(used);
     }
   }
 

@@ -123,6 +123,141 @@ describe("track decoder parity (wasm vs ts)", () => {
   });
 });
 
+/**
+ * Samples through one backend in the given chunk sizes, either with decodeSamples
+ * (fused) or edgesExtract + trackRun; everything written, plus the OoTI count.
+ */
+function runSamples(k: Kernels, options: string, sampleRate: number, samples: Uint8Array, chunks: number[], log: number, bits: readonly number[], rising: number, fused: boolean) {
+  writeTrackConfig(k, resolveOptions(options), sampleRate, log);
+  k.trackConfigure();
+  k.edgesReset();
+  const cells: Buffer[] = [], events: Buffer[] = [], out: Buffer[] = [], edges: Buffer[] = [], index: Buffer[] = [];
+  const cmin = k.cfgI32[A.CI_CMIN], cmax = k.cfgI32[A.CI_CMAX];
+  let ooti = 0, ootiRecount = 0, pos = 0;
+  const collect = (done: number, used: number) => {
+    cells.push(Buffer.from(new Uint8Array(k.cells.buffer, k.cells.byteOffset + done * 4, used * 4)));
+    const ev = k.events.subarray(0, k.status[A.ST_EVENTS] * A.EVENT_STRIDE);
+    events.push(Buffer.from(new Uint8Array(ev.buffer, ev.byteOffset, ev.byteLength)));
+    out.push(Buffer.from(k.out.subarray(0, k.status[A.ST_OUT])));
+    ooti += k.status[A.ST_OOTI];
+    for (let i = done; i < done + used; i++) {
+      const c = k.cells[i] & A.CELLS_MASK;
+      if (c < cmin || c > cmax) ootiRecount++;
+    }
+  };
+  for (const size of chunks) {
+    const len = Math.min(size, samples.length - pos, A.SAMPLE_CAP);
+    if (len <= 0) break;
+    k.samples.set(samples.subarray(pos, pos + len));
+    let n: number, done = 0;
+    if (fused) {
+      done = k.decodeSamples(len, pos, bits[0], bits[1], bits[2], rising);
+      n = k.status[A.ST_EDGES];
+      collect(0, done);
+    } else {
+      n = k.edgesExtract(len, pos, bits[0], bits[1], bits[2], rising);
+    }
+    edges.push(Buffer.from(new Uint8Array(k.edges.buffer, k.edges.byteOffset, n * 8)));
+    index.push(Buffer.from(k.index.subarray(0, n)));
+    while (done < n) {
+      const used = k.trackRun(done, n - done);
+      collect(done, used);
+      done += used;
+    }
+    pos += len;
+  }
+  expect(ooti).toBe(ootiRecount); // the kernel's count is the cells' count
+  const cat = (b: Buffer[]) => Buffer.concat(b);
+  return { cells: cat(cells), events: cat(events), out: cat(out), edges: cat(edges), index: cat(index), ooti };
+}
+
+/** Logic samples: bit 0 pulses at cell-multiple gaps with jitter (plus garbage), bits 1 and 2 toggling rarely. */
+const sampleStream = (h0: number) =>
+  fc.tuple(
+    fc.array(
+      fc.oneof(
+        { weight: 8, arbitrary: fc.tuple(fc.integer({ min: 1, max: 8 }), fc.double({ min: -0.45, max: 0.45, noNaN: true })).map(([c, j]) => Math.max(2, Math.round((c + j) * h0))) },
+        { weight: 1, arbitrary: fc.integer({ min: 2, max: 2000 }) },
+        { weight: 3, arbitrary: fc.constant(Math.max(2, Math.round(2 * h0))) },
+      ),
+      { minLength: 0, maxLength: 3000 },
+    ),
+    fc.integer({ min: 0, max: 0xffffffff }),
+  ).map(([gaps, seed]) => {
+    const total = gaps.reduce((a, b) => a + b, 0) + 4;
+    const s = new Uint8Array(total);
+    let t = 1, other = 0;
+    for (const g of gaps) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      if (seed % 97 === 0) other ^= 2;
+      if (seed % 389 === 1) other ^= 4;
+      s[t] = 1;
+      const w = Math.min(g - 1, 1 + ((seed >>> 12) % 3));
+      for (let j = 1; j < w; j++) s[t + j] = 1;
+      for (let j = 0; j < g; j++) s[t + j] |= other;
+      t += g;
+    }
+    return s;
+  });
+
+describe("fused decodeSamples parity (wasm vs ts, fused vs two-step)", () => {
+  it("identical output and OoTI counts on random samples, any chunking", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...OPTION_SETS),
+        fc.constantFrom(100e6, 200e6, 15e6),
+        fc.boolean(),
+        fc.boolean(),
+        fc.constantFrom([0, 1, 2], [0, -1, -1], [0, 1, -1], [1, 0, 2]),
+        fc.array(fc.integer({ min: 1, max: 5000 }), { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 4, max: 30 }).chain((h0) => sampleStream(h0)),
+        (options, rate, logBytes, rising, bits, chunks, samples) => {
+          const plan = [...chunks, samples.length];
+          const log = logBytes ? A.LOG_BYTES : 0;
+          const r = rising ? 1 : 0;
+          const a = runSamples(wasm, options, rate, samples, plan, log, bits, r, true);
+          const b = runSamples(js, options, rate, samples, plan, log, bits, r, true);
+          const c = runSamples(wasm, options, rate, samples, plan, log, bits, r, false);
+          const d = runSamples(js, options, rate, samples, plan, log, bits, r, false);
+          for (const x of [b, c, d]) {
+            expect(x.edges.equals(a.edges)).toBe(true);
+            expect(x.index.equals(a.index)).toBe(true);
+            expect(x.cells.equals(a.cells)).toBe(true);
+            expect(x.out.equals(a.out)).toBe(true);
+            expect(x.events.equals(a.events)).toBe(true);
+            expect(x.ooti).toBe(a.ooti);
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it("identical output on real captures, split at odd sizes", async () => {
+    if (!haveShared) return warnMissing("fused parity on real captures");
+    for (const [file, options] of [
+      ["hdd_mfm_RQDX3.sr", "data_rate=5000000:format=MFM"],
+      ["hdd_rll_WD1003V-SR1.sr", "data_rate=7500000:format=RLL_WD:header_format=3:data_crc_size=56:data_crc_poly=0x140a0445000101"],
+    ]) {
+      const capture = await readCaptureFile(`${SAMPLES_DIR}/${file}`);
+      expect(capture.unitSize).toBe(1);
+      const samples = capture.samples.subarray(0, capture.sampleCount);
+      const plan = [1, 7, 40_093, A.SAMPLE_CAP, 3, 100_000, samples.length];
+      const a = runSamples(wasm, options, capture.sampleRate, samples, plan, A.LOG_BYTES, [0, 1, 2], 1, true);
+      const b = runSamples(js, options, capture.sampleRate, samples, plan, A.LOG_BYTES, [0, 1, 2], 1, true);
+      const c = runSamples(js, options, capture.sampleRate, samples, plan, A.LOG_BYTES, [0, 1, 2], 1, false);
+      expect(a.events.length).toBeGreaterThan(0);
+      for (const x of [b, c]) {
+        expect(x.edges.equals(a.edges)).toBe(true);
+        expect(x.cells.equals(a.cells)).toBe(true);
+        expect(x.out.equals(a.out)).toBe(true);
+        expect(x.events.equals(a.events)).toBe(true);
+        expect(x.ooti).toBe(a.ooti);
+      }
+    }
+  });
+});
+
 describe("CRC parity (wasm vs ts vs bigint reference)", () => {
   it("equal for every width, polynomial and init, high bits included", () => {
     fc.assert(

@@ -50,6 +50,8 @@ export const CELLS_MASK = CELLS_RING_WRITTEN - 1;
 // status
 export const ST_EVENTS = 0; // events written by the last trackRun
 export const ST_OUT = 1; // out bytes written by the last trackRun
+export const ST_OOTI = 2; // edges of the last trackRun whose cell count is outside [CI_CMIN, CI_CMAX]
+export const ST_EDGES = 3; // edges extracted by the last decodeSamples (it decodes the first ones it returns)
 
 // cfgF64
 export const CF_H0 = 0; // nominal cell width in samples

@@ -38,6 +38,12 @@ export interface Kernels extends KernelMemory {
    * the number of edges consumed; fewer than count when the event log is full.
    */
   trackRun(first: number, count: number): number;
+  /**
+   * edgesExtract(len, ...) then trackRun(0, n) over the n edges found, in one call.
+   * Writes status[ST_EDGES] = n and returns trackRun's result (the edges consumed;
+   * fewer than n when the event log is full: continue with trackRun(used, n - used)).
+   */
+  decodeSamples(len: number, base: number, dataBit: number, indexBit: number, suppressBit: number, rising: number): number;
   /** Seed benchmark harness (spec §9): forget the shift register. */
   seedReset(): void;
   /** Replays pulse widths samples[0, len) through the FM (rll=0) or IBM RLL (rll=1) byte decoder; returns bytes decoded. */

@@ -2,6 +2,7 @@
 import { allocateMemory, type Kernels } from "./backend.js";
 import { Edges } from "./edges.js";
 import { Track } from "./track.js";
+import { decodeSamples } from "./fused.js";
 import { Seed } from "./seed.js";
 import { crcBuildTable, crcUpdate } from "./crc.js";
 
@@ -18,6 +19,8 @@ export function createJsKernels(): Kernels {
       edges.extract(mem, len, base, dataBit, indexBit, suppressBit, rising),
     trackConfigure: () => track.trackConfigure(),
     trackRun: (first, count) => track.trackRun(first, count),
+    decodeSamples: (len, base, dataBit, indexBit, suppressBit, rising) =>
+      decodeSamples(mem, edges, track, len, base, dataBit, indexBit, suppressBit, rising),
     seedReset: () => seed.seedReset(),
     seedRun: (len, rll) => seed.seedRun(mem.samples, len, rll),
     seedHash: () => seed.seedHash(),

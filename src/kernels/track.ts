@@ -32,7 +32,7 @@
 //   just takes the exact value.
 import {
   CELLS_MASK, CELLS_RING_WRITTEN, EVENT_STRIDE, EVENT_CAP, EVENT_HEADROOM, OUT_CAP, OUT_HEADROOM,
-  MAX_SECTOR, MAX_A1, MARK_STRIDE, ST_EVENTS, ST_OUT,
+  MAX_SECTOR, MAX_A1, MARK_STRIDE, ST_EVENTS, ST_OUT, ST_OOTI,
   CF_H0, CF_TSYNC, CF_KP, CF_KI,
   CI_SYNC_PULSE, CI_NLOCK, CI_CMIN, CI_CMAX, CI_CODEMAP, CI_FORMAT, CI_LIMITS, CI_HEADER_FORMAT,
   CI_HEADER_BYTES, CI_SECTOR_SIZE, CI_HCRC_BITS, CI_DCRC_BITS, CI_HPOLY_HI, CI_HPOLY_LO, CI_HINIT_HI,
@@ -182,6 +182,7 @@ export class Track {
     let sr = this.sr, p = this.p, d = this.d;
     let logPtr = this.logPtr, histLo = this.histLo, histHi = this.histHi, windows = this.windows;
     let hGuess = this.hPrev;
+    let ooti = 0;
     let i = first;
     const end = first + count;
     for (; i < end; i++) {
@@ -214,6 +215,7 @@ export class Track {
           if (locks === 1) {
             this.syncStart = p0 - roundHalfEven(h * 0.5);
             phi = t;
+            if ((word & CELLS_MASK) < cmin || (word & CELLS_MASK) > cmax) ooti++;
             cells[i] = word;
             continue;
           }
@@ -223,6 +225,7 @@ export class Track {
             phi = 0; h = h0; integ = 0; mode = LOCKING; locks = 0; deferred = false; sr = 0; d = 0;
             this.resetCold();
           }
+          if ((word & CELLS_MASK) < cmin || (word & CELLS_MASK) > cmax) ooti++;
           cells[i] = word;
           continue;
         }
@@ -231,10 +234,14 @@ export class Track {
       if (n < cmin || (n > cmax && !(mode === DECODING && p + n >= 16))) {
         phi = 0; h = h0; integ = 0; mode = LOCKING; locks = 0; deferred = false; sr = 0; d = 0;
         this.resetCold();
+        if ((word & CELLS_MASK) < cmin || (word & CELLS_MASK) > cmax) ooti++;
         cells[i] = word;
         continue;
       }
-      if (n > cmax) deferred = true;
+      if (n > cmax) { // counts as out of the interval too (cmin <= n here)
+        deferred = true;
+        ooti++;
+      }
       // 6. PI loop filter
       phi += n * h;
       const e = t - phi;
@@ -290,6 +297,7 @@ export class Track {
     this.hPrev = hGuess;
     this.mem.status[ST_EVENTS] = this.evN;
     this.mem.status[ST_OUT] = this.outN;
+    this.mem.status[ST_OOTI] = ooti;
     return i - first;
   }
 

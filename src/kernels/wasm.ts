@@ -11,6 +11,7 @@ interface Exports {
   edgesExtract(len: number, base: number, dataBit: number, indexBit: number, suppressBit: number, rising: number): number;
   trackConfigure(): void;
   trackRun(first: number, count: number): number;
+  decodeSamples(len: number, base: number, dataBit: number, indexBit: number, suppressBit: number, rising: number): number;
   seedReset(): void;
   seedRun(len: number, rll: number): number;
   seedHash(): number;
@@ -59,6 +60,7 @@ export async function createWasmKernels(): Promise<Kernels> {
     edgesExtract: x.edgesExtract,
     trackConfigure: x.trackConfigure,
     trackRun: x.trackRun,
+    decodeSamples: x.decodeSamples,
     seedReset: x.seedReset,
     seedRun: x.seedRun,
     seedHash: () => x.seedHash() >>> 0,
