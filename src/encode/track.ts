@@ -35,6 +35,7 @@
 
 import { DiskfluxError } from "../errors.js";
 import { crcOf } from "../kernels/crc.js";
+import { PRESETS, LIMITS, markBases } from "../presets.js";
 import {
   CellBuffer,
   FM_INDEX_CLOCK,
@@ -122,24 +123,29 @@ export interface SynthFormat {
 const CRC16: CrcParams = { width: 16, poly: 0x1021n, init: 0xffffn };
 
 /** The synth formats, each with the decoder options that read it back. */
+/** What the decoder preset already says (§2.2, §2.3): the encoder writes exactly what it will look for. */
+function fromPreset(name: "FM" | "MFM" | "RLL_WD" | "RLL_Seagate") {
+  const p = PRESETS[name];
+  const cells = LIMITS[p.limits];
+  return {
+    codemap: p.codemap,
+    syncPulse: p.syncPulse,
+    syncMarks: p.syncMarks,
+    shiftIndex: p.shiftIndex,
+    limits: [Math.min(...cells), Math.max(...cells)] as const,
+  };
+}
+
 export const SYNTH_FORMATS: Readonly<Record<SynthFormatName, SynthFormat>> = {
   FM: {
     name: "FM",
     description: "FM single-density floppy (IBM 3740 style): FE/C7 ID mark, FB/C7 data mark, CRC-16",
     options: "data_rate=125000:format=FM:data_crc_size=16:data_crc_poly=0x1021",
     preset: "FM",
+    ...fromPreset("FM"),
     encoding: "FM",
-    codemap: "FM/MFM",
     dataRate: 125000,
     sampleRate: 15_000_000,
-    syncPulse: 2,
-    syncMarks: [
-      [1, 1, 1, 2, 2, 2, 1, 1, 1, 1, 1, 2],
-      [1, 1, 1, 2, 2, 2, 1, 2, 1, 1, 1],
-      [1, 1, 1, 2, 1, 1, 2, 1, 1, 1, 2, 2],
-    ],
-    shiftIndex: [17],
-    limits: [1, 2],
     headerFormat: "4",
     headerBytes: 4,
     headerCrc: CRC16,
@@ -162,17 +168,10 @@ export const SYNTH_FORMATS: Readonly<Record<SynthFormatName, SynthFormat>> = {
     description: "MFM hard disk (ST-506, RQDX3/HDC9224 style): A1 FE ID, A1 F8 data, CRC-16 header, CRC-32 0xA00805 data",
     options: "data_rate=5000000:format=MFM",
     preset: "MFM",
+    ...fromPreset("MFM"),
     encoding: "MFM",
-    codemap: "FM/MFM",
     dataRate: 5_000_000,
     sampleRate: 100_000_000,
-    syncPulse: 2,
-    syncMarks: [
-      [3, 4, 3, 4, 3],
-      [3, 2, 3, 4, 3, 4],
-    ],
-    shiftIndex: [16, 18],
-    limits: [2, 4],
     headerFormat: "4",
     headerBytes: 4,
     headerCrc: CRC16,
@@ -195,17 +194,10 @@ export const SYNTH_FORMATS: Readonly<Record<SynthFormatName, SynthFormat>> = {
     description: "MFM double-density floppy (IBM System/34 style): A1 A1 A1 FE ID, A1 A1 A1 FB data, CRC-16",
     options: "data_rate=250000:format=MFM:data_crc_size=16:data_crc_poly=0x1021",
     preset: "MFM",
+    ...fromPreset("MFM"),
     encoding: "MFM",
-    codemap: "FM/MFM",
     dataRate: 250_000,
     sampleRate: 15_000_000,
-    syncPulse: 2,
-    syncMarks: [
-      [3, 4, 3, 4, 3],
-      [3, 2, 3, 4, 3, 4],
-    ],
-    shiftIndex: [16, 18],
-    limits: [2, 4],
     headerFormat: "4",
     headerBytes: 4,
     headerCrc: CRC16,
@@ -228,18 +220,10 @@ export const SYNTH_FORMATS: Readonly<Record<SynthFormatName, SynthFormat>> = {
     description: "RLL(2,7) WD1003V-SR1 style: F0 FE ID (header format 3), F0 F8 data, CRC-16 header, ECC-56 data",
     options: "data_rate=7500000:format=RLL_WD:header_format=3:data_crc_size=56:data_crc_poly=0x140a0445000101",
     preset: "RLL_WD",
+    ...fromPreset("RLL_WD"),
     encoding: "RLL",
-    codemap: "WD",
     dataRate: 7_500_000,
     sampleRate: 200_000_000,
-    syncPulse: 3,
-    syncMarks: [
-      [8, 3],
-      [5, 8, 3],
-      [7, 8, 3],
-    ],
-    shiftIndex: [12],
-    limits: [3, 8],
     headerFormat: "3",
     headerBytes: 3,
     headerCrc: CRC16,
@@ -262,17 +246,10 @@ export const SYNTH_FORMATS: Readonly<Record<SynthFormatName, SynthFormat>> = {
     options:
       "data_rate=7500000:format=RLL_Seagate:header_format=Seagate:header_crc_size=32:header_crc_poly=0x41044185:header_crc_init=0:sector_size=512:data_crc_poly=0x41044185:data_crc_init=0",
     preset: "RLL_Seagate",
+    ...fromPreset("RLL_Seagate"),
     encoding: "RLL",
-    codemap: "IBM",
     dataRate: 7_500_000,
     sampleRate: 200_000_000,
-    syncPulse: 3,
-    syncMarks: [
-      [4, 3, 8, 3],
-      [5, 6, 8, 3],
-    ],
-    shiftIndex: [18],
-    limits: [3, 8],
     headerFormat: "Seagate",
     headerBytes: 4,
     headerCrc: { width: 32, poly: 0x41044185n, init: 0n },
@@ -422,12 +399,9 @@ export function dataField(fmt: SynthFormat, s: SectorSpec): FieldBytes {
 
 /** Effective cell offset of each sync mark (§4.4): common value minus mark 0's last pulse plus mark i's. */
 export function effectiveShifts(fmt: Pick<SynthFormat, "syncMarks" | "shiftIndex">): number[] {
-  const marks = fmt.syncMarks;
-  if (fmt.shiftIndex.length === 1) {
-    const base = fmt.shiftIndex[0] - marks[0][marks[0].length - 1];
-    return marks.map((m) => base + m[m.length - 1]);
-  }
-  return marks.map((_, i) => fmt.shiftIndex[i]);
+  const bases = markBases(fmt.syncMarks, fmt.shiftIndex);
+  if (!bases) throw new DiskfluxError("E_ARGUMENT", "shift_index must have one value or one per sync mark");
+  return fmt.syncMarks.map((m, i) => bases[i] + m[m.length - 1]);
 }
 
 /** Pulses needed to lock: round(32 / S) (16, 11, 8 for S = 2, 3, 4). */
