@@ -3,7 +3,7 @@
 import * as A from "./kernels/abi.js";
 import type { Kernels } from "./kernels/backend.js";
 import type { ResolvedOptions } from "./options.js";
-import type { DecodeResult, DecodeStats, FieldEvent, IdRecord, DataRecord, TrackRecord } from "./decode.js";
+import type { DecodeResult, DecodeStats, FieldEvent, IdRecord, DataRecord, TrackRecord } from "./types.js";
 import { decodeHeader } from "./header.js";
 import { ByteSink } from "./bytesink.js";
 import { crcHex } from "./hex.js";

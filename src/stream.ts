@@ -9,7 +9,7 @@ import { createKernels, type BackendChoice } from "./kernels/load.js";
 import { resolveOptions, type DecodeOptions, type ResolvedOptions } from "./options.js";
 import { Collector } from "./collect.js";
 import { DiskfluxError } from "./errors.js";
-import type { ChannelMap, DecodeResult, TrackRecord } from "./decode.js";
+import type { ChannelMap, DecodeResult, TrackRecord } from "./types.js";
 
 /** What a stream of samples needs to know up front (what a capture's metadata says). */
 export interface StreamSetup {

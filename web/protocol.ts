@@ -5,7 +5,7 @@
 // worker (the page's copy becomes detached), and the worker hands back the
 // decoded records, binary streams, histogram and timeline rows in buffers it
 // does not keep. See transferList() below.
-import type { BinaryStreams, DecodeStats, FieldEvent, TrackRecord } from "../src/decode.js";
+import type { BinaryStreams, DecodeStats, FieldEvent, TrackRecord } from "../src/types.js";
 import type { TimelineRows } from "./rows.js";
 
 export type Backend = "wasm" | "js";

@@ -9,7 +9,7 @@ import {
   CLS_CLK, CLS_DAT, CLS_BYT, CLS_BIT, CLS_SYN, CLS_MRK, CLS_REC, CLS_CRC, CLS_CRE, CLS_RPT, CLS_PFX, CLS_PUL, CLS_ERP,
   CLS_ERW, CLS_UNK, CLS_ERB, CLS_ERR, ROW_OF_CLASS,
 } from "../src/annotate/classes.js";
-import type { DecodeResult } from "../src/decode.js";
+import type { DecodeResult } from "../src/types.js";
 import { LIMITS } from "../src/presets.js";
 import type { Histogram } from "./protocol.js";
 

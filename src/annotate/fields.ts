@@ -1,6 +1,6 @@
 // The `fields` row as sigrok-cli prints it (`-A mfm=fields`): Sync, marks,
 // ID/Data records and CRC verdicts, optionally with sample numbers.
-import type { DecodeResult } from "../decode.js";
+import type { DecodeResult } from "../types.js";
 
 const FIELD_KINDS = new Set(["sync", "mark", "idrec", "datarec", "crc"]);
 

@@ -1,7 +1,7 @@
 // Annotations as sigrok-cli prints them (`-A mfm[=...]`, optionally
 // `--protocol-decoder-samplenum`): one line per annotation, `mfm-1: <first text>`
 // or `<start>-<end> mfm-1: <first text>`. Needs a decode with { logBytes: true }.
-import type { DecodeResult } from "../decode.js";
+import type { DecodeResult } from "../types.js";
 import { CLASSES, ROW_OF_CLASS, classFilter, type AnnotationClass, type AnnotationRow, type ClassFilter } from "./classes.js";
 import { walkAnnotations as walkPll, type AnnotationSink } from "./stream.js";
 import { walkLegacyAnnotations } from "../legacy/annotate.js";

@@ -12,7 +12,7 @@ import * as A from "../kernels/abi.js";
 import { LIMITS } from "../presets.js";
 import { DiskfluxError } from "../errors.js";
 import { crcHex } from "../hex.js";
-import type { DecodeResult } from "../decode.js";
+import type { DecodeResult } from "../types.js";
 import {
   CLS_CLK, CLS_DAT, CLS_BYT, CLS_BIT, CLS_SYN, CLS_MRK, CLS_REC, CLS_CRC, CLS_RPT, CLS_PUL, CLS_ERP, CLS_ERB, CLS_ERR,
   type ClassFilter,

@@ -21,7 +21,7 @@
 // number such as Seagate's spare sector 254 ends the run and is reported as
 // outside the geometry), sector size = the most common data length.
 
-import type { DecodeResult } from "../decode.js";
+import type { DecodeResult } from "../types.js";
 import { DiskfluxError } from "../errors.js";
 
 /** What fills missing sectors, repeated (24 bytes). */

@@ -12,7 +12,7 @@
 //                                                       │ next byte's d⁻
 //
 // then the byte's fields (marks, records, CRC, Unknown byte) and reports.
-import type { DecodeResult } from "../decode.js";
+import type { DecodeResult } from "../types.js";
 import { DiskfluxError } from "../errors.js";
 import { roundHalfEven } from "../kernels/round.js";
 import {

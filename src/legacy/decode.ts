@@ -10,7 +10,7 @@
 // annotations are rebuilt from them on demand (annotate.ts).
 import type { Capture, LogicCapture } from "../capture.js";
 import { logicToEdges } from "../capture.js";
-import type { ChannelMap, DecodeRequest, DecodeResult } from "../decode.js";
+import type { ChannelMap, DecodeRequest, DecodeResult } from "../types.js";
 import { DiskfluxError } from "../errors.js";
 import type { ResolvedOptions } from "../options.js";
 import { LegacyEngine } from "./engine.js";

@@ -4,7 +4,7 @@
 // annotator it also produces the annotation stream, in the original's order.
 import { MARK_IDAM, MARK_DAM, MARK_DDAM } from "../kernels/abi.js";
 import type { ResolvedOptions } from "../options.js";
-import type { DecodeStats, FieldEvent, TrackRecord, IdRecord, DataRecord, CrcVerdict } from "../decode.js";
+import type { DecodeStats, FieldEvent, TrackRecord, IdRecord, DataRecord, CrcVerdict } from "../types.js";
 import { decodeHeader } from "../header.js";
 import { crcHex } from "../hex.js";
 import { LegacyCore, CORE_BYTE, type CoreObserver, type LegacyCoreApi } from "./core.js";

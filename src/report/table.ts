@@ -1,6 +1,6 @@
 // A readable table of a decoded track: one row per ID record with its data
 // record, CRC verdicts and sample range.
-import type { DecodeResult, DataRecord, IdRecord } from "../decode.js";
+import type { DecodeResult, DataRecord, IdRecord } from "../types.js";
 
 export interface SectorRow {
   id?: IdRecord;

@@ -1,0 +1,98 @@
+// The record and result types of a decode, in a module of their own so that
+// the orchestrator (decode.ts), the collector, streams, the legacy engine and
+// the renderers all import them from here and never from each other.
+import type { BackendName } from "./kernels/backend.js";
+import type { BackendChoice } from "./kernels/load.js";
+import type { ResolvedOptions } from "./options.js";
+
+export interface ChannelMap {
+  /** Data channel (index or name); default 0. */
+  data?: number | string;
+  /** Index channel; default 1 when the capture has it. null = none. */
+  index?: number | string | null;
+  /** Suppress channel; default 2 when the capture has it. null = none. */
+  suppress?: number | string | null;
+}
+
+export interface DecodeRequest {
+  backend?: BackendChoice;
+  channels?: ChannelMap;
+  /** Keep the raw event log (needed for annotations); costs memory. */
+  keepEvents?: boolean;
+  /** Log every decoded byte with its windows (annotations); implies keepEvents. */
+  logBytes?: boolean;
+}
+
+export interface CrcVerdict {
+  ok: boolean;
+  /** The CRC read from the disk, upper-case hex at the CRC width. */
+  read: string;
+  /** The CRC computed over the record, upper-case hex at the CRC width. */
+  computed: string;
+  bits: number;
+}
+
+export interface IdRecord {
+  kind: "id";
+  /** Sample range of the ID record bytes (as in the `ID Record` annotation). */
+  start: number;
+  end: number;
+  /** Sample range of the address mark. */
+  markStart: number;
+  cyl: number;
+  head: number;
+  sec: number;
+  /** Sector length in bytes decoded from the header. */
+  len: number;
+  bytes: Uint8Array;
+  crc?: CrcVerdict & { start: number; end: number };
+}
+
+export interface DataRecord {
+  kind: "data";
+  start: number;
+  end: number;
+  markStart: number;
+  /** The data address mark byte (e.g. 0xF8, 0xFB, 0xA0). */
+  mark: number;
+  deleted: boolean;
+  bytes: Uint8Array;
+  crc?: CrcVerdict & { start: number; end: number };
+}
+
+export type TrackRecord = IdRecord | DataRecord;
+
+/** The counters of the original's summary report (§6.5), over the whole capture. */
+export interface DecodeStats {
+  IAM: number; IDAM: number; DAM: number; DDAM: number;
+  CRC_OK: number; CRC_err: number; EiPW: number; CkEr: number; OoTI: number; Intrvls: number;
+}
+
+export interface BinaryStreams {
+  id: Uint8Array; idcrc: Uint8Array; data: Uint8Array; datacrc: Uint8Array; iddata: Uint8Array;
+}
+
+/** A field or error annotation as the original emits it (fields and errors rows). */
+export interface FieldEvent {
+  kind: "sync" | "mark" | "idrec" | "datarec" | "crc" | "unknown" | "clock";
+  start: number;
+  end: number;
+  text: string;
+}
+
+export interface DecodeResult {
+  backend: BackendName;
+  sampleRate: number;
+  sampleCount: number;
+  options: ResolvedOptions;
+  records: TrackRecord[];
+  stats: DecodeStats;
+  binary: BinaryStreams;
+  fields: FieldEvent[];
+  /** Raw event log (EVENT_STRIDE numbers per event), when requested. */
+  events?: Float64Array;
+  /** True when the event log holds every byte (EV_BYTE), i.e. decoded with logBytes (annotations need it). */
+  bytesLogged?: boolean;
+  /** Edges, cells and index levels, when events are requested. */
+  edges?: { positions: Float64Array; cells: Int32Array; index: Uint8Array };
+}
