@@ -3,6 +3,7 @@
 //
 //   diskflux synth --format MFM --cyl 0 --head 0 --sectors 17 --size 512 --rate 100e6 --jitter 0.02 --seed 1 -o out.sr
 //   diskflux synth --format MFM --cyl 0-4 --head 0-1 --bad 3 --missing 7 -o disk.tr
+//   diskflux synth --format MFM --data-crc-size 48 --data-crc-poly 0x181814503011 --data-crc-init 0 -o ecc.sr
 
 import { DiskfluxError } from "../errors.js";
 import { extensionOf, intArg, listArg, numArg, parseCommand, rateArg, runCommand, writeFileBytes } from "./run.js";
@@ -20,9 +21,58 @@ export const SYNTH_USAGE = `usage: diskflux synth --format FM|MFM|MFM_floppy|RLL
   --bad-id LIST              sectors written with a bad ID CRC
   --missing LIST             sectors written without a data field
   --index-pulse              add an index pulse on channel 1 (.sr, .vcd)
-  --index-mark               write an index address mark (FM, MFM formats)`;
+  --index-mark               write an index address mark (FM, MFM formats)
+  --header-crc-size 16|32    header CRC width, polynomial (low bits, x^W implied, odd)
+  --header-crc-poly HEX      and init (0x1021, 4129, 0b…: Python int(x, 0)); each part
+  --header-crc-init HEX      left out keeps the format's (an all-ones init stays all ones)
+  --data-crc-size 16|32|48|56
+  --data-crc-poly HEX        data CRC likewise; the printed options spell the CRCs out
+  --data-crc-init HEX        (a header and data poly that are equal need equal widths)`;
 
 type Out = NodeJS.WritableStream;
+
+interface Crc<W extends number> {
+  width: W;
+  poly: bigint;
+  init: bigint;
+}
+
+/**
+ * --{which}-crc-size/poly/init: undefined when none is given, else the format's
+ * CRC with the given parts replaced. An omitted init that is all ones at the
+ * format's width stays all ones at the new width.
+ */
+function crcArgs<W extends number>(
+  which: "header" | "data",
+  widths: readonly W[],
+  def: { readonly width: number; readonly poly: bigint; readonly init: bigint },
+  text: { size?: string; poly?: string; init?: string },
+  parsePyInt: (s: string) => bigint | undefined,
+): Crc<W> | undefined {
+  if (text.size === undefined && text.poly === undefined && text.init === undefined) return undefined;
+  const flag = (part: string) => `--${which}-crc-${part}`;
+  const int = (part: string, t: string): bigint => {
+    const v = parsePyInt(t);
+    if (v === undefined || v < 0n) throw new DiskfluxError("E_USAGE", `${flag(part)} must be a non-negative integer such as 0x1021 or 4129, not '${t}'`);
+    return v;
+  };
+  let width = def.width as W;
+  if (text.size !== undefined) {
+    const w = widths.find((x) => String(x) === text.size!.trim());
+    if (w === undefined) throw new DiskfluxError("E_USAGE", `${flag("size")} must be ${widths.join(", ").replace(/, (\d+)$/, " or $1")}, not '${text.size}'`);
+    width = w;
+  }
+  const mask = (bits: number) => (1n << BigInt(bits)) - 1n;
+  let poly = def.poly;
+  if (text.poly !== undefined) {
+    poly = int("poly", text.poly);
+    if ((poly & 1n) === 0n) {
+      throw new DiskfluxError("E_USAGE", `${flag("poly")} ${text.poly} is even: a CRC polynomial needs its +1 term (bit 0 set), e.g. 0x${(poly | 1n).toString(16)}`);
+    }
+  }
+  const init = text.init !== undefined ? int("init", text.init) : def.init === mask(def.width) ? mask(width) : def.init;
+  return { width, poly: poly & mask(width), init: init & mask(width) };
+}
 
 function rangeArg(name: string, text: string | undefined, max: number): number[] {
   if (text === undefined) return [0];
@@ -50,6 +100,12 @@ export async function synthCommand(argv: string[], out: Out = process.stdout, er
       missing: { type: "string" },
       "index-pulse": { type: "boolean" },
       "index-mark": { type: "boolean" },
+      "header-crc-size": { type: "string" },
+      "header-crc-poly": { type: "string" },
+      "header-crc-init": { type: "string" },
+      "data-crc-size": { type: "string" },
+      "data-crc-poly": { type: "string" },
+      "data-crc-init": { type: "string" },
     });
     if (values.help) {
       out.write(SYNTH_USAGE + "\n");
@@ -85,6 +141,11 @@ export async function synthCommand(argv: string[], out: Out = process.stdout, er
     const bad = new Set(listArg("--bad", values.bad, 255) ?? []);
     const badId = new Set(listArg("--bad-id", values["bad-id"], 255) ?? []);
     const missing = new Set(listArg("--missing", values.missing, 255) ?? []);
+    const { parsePyInt } = await import("../options.js");
+    const headerCrc = crcArgs("header", [16, 32] as const, fmt.headerCrc,
+      { size: values["header-crc-size"], poly: values["header-crc-poly"], init: values["header-crc-init"] }, parsePyInt);
+    const dataCrc = crcArgs("data", [16, 32, 48, 56] as const, fmt.dataCrc,
+      { size: values["data-crc-size"], poly: values["data-crc-poly"], init: values["data-crc-init"] }, parsePyInt);
 
     const made = tracks.map((t) => {
       const trackSeed = seed + 64 * t.cyl + t.head;
@@ -108,6 +169,8 @@ export async function synthCommand(argv: string[], out: Out = process.stdout, er
         ...(drift !== undefined ? { drift } : {}),
         ...(values["index-pulse"] ? { indexPulse: true } : {}),
         ...(values["index-mark"] ? { indexMark: true } : {}),
+        ...(headerCrc ? { headerCrc } : {}),
+        ...(dataCrc ? { dataCrc } : {}),
       });
       return { ...t, r, sectors };
     });

@@ -16,6 +16,12 @@
 // long, i.e. no out-of-tolerance pulse at the start. Payloads come from the
 // seeded PRNG, so a (format, options, seed) triple always yields the same
 // capture, byte for byte.
+//
+// CRC overrides (headerCrc, dataCrc) replace the format's CRCs; the option
+// string then spells them out (header_crc_size/poly/init, data_crc_size,
+// data_crc_poly for a listed polynomial else data_crc_poly_custom, data_crc_init).
+// A header and data polynomial that are equal at different widths are refused:
+// the original decoder checks the data CRC with the header's table then (§5.4).
 
 import type { EdgeCapture, LogicCapture } from "../capture.js";
 import { DiskfluxError } from "../errors.js";
@@ -23,6 +29,8 @@ import { cellsToEdges, edgeCapture, edgesToLogic, mulberry32 } from "./flux.js";
 import {
   SYNTH_FORMATS,
   encodeTrackDetailed,
+  withCrcs,
+  type CrcParams,
   type GapSizes,
   type SectorSpec,
   type SynthFormat,
@@ -32,6 +40,9 @@ import {
 
 /** data_rate values the decoder accepts (§2.1). */
 const DATA_RATES = [125000, 150000, 250000, 300000, 500000, 5000000, 7500000, 10000000];
+
+/** The allowed data_crc_poly values of src/options.ts, spelled as there; others go to data_crc_poly_custom. */
+const LISTED_DATA_POLYS = ["0x1021", "0xA00805", "0x140a0445", "0x0104c981", "0x41044185", "0x181814503011", "0x140a0445000101"];
 
 export interface SynthOptions {
   readonly format: SynthFormatName;
@@ -60,6 +71,10 @@ export interface SynthOptions {
   readonly indexMark?: boolean;
   /** Add an index pulse (channel 1, active low) in the lead-in gap. */
   readonly indexPulse?: boolean;
+  /** Header CRC replacing the format's: poly = low W bits (x^W implied); poly and init masked to the width. */
+  readonly headerCrc?: { readonly width: 16 | 32; readonly poly: bigint; readonly init: bigint };
+  /** Data CRC replacing the format's, likewise. */
+  readonly dataCrc?: { readonly width: 16 | 32 | 48 | 56; readonly poly: bigint; readonly init: bigint };
 }
 
 /** What a correct decode of the synthesized track yields, sector by sector in track order. */
@@ -107,9 +122,35 @@ export function defaultSectors(fmt: SynthFormat, o: Omit<SynthOptions, "format">
   return out;
 }
 
-/** The decoder option string for a format at a data rate. */
-export function optionsFor(fmt: SynthFormat, dataRate: number = fmt.dataRate): string {
-  return fmt.options.replace(/^data_rate=\d+/, `data_rate=${dataRate}`);
+const hexOf = (v: bigint) => `0x${v.toString(16)}`;
+
+/**
+ * The decoder option string for a format at a data rate. With CRC overrides
+ * (already masked, e.g. from withCrcs) the format's CRC options are replaced by
+ * ones that spell the given CRCs.
+ */
+export function optionsFor(
+  fmt: SynthFormat,
+  dataRate: number = fmt.dataRate,
+  crcs: { readonly headerCrc?: CrcParams; readonly dataCrc?: CrcParams } = {},
+): string {
+  let parts = fmt.options.replace(/^data_rate=\d+/, `data_rate=${dataRate}`).split(":");
+  const h = crcs.headerCrc;
+  const d = crcs.dataCrc;
+  if (h) {
+    parts = parts.filter((p) => !/^header_crc_(?:size|poly|init)=/.test(p));
+    parts.push(`header_crc_size=${h.width}`, `header_crc_poly=${hexOf(h.poly)}`, `header_crc_init=${hexOf(h.init)}`);
+  }
+  if (d) {
+    parts = parts.filter((p) => !/^data_crc_(?:size|poly|poly_custom|init)=/.test(p));
+    const listed = LISTED_DATA_POLYS.find((x) => BigInt(x) === d.poly);
+    parts.push(
+      `data_crc_size=${d.width}`,
+      listed !== undefined ? `data_crc_poly=${listed}` : `data_crc_poly_custom=${hexOf(d.poly)}`,
+      `data_crc_init=${hexOf(d.init)}`,
+    );
+  }
+  return parts.join(":");
 }
 
 /** Synthesizes a whole track as a logic capture and as edges, with its decode options and expected sectors. */
@@ -121,8 +162,23 @@ export function synthTrack(o: SynthOptions): SynthResult {
   const sampleRate = o.sampleRate ?? (dataRate === fmt.dataRate ? fmt.sampleRate : Math.max(10_000_000, 40 * dataRate));
   if (!(sampleRate >= 4 * dataRate)) throw new DiskfluxError("E_ARGUMENT", `sample rate ${sampleRate} is too low for ${dataRate} b/s`);
 
+  const crcs = { ...(o.headerCrc ? { headerCrc: o.headerCrc } : {}), ...(o.dataCrc ? { dataCrc: o.dataCrc } : {}) };
+  const eff = withCrcs(fmt, crcs);
+  if (eff.headerCrc.poly === eff.dataCrc.poly && eff.headerCrc.width !== eff.dataCrc.width) {
+    throw new DiskfluxError(
+      "E_USAGE",
+      `header and data CRC polynomials are both ${hexOf(eff.dataCrc.poly)} but ${eff.headerCrc.width} and ${eff.dataCrc.width} bits wide; ` +
+        "the original decoder then checks the data CRC with the header's table (spec §5.4) and cannot read the track back: " +
+        "give both the same width or pick another data polynomial",
+    );
+  }
+
   const sectors = o.sectors ? [...o.sectors] : defaultSectors(fmt, o);
-  const layout: TrackLayout = { format: fmt.name, sectors, ...(o.gaps ? { gaps: o.gaps } : {}), ...(o.indexMark ? { indexMark: true } : {}) };
+  const layout: TrackLayout = {
+    format: fmt.name, sectors,
+    ...(o.gaps ? { gaps: o.gaps } : {}), ...(o.indexMark ? { indexMark: true } : {}),
+    ...(o.headerCrc ? { headerCrc: eff.headerCrc } : {}), ...(o.dataCrc ? { dataCrc: eff.dataCrc } : {}),
+  };
   const track = encodeTrackDetailed(layout);
   const seed = o.seed ?? 1;
   const h0 = sampleRate / (2 * dataRate);
@@ -149,5 +205,9 @@ export function synthTrack(o: SynthOptions): SynthResult {
       dataCrcOk: f.data ? f.data.crcOk : null,
     };
   });
-  return { format: fmt, capture, edges, cells: track.cells, layout, options: optionsFor(fmt, dataRate), expected };
+  const options = optionsFor(fmt, dataRate, {
+    ...(o.headerCrc ? { headerCrc: eff.headerCrc } : {}),
+    ...(o.dataCrc ? { dataCrc: eff.dataCrc } : {}),
+  });
+  return { format: eff, capture, edges, cells: track.cells, layout, options, expected };
 }

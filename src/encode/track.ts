@@ -31,7 +31,8 @@
 // run of S-cell pulses long enough to lock.
 //
 // Header formats (§5.3) and what the CRCs cover (§5.4) are in SYNTH_FORMATS.
-// Every CRC is crcOf(width, poly, init, covered bytes), stored big endian.
+// Every CRC is crcOf(width, poly, init, covered bytes), stored big endian; a
+// layout's headerCrc / dataCrc replace the format's width, poly and init.
 
 import { DiskfluxError } from "../errors.js";
 import { crcOf } from "../kernels/crc.js";
@@ -294,6 +295,10 @@ export interface TrackLayout {
   readonly gaps?: Partial<GapSizes>;
   /** Write an index address mark before the first sector (FM, MFM formats only). */
   readonly indexMark?: boolean;
+  /** Header CRC replacing the format's (width 16 or 32; poly and init masked to the width). */
+  readonly headerCrc?: CrcParams;
+  /** Data CRC replacing the format's (width 16, 32, 48 or 56; poly and init masked to the width). */
+  readonly dataCrc?: CrcParams;
 }
 
 /** The bytes of one ID or data field. */
@@ -314,6 +319,24 @@ function arg(message: string): DiskfluxError {
 
 function checkInt(name: string, v: number, max: number): void {
   if (!Number.isInteger(v) || v < 0 || v > max) throw arg(`${name} must be an integer in 0..${max}, got ${v}`);
+}
+
+/** A CRC override checked and masked to its width: poly holds the low W bits (x^W implied). */
+export function maskCrc(what: string, c: CrcParams, widths: readonly number[]): CrcParams {
+  if (!widths.includes(c.width)) throw arg(`${what} CRC width must be ${widths.join(", ")} bits, got ${String(c.width)}`);
+  if (typeof c.poly !== "bigint" || typeof c.init !== "bigint") throw arg(`${what} CRC poly and init must be bigints (e.g. 0x1021n)`);
+  const mask = (1n << BigInt(c.width)) - 1n;
+  return { width: c.width, poly: c.poly & mask, init: c.init & mask };
+}
+
+/** The format with the layout's CRC overrides in place (the format itself when there are none). */
+export function withCrcs(fmt: SynthFormat, over: { readonly headerCrc?: CrcParams; readonly dataCrc?: CrcParams }): SynthFormat {
+  if (!over.headerCrc && !over.dataCrc) return fmt;
+  return {
+    ...fmt,
+    ...(over.headerCrc ? { headerCrc: maskCrc("header", over.headerCrc, [16, 32]) } : {}),
+    ...(over.dataCrc ? { dataCrc: maskCrc("data", over.dataCrc, [16, 32, 48, 56]) } : {}),
+  };
 }
 
 /** log2(length / 128) for a sector payload, or an E_ARGUMENT error. */
@@ -576,8 +599,9 @@ export function encodeTrack(layout: TrackLayout): Uint8Array {
 
 /** Encodes a track layout and reports where every mark landed. */
 export function encodeTrackDetailed(layout: TrackLayout): EncodedTrack {
-  const fmt = SYNTH_FORMATS[layout.format];
-  if (!fmt) throw arg(`unknown synth format '${String(layout.format)}'`);
+  const base = SYNTH_FORMATS[layout.format];
+  if (!base) throw arg(`unknown synth format '${String(layout.format)}'`);
+  const fmt = withCrcs(base, layout);
   const gaps = resolveGaps(fmt, layout.gaps);
   if (layout.indexMark && !fmt.indexMark) throw arg(`format ${fmt.name} has no index mark`);
   const fields = layout.sectors.map((s) => ({ id: idField(fmt, s), data: s.missingData ? null : dataField(fmt, s) }));
