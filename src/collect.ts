@@ -29,7 +29,7 @@ export class Collector {
   private pendingId: IdRecord | undefined;
   private pendingData: DataRecord | undefined;
 
-  constructor(private readonly k: Kernels, private readonly opts: ResolvedOptions, private readonly keepEvents: boolean, private readonly logBytes = false) {}
+  constructor(private readonly k: Kernels, private readonly opts: ResolvedOptions, private readonly keepEvents: boolean, private readonly logBytes = false, private readonly keepCrcInputs = false) {}
 
   /** Decodes edges[0, n) (trackRun calls until all are consumed). */
   run(n: number): void {
@@ -111,6 +111,10 @@ export class Collector {
           this.sinks[a].append(bytes);
           if (a === A.BIN_DATA && this.pendingData) this.pendingData.bytes = bytes.slice();
           if (a === A.BIN_IDCRC || a === A.BIN_DATACRC) {
+            if (this.keepCrcInputs) {
+              const rec = a === A.BIN_IDCRC ? this.pendingId : this.pendingData;
+              if (rec) rec.crcInput = bytes.slice();
+            }
             // its end (the received CRC) is what EV_CRC reports: keep the tail, not a copy of the blob
             const tail = Math.min(CRC_TAIL, len);
             this.crcTail.set(bytes.subarray(len - tail));

@@ -25,9 +25,11 @@ export interface StreamRequest {
   channels?: ChannelMap;
   keepEvents?: boolean;
   logBytes?: boolean;
+  /** Attach each record's CRC input and stored check (DecodeRequest.keepCrcInputs). */
+  keepCrcInputs?: boolean;
 }
 
-function resolveChannel(setup: StreamSetup, spec: number | string | null | undefined, fallback: number | null): number {
+export function resolveChannel(setup: StreamSetup, spec: number | string | null | undefined, fallback: number | null): number {
   const channels = setup.channels ?? [{ index: 0, name: "0" }];
   const unitSize = setup.unitSize ?? 1;
   const where = setup.source ?? "the capture";
@@ -79,7 +81,7 @@ export class TrackStream {
     writeTrackConfig(k, options, setup.sampleRate, logBytes ? A.LOG_BYTES : 0);
     k.trackConfigure();
     k.edgesReset();
-    this.collector = new Collector(k, options, logBytes || request.keepEvents === true, logBytes);
+    this.collector = new Collector(k, options, logBytes || request.keepEvents === true, logBytes, request.keepCrcInputs === true);
   }
 
   /** Samples in unit order; any length, any split. */
@@ -191,7 +193,7 @@ function guardTraps(run: () => void): void {
 }
 
 /** Wide samples → one byte per sample with the three decoder channels in bits 0, 1, 2. */
-function packChannels(src: Uint8Array, unit: number, first: number, len: number, bits: readonly number[], dst: Uint8Array): void {
+export function packChannels(src: Uint8Array, unit: number, first: number, len: number, bits: readonly number[], dst: Uint8Array): void {
   dst.fill(0, 0, len);
   bits.forEach((bit, slot) => {
     if (bit < 0) return;

@@ -21,6 +21,12 @@ export interface DecodeRequest {
   keepEvents?: boolean;
   /** Log every decoded byte with its windows (annotations); implies keepEvents. */
   logBytes?: boolean;
+  /**
+   * diskflux-only: attach to each record the bytes its check covers followed by the
+   * stored check (one record of the idcrc/datacrc stream, spec §6.7) as `crcInput`.
+   * Auto-detection solves CRC parameters from them.
+   */
+  keepCrcInputs?: boolean;
 }
 
 export interface CrcVerdict {
@@ -46,6 +52,8 @@ export interface IdRecord {
   len: number;
   bytes: Uint8Array;
   crc?: CrcVerdict & { start: number; end: number };
+  /** With keepCrcInputs: the CRC input then the stored check, as in the idcrc/datacrc stream. */
+  crcInput?: Uint8Array;
 }
 
 export interface DataRecord {
@@ -58,6 +66,8 @@ export interface DataRecord {
   deleted: boolean;
   bytes: Uint8Array;
   crc?: CrcVerdict & { start: number; end: number };
+  /** With keepCrcInputs: the CRC input then the stored check, as in the idcrc/datacrc stream. */
+  crcInput?: Uint8Array;
 }
 
 export type TrackRecord = IdRecord | DataRecord;

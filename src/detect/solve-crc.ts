@@ -1,0 +1,211 @@
+// CRC width, polynomial and init from the records of a track.
+//
+// The register model (spec §5.4; recovery-facts §B.2): after the message M
+// (m bits) from init I, R = (I·x^m + M·x^W) mod g, and a record is good when R
+// equals its stored check C. Hence, for two records of the same length,
+//
+//   codeword₁ ⊕ codeword₂  ≡ 0  (mod g)        codeword = M·x^W + C, init cancels
+//
+// so g divides the GCD of such differences: with a few of them the GCD is g
+// itself (degree W). Once g is known, each record gives its init by running
+// the register backwards from C over M; the init most records agree on wins.
+// Polynomials from the table (crc-table.ts) are tried the same way, so an init
+// that is in no table is still found.
+//
+// Trust: a polynomial found by GCD is only accepted when records outside the
+// ones used to find it verify ("held out"); one record alone only counts when
+// both its polynomial and its init are known values.
+import { GF2_BYTES_CAP, GF2_SLOT_BITS, GF2_SLOT_WORDS } from "../kernels/gf2-abi.js";
+import type { Gf2Kernel } from "../kernels/gf2.js";
+import { isKnownInit, knownPolys } from "./crc-table.js";
+
+export interface CrcRecord {
+  /** The bytes the check covers (the decoder's CRC input). */
+  msg: Uint8Array;
+  /** The stored check, W/8 bytes big endian. */
+  check: Uint8Array;
+}
+
+export type Confidence = "high" | "medium" | "low";
+
+export interface CrcSolution {
+  width: number;
+  poly: bigint;
+  init: bigint;
+  /** Distinct records that verify. */
+  matches: number;
+  /** Distinct records tried. */
+  total: number;
+  /** given = the user's value; table = a known polynomial; solved = found by GCD. */
+  source: "given" | "table" | "solved";
+  /** Records that verify and were not used to find the polynomial. */
+  heldOut: number;
+  knownInit: boolean;
+  confidence: Confidence;
+}
+
+/** How many records at most go into the GCD (the rest verify). */
+const GCD_RECORDS = 12;
+const S_ACC = 1, S_BASE = 2, S_NEXT = 3, S_SAVE = 4;
+
+function big(hi: number, lo: number): bigint {
+  return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+}
+function halves(v: bigint): [number, number] {
+  return [Number((v >> 32n) & 0xffffffffn), Number(v & 0xffffffffn)];
+}
+function checkValue(b: Uint8Array): bigint {
+  let v = 0n;
+  for (const x of b) v = (v << 8n) | BigInt(x);
+  return v;
+}
+
+/** Distinct records that carry evidence (an all-zero record with a zero check fits every polynomial). */
+export function usableRecords(records: readonly CrcRecord[]): CrcRecord[] {
+  const seen = new Set<string>();
+  const out: CrcRecord[] = [];
+  for (const r of records) {
+    if (r.msg.length + r.check.length > GF2_BYTES_CAP || (r.msg.length + r.check.length) * 8 > GF2_SLOT_BITS) continue;
+    if (r.msg.every((b) => b === 0) && r.check.every((b) => b === 0)) continue;
+    const key = Buffer_hex(r.msg) + "|" + Buffer_hex(r.check);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(r);
+  }
+  return out;
+}
+
+function Buffer_hex(b: Uint8Array): string {
+  let s = "";
+  for (const x of b) s += (x < 16 ? "0" : "") + x.toString(16);
+  return s;
+}
+
+/** The init each record implies for a polynomial (running the register backwards). */
+export function impliedInits(gf: Gf2Kernel, width: number, poly: bigint, records: readonly CrcRecord[]): bigint[] {
+  const [ph, pl] = halves(poly);
+  return records.map((r) => {
+    gf.bytes.set(r.msg);
+    const [fh, fl] = halves(checkValue(r.check));
+    const [h, l] = gf.crcReverse(width, ph, pl, fh, fl, r.msg.length);
+    return big(h, l);
+  });
+}
+
+function loadCodeword(gf: Gf2Kernel, slot: number, r: CrcRecord): number {
+  gf.bytes.set(r.msg);
+  gf.bytes.set(r.check, r.msg.length);
+  return gf.gf2Load(slot, r.msg.length + r.check.length);
+}
+
+function copySlot(gf: Gf2Kernel, dst: number, src: number): void {
+  gf.gf2Set64(dst, 0, 0);
+  gf.gf2Xor(dst, src);
+}
+
+/**
+ * The generator of degree `width` dividing the differences of equal-length
+ * codewords, as its low W bits; with the indices of the records used.
+ */
+export function solvePoly(gf: Gf2Kernel, width: number, records: readonly CrcRecord[]): { poly: bigint; used: Set<number> } | undefined {
+  const byLength = new Map<number, number[]>();
+  records.forEach((r, i) => {
+    const n = r.msg.length + r.check.length;
+    if (!byLength.has(n)) byLength.set(n, []);
+    byLength.get(n)!.push(i);
+  });
+  let group: number[] = [];
+  for (const g of byLength.values()) if (g.length > group.length) group = g;
+  if (group.length < 2) return undefined;
+  const used = new Set<number>([group[0]]);
+  loadCodeword(gf, S_BASE, records[group[0]]);
+  let deg = -1;
+  for (const i of group.slice(1, GCD_RECORDS)) {
+    loadCodeword(gf, S_NEXT, records[i]);
+    if (gf.gf2Xor(S_NEXT, S_BASE) < 0) continue;
+    gf.gf2StripX(S_NEXT);
+    if (deg < 0) {
+      copySlot(gf, S_ACC, S_NEXT);
+      deg = gf.gf2Degree(S_ACC);
+      if (deg < width) { // this record disagrees with the first: neither is trusted yet
+        deg = -1;
+        continue;
+      }
+      used.add(i);
+      continue;
+    }
+    copySlot(gf, S_SAVE, S_ACC);
+    const d = gf.gf2Gcd(S_ACC, S_NEXT);
+    if (d < width) { // a bad record: keep the GCD without it
+      copySlot(gf, S_ACC, S_SAVE);
+      continue;
+    }
+    deg = d;
+    used.add(i);
+    if (deg === width && used.size >= 4) break;
+  }
+  if (deg !== width) return undefined;
+  const base = S_ACC * GF2_SLOT_WORDS;
+  const v = big(gf.words[base + 1], gf.words[base]);
+  const poly = v & ((1n << BigInt(width)) - 1n);
+  if ((poly & 1n) === 0n) return undefined;
+  return { poly, used };
+}
+
+/** The best (poly, init) of a width for these records, or undefined when nothing verifies. */
+export function solveCrc(
+  gf: Gf2Kernel,
+  width: number,
+  input: readonly CrcRecord[],
+  fixed: { poly?: bigint; init?: bigint } = {},
+): CrcSolution | undefined {
+  const records = usableRecords(input);
+  if (records.length === 0) return undefined;
+  const mask = (1n << BigInt(width)) - 1n;
+  const candidates: { poly: bigint; source: CrcSolution["source"]; used: Set<number> }[] = [];
+  if (fixed.poly !== undefined) {
+    candidates.push({ poly: fixed.poly & mask, source: "given", used: new Set() });
+  } else {
+    for (const p of knownPolys(width)) candidates.push({ poly: p, source: "table", used: new Set() });
+    const solved = solvePoly(gf, width, records);
+    if (solved && !candidates.some((c) => c.poly === solved.poly)) candidates.push({ poly: solved.poly, source: "solved", used: solved.used });
+  }
+  let best: CrcSolution | undefined;
+  for (const c of candidates) {
+    if ((c.poly & 1n) === 0n) continue;
+    const inits = impliedInits(gf, width, c.poly, records);
+    let init: bigint;
+    if (fixed.init !== undefined) {
+      init = fixed.init & mask;
+    } else {
+      const counts = new Map<bigint, number>();
+      for (const v of inits) counts.set(v, (counts.get(v) ?? 0) + 1);
+      init = inits[0];
+      for (const [v, n] of counts) {
+        const cur = counts.get(init)!;
+        if (n > cur || (n === cur && isKnownInit(width, v) && !isKnownInit(width, init))) init = v;
+      }
+    }
+    let matches = 0, heldOut = 0;
+    inits.forEach((v, i) => {
+      if (v !== init) return;
+      matches++;
+      if (!c.used.has(i)) heldOut++;
+    });
+    const knownInit = isKnownInit(width, init);
+    const givenInit = fixed.init !== undefined;
+    // one verifying record is evidence only when nothing about it was fitted to that record
+    if (matches === 0) continue;
+    // a third of the distinct records at least: two of 27 agreeing on an init is a coincidence (2^-W per pair)
+    if (matches * 3 < records.length) continue;
+    if (matches === 1 && !(givenInit || (knownInit && c.source !== "solved"))) continue;
+    if (c.source === "solved" && heldOut === 0) continue;
+    let confidence: Confidence;
+    if (matches >= 3 && (c.source !== "solved" || heldOut >= 1)) confidence = "high";
+    else if (matches >= 2 || knownInit || givenInit) confidence = "medium";
+    else confidence = "low";
+    const s: CrcSolution = { width, poly: c.poly, init, matches, total: records.length, source: c.source, heldOut, knownInit, confidence };
+    if (!best || s.matches > best.matches || (s.matches === best.matches && s.knownInit && !best.knownInit)) best = s;
+  }
+  return best;
+}
