@@ -1,5 +1,11 @@
 // The one error type diskflux throws. Decode problems inside a readable capture
 // (bad CRC, lost sync, pulses out of tolerance) are data in the result, never errors.
+//
+// A DiskfluxError's message is always one line: whatever quotes input does so
+// through src/escape.ts, and the constructor escapes any control character
+// (CR, LF, ESC, NUL, DEL, C1, line separators) that still reaches it.
+
+import { oneLine } from "./escape.js";
 
 /** Stable error codes: part of the API, never renamed. */
 export type DiskfluxErrorCode =
@@ -10,12 +16,14 @@ export type DiskfluxErrorCode =
   | "E_FORMAT" // a file whose container format is not recognised
   | "E_CORRUPT" // a recognised container that is damaged or inconsistent
   | "E_LIMIT" // an input beyond what diskflux accepts (absurd sizes)
-  | "E_WASM"; // the WebAssembly backend is unavailable or failed
+  | "E_WASM" // the WebAssembly backend is unavailable or failed
+  | "E_DETECT"; // auto-detection found no FM/MFM/RLL track to decode
 
 export class DiskfluxError extends Error {
   readonly code: DiskfluxErrorCode;
+  /** `message` is escaped onto one line (oneLine in src/escape.ts); the cause keeps the original. */
   constructor(code: DiskfluxErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(oneLine(String(message)), options);
     this.name = "DiskfluxError";
     this.code = code;
   }

@@ -10,6 +10,7 @@
 
 import { logicToEdges, type Capture, type EdgeCapture, type LogicCapture } from "../capture.js";
 import { DiskfluxError } from "../errors.js";
+import { escapeName, oneLine, quoteArg } from "../escape.js";
 import { runCommand, parseCommand, extensionOf, intArg, rateArg, leadingEdgeArg, baseName, writeFileBytes } from "./run.js";
 
 export const CONVERT_USAGE = `usage: diskflux convert <input> <output.tr|output.vcd|output.sr> [options]
@@ -80,12 +81,12 @@ export async function convertCommand(argv: string[], out: Out = process.stdout, 
     const [input, output] = positionals;
     const ext = extensionOf(output);
     if (ext !== ".tr" && ext !== ".vcd" && ext !== ".sr") {
-      throw new DiskfluxError("E_USAGE", `${output}: the output must end in .tr, .vcd or .sr (it picks the format)`);
+      throw new DiskfluxError("E_USAGE", `${escapeName(output)}: the output must end in .tr, .vcd or .sr (it picks the format)`);
     }
     let track: { cyl: number; head: number } | undefined;
     if (values.track !== undefined) {
       const m = /^\s*(\d+)\s*[:/.]\s*(\d+)\s*$/.exec(values.track);
-      if (!m) throw new DiskfluxError("E_USAGE", `--track takes CYL:HEAD such as 0:1, not '${values.track}'`);
+      if (!m) throw new DiskfluxError("E_USAGE", `--track takes CYL:HEAD such as 0:1, not ${quoteArg(values.track)}`);
       track = { cyl: Number(m[1]), head: Number(m[2]) };
     }
     const cyl = intArg("--cyl", values.cyl, 0, 65535) ?? 0;
@@ -105,7 +106,7 @@ export async function convertCommand(argv: string[], out: Out = process.stdout, 
       ...(rate !== undefined ? { csv: { sampleRate: rate } } : {}),
       vcd: ext === ".tr" ? { ...vcd, as: "edges" as const } : vcd,
     });
-    if (any.kind === "tracks") for (const w of any.tr?.warnings ?? []) err.write(`diskflux: warning: ${w}\n`);
+    if (any.kind === "tracks") for (const w of any.tr?.warnings ?? []) err.write(`diskflux: warning: ${oneLine(w)}\n`);
     // Track captures are unpacked one at a time (getters), never all at once.
     let items: readonly { readonly cyl: number; readonly head: number; readonly capture: Capture }[];
     if (any.kind === "tracks") {
@@ -113,11 +114,11 @@ export async function convertCommand(argv: string[], out: Out = process.stdout, 
       if (track) {
         items = items.filter((t) => t.cyl === track!.cyl && t.head === track!.head);
         if (items.length === 0) {
-          throw new DiskfluxError("E_ARGUMENT", `${input}: no track cyl ${track.cyl} head ${track.head}; it holds ${any.tracks.map((t) => `${t.cyl}:${t.head}`).join(" ")}`);
+          throw new DiskfluxError("E_ARGUMENT", `${escapeName(input)}: no track cyl ${track.cyl} head ${track.head}; it holds ${any.tracks.map((t) => `${t.cyl}:${t.head}`).join(" ")}`);
         }
       }
     } else {
-      if (track) throw new DiskfluxError("E_USAGE", `${input} holds a single capture; --track is for multi-track inputs (.tr)`);
+      if (track) throw new DiskfluxError("E_USAGE", `${escapeName(input)} holds a single capture; --track is for multi-track inputs (.tr)`);
       items = [{ cyl, head, capture: any.capture }];
     }
     const channelOf = (c: Capture) => (c.kind === "logic" && values.channel !== undefined ? channelIndex(c, values.channel) : 0);
@@ -143,13 +144,13 @@ export async function convertCommand(argv: string[], out: Out = process.stdout, 
       });
       await writeFileBytes(output, bytes);
       const rates = [...seen].map((r) => `${r / 1e6} MHz`).join(", ");
-      out.write(`${output}: ${items.length} track${items.length === 1 ? "" : "s"} of 200 MHz transitions (from ${rates}), ${bytes.length} bytes\n`);
+      out.write(`${escapeName(output)}: ${items.length} track${items.length === 1 ? "" : "s"} of 200 MHz transitions (from ${rates}), ${bytes.length} bytes\n`);
       return 0;
     }
 
     const placeholders = /\{(?:cyl|head|track)\}/.test(output);
     if (items.length > 1 && !placeholders) {
-      throw new DiskfluxError("E_USAGE", `${input} holds ${items.length} tracks; pick one with --track CYL:HEAD or put {cyl} and {head} in the output name`);
+      throw new DiskfluxError("E_USAGE", `${escapeName(input)} holds ${items.length} tracks; pick one with --track CYL:HEAD or put {cyl} and {head} in the output name`);
     }
     const { writeVcd } = await import("../writers/vcd.js");
     const { writeSigrok } = await import("../writers/sigrok.js");
@@ -162,11 +163,11 @@ export async function convertCommand(argv: string[], out: Out = process.stdout, 
         bytes = writeVcd(c, any.kind === "tracks" ? { comment: `Track ${index}: Cylinder ${t.cyl}, Head ${t.head}` } : {});
       } else {
         const logic = c.kind === "logic" ? c : await edgesToSigrokCapture(c);
-        if (!Number.isInteger(logic.sampleRate)) throw new DiskfluxError("E_ARGUMENT", `${input}: sample rate ${logic.sampleRate} Hz is not a whole number, which a .sr cannot store`);
+        if (!Number.isInteger(logic.sampleRate)) throw new DiskfluxError("E_ARGUMENT", `${escapeName(input)}: sample rate ${logic.sampleRate} Hz is not a whole number, which a .sr cannot store`);
         bytes = writeSigrok(logic);
       }
       await writeFileBytes(name, bytes);
-      out.write(`${name}: ${c.kind === "edges" ? `${c.edges.length} transitions` : `${c.sampleCount} samples, ${c.channels.length} channel${c.channels.length === 1 ? "" : "s"}`} at ${c.sampleRate / 1e6} MHz${any.kind === "tracks" ? ` (cyl ${t.cyl} head ${t.head})` : ""}\n`);
+      out.write(`${escapeName(name)}: ${c.kind === "edges" ? `${c.edges.length} transitions` : `${c.sampleCount} samples, ${c.channels.length} channel${c.channels.length === 1 ? "" : "s"}`} at ${c.sampleRate / 1e6} MHz${any.kind === "tracks" ? ` (cyl ${t.cyl} head ${t.head})` : ""}\n`);
     }
     return 0;
   });

@@ -5,6 +5,7 @@
 //   diskflux image t0.sr t1.sr t1-again.sr -P mfm: -o disk.img --json
 
 import { DiskfluxError } from "../errors.js";
+import { escapeName, oneLine, quoteArg } from "../escape.js";
 import { baseName, intArg, parseCommand, rateArg, runCommand, writeFileBytes } from "./run.js";
 
 export const IMAGE_USAGE = `usage: diskflux image <capture|file.tr>... -P mfm:<options> -o <disk.img> [--map <map.txt>] [--json]
@@ -48,13 +49,13 @@ export async function imageCommand(argv: string[], out: Out = process.stdout, er
     }
     const pd = values["protocol-decoder"];
     if (pd === undefined) throw new DiskfluxError("E_USAGE", "image needs the decoder options: -P mfm:<options> (e.g. -P mfm:data_rate=5000000:format=MFM)");
-    if (pd !== "mfm" && !pd.startsWith("mfm:")) throw new DiskfluxError("E_USAGE", `protocol decoder '${pd.split(":")[0]}' not found; diskflux provides 'mfm' (-P mfm:<options>)`);
+    if (pd !== "mfm" && !pd.startsWith("mfm:")) throw new DiskfluxError("E_USAGE", `protocol decoder ${quoteArg(pd.split(":")[0])} not found; diskflux provides 'mfm' (-P mfm:<options>)`);
     const { resolveOptions } = await import("../options.js");
     resolveOptions(pd);
     if (values.output === undefined) throw new DiskfluxError("E_USAGE", "image needs an output file: -o disk.img");
     if (positionals.length === 0) throw new DiskfluxError("E_USAGE", "image needs at least one capture or .tr file");
     const backend = (values.backend ?? "auto") as "wasm" | "js" | "auto";
-    if (!["wasm", "js", "auto"].includes(backend)) throw new DiskfluxError("E_USAGE", `--backend must be wasm, js or auto, not '${backend}'`);
+    if (!["wasm", "js", "auto"].includes(backend)) throw new DiskfluxError("E_USAGE", `--backend must be wasm, js or auto, not ${quoteArg(backend)}`);
     if (values.fill === "") throw new DiskfluxError("E_USAGE", "--fill needs some text");
     const geometry = {
       cylinders: intArg("--cylinders", values.cylinders, 1, 65536),
@@ -76,7 +77,7 @@ export async function imageCommand(argv: string[], out: Out = process.stdout, er
       const any = await readAnyCaptureFile(file, rate !== undefined ? { csv: { sampleRate: rate }, vcd: { sampleRate: rate } } : {});
       const name = baseName(file);
       if (any.kind === "tracks") {
-        for (const w of any.tr?.warnings ?? []) err.write(`diskflux: warning: ${w}\n`);
+        for (const w of any.tr?.warnings ?? []) err.write(`diskflux: warning: ${oneLine(w)}\n`);
         for (const t of any.tracks) {
           const result = await decode(t.capture, pd, { backend });
           inputs.push({ result, source: `${name} cyl ${t.cyl} head ${t.head}`, cyl: t.cyl, head: t.head });
@@ -99,7 +100,7 @@ export async function imageCommand(argv: string[], out: Out = process.stdout, er
     const g = img.geometry;
     const n = img.counts;
     const summary =
-      `${values.output}: ${g.cylinders} x ${g.heads} x ${g.sectorsPerTrack} sectors of ${g.sectorSize} bytes (${img.image.length} bytes) ` +
+      `${escapeName(values.output)}: ${g.cylinders} x ${g.heads} x ${g.sectorsPerTrack} sectors of ${g.sectorSize} bytes (${img.image.length} bytes) ` +
       `from ${inputs.length} track${inputs.length === 1 ? "" : "s"}: ${n.good} good, ${n["bad-crc"]} bad-crc, ${n.missing} missing, ${n.conflict} conflict\n`;
     if (values.map !== undefined) out.write(summary);
     else if (values.json) out.write(mapText);

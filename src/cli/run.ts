@@ -3,6 +3,7 @@
 // a stack only with --debug), argument parsing and small argument helpers.
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { DiskfluxError, isDiskfluxError } from "../errors.js";
+import { escapeInput, escapeName, oneLine, quoteArg } from "../escape.js";
 
 type Out = NodeJS.WritableStream;
 
@@ -13,11 +14,11 @@ export async function runCommand(argv: string[], err: Out, body: () => Promise<n
     return await body();
   } catch (e) {
     if (isDiskfluxError(e)) {
-      err.write(`diskflux: ${e.message}\n`);
+      err.write(`diskflux: ${oneLine(e.message)}\n`);
       if (debug && e.stack) err.write(e.stack + "\n");
       return e.code === "E_USAGE" || e.code === "E_OPTION" || e.code === "E_ARGUMENT" ? 2 : 1;
     }
-    err.write(`diskflux: internal error: ${e instanceof Error ? e.message : String(e)} (rerun with --debug and report it)\n`);
+    err.write(`diskflux: internal error: ${oneLine(e instanceof Error ? e.message : String(e))} (rerun with --debug and report it)\n`);
     if (debug && e instanceof Error && e.stack) err.write(e.stack + "\n");
     return 1;
   }
@@ -28,7 +29,8 @@ export function parseCommand<T extends NonNullable<ParseArgsConfig["options"]>>(
   try {
     return parseArgs({ args, allowPositionals: true, strict: true, options: { ...options, debug: { type: "boolean" }, help: { type: "boolean", short: "h" } } as T & { debug: { type: "boolean" }; help: { type: "boolean"; short: "h" } } });
   } catch (e) {
-    throw new DiskfluxError("E_USAGE", `${e instanceof Error ? e.message.split("\n")[0] : String(e)}; see 'diskflux ${command} --help'`);
+    // node's message quotes the offending argument as typed: escape it (node's own text is plain ASCII)
+    throw new DiskfluxError("E_USAGE", `${escapeInput(e instanceof Error ? e.message : String(e), 300)}; see 'diskflux ${command} --help'`);
   }
 }
 
@@ -36,7 +38,7 @@ export function parseCommand<T extends NonNullable<ParseArgsConfig["options"]>>(
 export function intArg(name: string, text: string | undefined, min: number, max: number): number | undefined {
   if (text === undefined) return undefined;
   const v = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
-  if (!(v >= min && v <= max)) throw new DiskfluxError("E_USAGE", `${name} must be a whole number from ${min} to ${max}, not '${text}'`);
+  if (!(v >= min && v <= max)) throw new DiskfluxError("E_USAGE", `${name} must be a whole number from ${min} to ${max}, not ${quoteArg(text)}`);
   return v;
 }
 
@@ -44,7 +46,7 @@ export function intArg(name: string, text: string | undefined, min: number, max:
 export function numArg(name: string, text: string | undefined, min = 0, max = Infinity): number | undefined {
   if (text === undefined) return undefined;
   const v = /^\s*[\d.]+(?:e[+-]?\d+)?\s*$/i.test(text) ? Number(text) : NaN;
-  if (!(v >= min && v <= max)) throw new DiskfluxError("E_USAGE", `${name} must be a number from ${min} to ${max}, not '${text}'`);
+  if (!(v >= min && v <= max)) throw new DiskfluxError("E_USAGE", `${name} must be a number from ${min} to ${max}, not ${quoteArg(text)}`);
   return v;
 }
 
@@ -54,7 +56,7 @@ export function rateArg(name: string, text: string | undefined): number | undefi
   const m = /^\s*(\d+(?:\.\d*)?(?:e[+-]?\d+)?)\s*([kmg]?)(?:hz)?\s*$/i.exec(text);
   const scale: Record<string, number> = { "": 1, k: 1e3, m: 1e6, g: 1e9 };
   const v = m ? Math.round(Number(m[1]) * scale[m[2].toLowerCase()]) : NaN;
-  if (!(v > 0) || !Number.isFinite(v)) throw new DiskfluxError("E_USAGE", `${name} must be a frequency such as 200e6 or 15MHz, not '${text}'`);
+  if (!(v > 0) || !Number.isFinite(v)) throw new DiskfluxError("E_USAGE", `${name} must be a frequency such as 200e6 or 15MHz, not ${quoteArg(text)}`);
   return v;
 }
 
@@ -66,7 +68,7 @@ export function listArg(name: string, text: string | undefined, max: number): nu
     const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
     const a = m ? Number(m[1]) : NaN;
     const b = m?.[2] !== undefined ? Number(m[2]) : a;
-    if (!(a >= 0 && b >= a && b <= max)) throw new DiskfluxError("E_USAGE", `${name} must be numbers or ranges such as 3, 0-4 or 1,5,7-9 (at most ${max}), not '${text}'`);
+    if (!(a >= 0 && b >= a && b <= max)) throw new DiskfluxError("E_USAGE", `${name} must be numbers or ranges such as 3, 0-4 or 1,5,7-9 (at most ${max}), not ${quoteArg(text)}`);
     for (let v = a; v <= b; v++) out.push(v);
   }
   return out;
@@ -95,16 +97,17 @@ export async function writeFileBytes(path: string, data: Uint8Array | string): P
       code === "EISDIR" ? "it is a directory" :
       code === "EACCES" || code === "EPERM" ? "permission denied" :
       code === "ENOSPC" ? "no space left on the device" :
-      e instanceof Error ? e.message : String(e);
-    throw new DiskfluxError("E_FILE", `${path}: cannot write it (${why})`, { cause: e });
+      code === "ERR_INVALID_ARG_VALUE" || code === "ERR_INVALID_ARG_TYPE" ? "not a valid path" :
+      escapeInput(e instanceof Error ? e.message : String(e), 200); // node's message quotes the path raw
+    throw new DiskfluxError("E_FILE", `${escapeName(path)}: cannot write it (${why})`, { cause: e });
   }
 }
 
 /** The leading edge from --leading-edge or -P mfm:...:leading_edge=... (default rising). */
 export async function leadingEdgeArg(flag: string | undefined, pd: string | undefined): Promise<"rising" | "falling"> {
-  if (flag !== undefined && flag !== "rising" && flag !== "falling") throw new DiskfluxError("E_USAGE", `--leading-edge must be rising or falling, not '${flag}'`);
+  if (flag !== undefined && flag !== "rising" && flag !== "falling") throw new DiskfluxError("E_USAGE", `--leading-edge must be rising or falling, not ${quoteArg(flag)}`);
   if (pd !== undefined) {
-    if (pd !== "mfm" && !pd.startsWith("mfm:")) throw new DiskfluxError("E_USAGE", `protocol decoder '${pd.split(":")[0]}' not found; diskflux provides 'mfm' (-P mfm:<options>)`);
+    if (pd !== "mfm" && !pd.startsWith("mfm:")) throw new DiskfluxError("E_USAGE", `protocol decoder ${quoteArg(pd.split(":")[0])} not found; diskflux provides 'mfm' (-P mfm:<options>)`);
     const { resolveOptions } = await import("../options.js");
     const o = resolveOptions(pd);
     if (flag === undefined) return o.leadingEdge;

@@ -18,6 +18,7 @@
 
 import type { LogicCapture } from "../capture.js";
 import { DiskfluxError } from "../errors.js";
+import { escapeName, quoteInput } from "../escape.js";
 import { parseSampleRate } from "./sigrok.js";
 import { allocate } from "./zip.js";
 
@@ -30,10 +31,10 @@ const MAX_SAMPLES = 2 ** 32;
 const TIME_UNITS: Record<string, number> = { s: 1, ms: 1e-3, us: 1e-6, "µs": 1e-6, ns: 1e-9, ps: 1e-12 };
 
 function format(src: string, msg: string): DiskfluxError {
-  return new DiskfluxError("E_FORMAT", `${src}: ${msg}`);
+  return new DiskfluxError("E_FORMAT", `${escapeName(src)}: ${msg}`);
 }
 function corrupt(src: string, msg: string): DiskfluxError {
-  return new DiskfluxError("E_CORRUPT", `${src}: ${msg}`);
+  return new DiskfluxError("E_CORRUPT", `${escapeName(src)}: ${msg}`);
 }
 
 /** True when the bytes look like CSV text of numbers (a cheap look at the first lines). */
@@ -108,7 +109,10 @@ export function readCsv(bytes: Uint8Array, source = "capture.csv", opts: CsvRead
   if (timeCol < 0) {
     const first = rows.map((r) => r[0]);
     if (first.some((f) => f !== "0" && f !== "1")) {
-      if (!first.every(isNum)) throw corrupt(src, `column 1 holds "${first.find((f) => !isNum(f))}", neither 0/1 nor a time`);
+      if (!first.every(isNum)) {
+        const i = first.findIndex((f) => !isNum(f));
+        throw corrupt(src, `line ${rowLine[i]}: column 1 holds ${quoteInput(first[i])}, neither 0/1 nor a time`);
+      }
       timeCol = 0;
       timeScale = first.every((f) => /^\d+$/.test(f)) ? 0 : 1;
     }
@@ -123,7 +127,7 @@ export function readCsv(bytes: Uint8Array, source = "capture.csv", opts: CsvRead
   if (timeCol >= 0) {
     const values = rows.map((r, i) => {
       const v = Number(r[timeCol]);
-      if (!Number.isFinite(v) || v < 0) throw corrupt(src, `line ${rowLine[i]}: time "${r[timeCol]}" is not a non-negative number`);
+      if (!Number.isFinite(v) || v < 0) throw corrupt(src, `line ${rowLine[i]}: time ${quoteInput(r[timeCol])} is not a non-negative number`);
       return v;
     });
     if (timeScale > 0 && rate === undefined) {
@@ -144,7 +148,7 @@ export function readCsv(bytes: Uint8Array, source = "capture.csv", opts: CsvRead
   const channels = logicCols.map((k, index) => ({ index, name: header?.[k] || String(index) }));
   const unitSize = Math.ceil(channels.length / 8);
   const sampleCount = pos ? pos[pos.length - 1] + 1 : rows.length;
-  if (sampleCount * unitSize > MAX_SAMPLES) throw new DiskfluxError("E_LIMIT", `${src}: ${sampleCount} samples is more than diskflux expands`);
+  if (sampleCount * unitSize > MAX_SAMPLES) throw new DiskfluxError("E_LIMIT", `${escapeName(src)}: ${sampleCount} samples is more than diskflux expands`);
   const samples = allocate(src, sampleCount * unitSize);
   const unit = new Uint8Array(unitSize);
   for (let i = 0; i < rows.length; i++) {
@@ -153,7 +157,7 @@ export function readCsv(bytes: Uint8Array, source = "capture.csv", opts: CsvRead
     for (let j = 0; j < logicCols.length; j++) {
       const f = r[logicCols[j]];
       if (f === "1") unit[j >> 3] |= 1 << (j & 7);
-      else if (f !== "0") throw corrupt(src, `line ${rowLine[i]}, column ${logicCols[j] + 1}: "${f.slice(0, 20)}" is not a logic level (0 or 1)`);
+      else if (f !== "0") throw corrupt(src, `line ${rowLine[i]}, column ${logicCols[j] + 1}: ${quoteInput(f)} is not a logic level (0 or 1)`);
     }
     const from = pos ? pos[i] : i;
     const to = pos ? (i + 1 < rows.length ? pos[i + 1] : sampleCount) : i + 1;

@@ -17,6 +17,7 @@
 
 import type { LogicCapture } from "../capture.js";
 import { DiskfluxError } from "../errors.js";
+import { escapeName, quoteInput } from "../escape.js";
 import { parseIni, parseSampleRate } from "./sigrok.js";
 import { allocate, ZipArchive, type ZipMember } from "./zip.js";
 
@@ -32,22 +33,22 @@ export async function readDsl(bytes: Uint8Array, source?: string): Promise<Logic
 export async function readDslZip(zip: ZipArchive): Promise<LogicCapture> {
   const src = zip.source;
   if (!zip.has("header")) {
-    throw new DiskfluxError("E_FORMAT", `${src}: no "header" member, so not a DSView session; expected a DSView .dsl capture`);
+    throw new DiskfluxError("E_FORMAT", `${escapeName(src)}: no "header" member, so not a DSView session; expected a DSView .dsl capture`);
   }
   const head = parseIni(await zip.extractText("header")).get("header");
-  if (!head) throw new DiskfluxError("E_CORRUPT", `${src}: header has no [header] section; the file is damaged, ${AGAIN}`);
+  if (!head) throw new DiskfluxError("E_CORRUPT", `${escapeName(src)}: header has no [header] section; the file is damaged, ${AGAIN}`);
 
   const mode = head.get("device mode");
   if (mode !== undefined && mode !== "0") {
-    throw new DiskfluxError("E_FORMAT", `${src}: DSView device mode ${mode} is an oscilloscope or analog capture; diskflux reads logic captures only`);
+    throw new DiskfluxError("E_FORMAT", `${escapeName(src)}: DSView device mode ${quoteInput(mode)} is an oscilloscope or analog capture; diskflux reads logic captures only`);
   }
   const rateText = head.get("samplerate");
   if (rateText === undefined) {
-    throw new DiskfluxError("E_CORRUPT", `${src}: no samplerate in header; the decoder cannot work without it`);
+    throw new DiskfluxError("E_CORRUPT", `${escapeName(src)}: no samplerate in header; the decoder cannot work without it`);
   }
   const sampleRate = parseSampleRate(rateText);
   if (sampleRate === undefined) {
-    throw new DiskfluxError("E_CORRUPT", `${src}: samplerate "${rateText}" in header is not a frequency; the decoder cannot work without it`);
+    throw new DiskfluxError("E_CORRUPT", `${escapeName(src)}: samplerate ${quoteInput(rateText)} in header is not a frequency; the decoder cannot work without it`);
   }
   const sampleCount = headerInt(src, head, "total samples", 2 ** 53);
   const blocksText = head.get("total blocks");
@@ -63,13 +64,13 @@ export async function readDslZip(zip: ZipArchive): Promise<LogicCapture> {
     for (let k = 0; k < probes; k++) channels.push({ index: k, name: String(k) });
   }
   channels.sort((a, b) => a.index - b.index);
-  if (channels.length === 0) throw new DiskfluxError("E_FORMAT", `${src}: the session has no logic channels; diskflux reads logic captures only`);
+  if (channels.length === 0) throw new DiskfluxError("E_FORMAT", `${escapeName(src)}: the session has no logic channels; diskflux reads logic captures only`);
   const top = channels[channels.length - 1].index;
-  if (top >= 64) throw new DiskfluxError("E_LIMIT", `${src}: channel ${top} is beyond the 64 channels diskflux accepts`);
+  if (top >= 64) throw new DiskfluxError("E_LIMIT", `${escapeName(src)}: channel ${top} is beyond the 64 channels diskflux accepts`);
   const unitSize = Math.ceil((top + 1) / 8);
 
   if (sampleCount * unitSize > MAX_CAPTURE_BYTES) {
-    throw new DiskfluxError("E_LIMIT", `${src}: ${sampleCount} samples of ${unitSize} byte(s), more than the 4 GiB diskflux accepts; split the capture into shorter sessions`);
+    throw new DiskfluxError("E_LIMIT", `${escapeName(src)}: ${sampleCount} samples of ${unitSize} byte(s), more than the 4 GiB diskflux accepts; split the capture into shorter sessions`);
   }
 
   // Each channel's blocks, checked for presence and length before any inflating.
@@ -83,7 +84,7 @@ export async function readDslZip(zip: ZipArchive): Promise<LogicCapture> {
       scratchSize = Math.max(scratchSize, b.uncompressedSize);
     }
     if (bits < sampleCount) {
-      throw new DiskfluxError("E_CORRUPT", `${src}: channel ${ch.index} holds ${bits} samples but the header declares ${sampleCount}; the file is damaged, ${AGAIN}`);
+      throw new DiskfluxError("E_CORRUPT", `${escapeName(src)}: channel ${ch.index} holds ${bits} samples but the header declares ${sampleCount}; the file is damaged, ${AGAIN}`);
     }
     plan.push({ channel: ch.index, blocks });
   }
@@ -110,7 +111,7 @@ function channelBlocks(zip: ZipArchive, channel: number, total: number | undefin
     const m = zip.find(`L-${channel}/${b}`);
     if (!m) {
       if (total === undefined && b > 0) break;
-      throw new DiskfluxError("E_CORRUPT", `${zip.source}: data member "L-${channel}/${b}" is missing; the file is damaged, ${AGAIN}`);
+      throw new DiskfluxError("E_CORRUPT", `${escapeName(zip.source)}: data member "L-${channel}/${b}" is missing; the file is damaged, ${AGAIN}`);
     }
     blocks.push(m);
   }
@@ -119,10 +120,10 @@ function channelBlocks(zip: ZipArchive, channel: number, total: number | undefin
 
 function headerInt(src: string, head: Map<string, string>, key: string, max: number): number {
   const text = head.get(key);
-  if (text === undefined) throw new DiskfluxError("E_CORRUPT", `${src}: no "${key}" in the DSView header; the file is damaged, ${AGAIN}`);
+  if (text === undefined) throw new DiskfluxError("E_CORRUPT", `${escapeName(src)}: no "${key}" in the DSView header; the file is damaged, ${AGAIN}`);
   const n = /^\d+$/.test(text) ? Number(text) : NaN;
   if (!(n >= 0 && n <= max)) {
-    throw new DiskfluxError("E_CORRUPT", `${src}: "${key} = ${text}" in the DSView header is not a number from 0 to ${max}; the file is damaged`);
+    throw new DiskfluxError("E_CORRUPT", `${escapeName(src)}: "${key}" = ${quoteInput(text)} in the DSView header is not a number from 0 to ${max}; the file is damaged`);
   }
   return n;
 }

@@ -12,6 +12,7 @@
 
 import type { Capture, EdgeCapture, LogicCapture } from "../capture.js";
 import { DiskfluxError } from "../errors.js";
+import { escapeInput, escapeName, quoteInput } from "../escape.js";
 import { readCsv, isCsv, type CsvReadOptions } from "./csv.js";
 import { readDslZip } from "./dsl.js";
 import { readSigrokZip } from "./sigrok.js";
@@ -41,7 +42,7 @@ export async function readCapture(bytes: Uint8Array, source?: string): Promise<L
 }
 
 function notACapture(src: string, cause?: unknown): DiskfluxError {
-  return new DiskfluxError("E_FORMAT", `${src}: not a sigrok .sr or DSView .dsl capture`, { cause });
+  return new DiskfluxError("E_FORMAT", `${escapeName(src)}: not a sigrok .sr or DSView .dsl capture`, { cause });
 }
 
 /** Reads a capture file (Node only). The capture's source is the file's base name. */
@@ -53,7 +54,7 @@ export async function readCaptureFile(path: string): Promise<LogicCapture> {
 /** A file's bytes and base name (Node only), with E_FILE errors that say why. */
 export async function readFileBytes(path: string, api = "readAnyCapture()"): Promise<{ bytes: Uint8Array; base: string }> {
   if (typeof process === "undefined" || typeof process.versions?.node !== "string") {
-    throw new DiskfluxError("E_FILE", `${path}: reading files needs Node.js; in a browser pass the bytes to ${api}`);
+    throw new DiskfluxError("E_FILE", `${escapeName(path)}: reading files needs Node.js; in a browser pass the bytes to ${api}`);
   }
   const fs = await import("node:fs/promises");
   let bytes: Uint8Array;
@@ -66,12 +67,16 @@ export async function readFileBytes(path: string, api = "readAnyCapture()"): Pro
       code === "ENOENT" ? "no such file" :
       code === "EISDIR" ? "it is a directory" :
       code === "EACCES" || code === "EPERM" ? "permission denied" :
-      e instanceof Error ? e.message : String(e);
-    throw new DiskfluxError("E_FILE", `${path}: cannot read the capture (${why}); check the path`, { cause: e });
+      code === "ERR_INVALID_ARG_VALUE" || code === "ERR_INVALID_ARG_TYPE" ? "not a valid path" :
+      escapeInput(e instanceof Error ? e.message : String(e), 200); // node's message quotes the path raw
+    throw new DiskfluxError("E_FILE", `${escapeName(path)}: cannot read the capture (${why}); check the path`, { cause: e });
   }
   const base = path.split(/[\\/]/).pop() || path;
   return { bytes, base };
 }
+
+/** Channels listed in a message, at most this many. */
+const LISTED_CHANNELS = 16;
 
 /**
  * Resolves a channel given by index (0, "0") or by name (as the file names it).
@@ -85,10 +90,12 @@ export function channelIndex(capture: Pick<LogicCapture, "channels" | "source">,
   }
   const n = typeof spec === "number" ? spec : /^\s*\d+\s*$/.test(spec) ? Number(spec) : NaN;
   if (channels.some((c) => c.index === n)) return n;
-  const list = channels.map((c) => (c.name === String(c.index) ? `${c.index}` : `${c.index} (${c.name})`)).join(", ");
+  // channel names come from the capture's metadata: escaped, and at most LISTED_CHANNELS of them
+  const list = channels.slice(0, LISTED_CHANNELS).map((c) => (c.name === String(c.index) ? `${c.index}` : `${c.index} (${escapeInput(c.name)})`));
+  if (channels.length > LISTED_CHANNELS) list.push(`… (${channels.length} channels)`);
   throw new DiskfluxError(
     "E_ARGUMENT",
-    `${capture.source ?? "capture"}: no channel ${JSON.stringify(spec)}; the capture has channel${channels.length === 1 ? "" : "s"} ${list || "(none)"}`,
+    `${escapeName(capture.source ?? "capture")}: no channel ${typeof spec === "string" ? quoteInput(spec) : spec}; the capture has channel${channels.length === 1 ? "" : "s"} ${list.join(", ") || "(none)"}`,
   );
 }
 
@@ -145,7 +152,7 @@ export async function readAnyCapture(bytes: Uint8Array, source?: string, opts: A
       const zip = ZipArchive.open(bytes, src);
       if (zip.has("metadata")) return { kind: "single", format: "sr", capture: await readSigrokZip(zip) };
       if (zip.has("header") && zip.members.some((m) => /^L-\d+\/\d+$/.test(m.name))) return { kind: "single", format: "dsl", capture: await readDslZip(zip) };
-      throw new DiskfluxError("E_FORMAT", `${src}: a ZIP archive but neither a sigrok .sr nor a DSView .dsl session`);
+      throw new DiskfluxError("E_FORMAT", `${escapeName(src)}: a ZIP archive but neither a sigrok .sr nor a DSView .dsl session`);
     }
     case "tr": {
       const tr = readTr(bytes, src);
@@ -163,7 +170,7 @@ export async function readAnyCapture(bytes: Uint8Array, source?: string, opts: A
     case "csv":
       return { kind: "single", format: "csv", capture: readCsv(bytes, src, opts.csv) };
     default:
-      throw new DiskfluxError("E_FORMAT", `${src}: not a capture diskflux reads (sigrok .sr, DSView .dsl, dgesswein/mfm .tr, VCD or CSV)`);
+      throw new DiskfluxError("E_FORMAT", `${escapeName(src)}: not a capture diskflux reads (sigrok .sr, DSView .dsl, dgesswein/mfm .tr, VCD or CSV)`);
   }
 }
 

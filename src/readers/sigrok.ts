@@ -15,6 +15,7 @@
 
 import type { LogicCapture } from "../capture.js";
 import { DiskfluxError } from "../errors.js";
+import { escapeName, quoteInput } from "../escape.js";
 import { allocate, ZipArchive, type ZipMember } from "./zip.js";
 
 const MAX_CAPTURE_BYTES = 2 ** 32;
@@ -57,26 +58,26 @@ export async function* sigrokSampleChunks(zip: ZipArchive, session: SigrokSessio
 export async function sigrokSession(zip: ZipArchive): Promise<SigrokSession> {
   const src = zip.source;
   if (!zip.has("metadata")) {
-    throw new DiskfluxError("E_FORMAT", `${src}: no "metadata" member, so not a sigrok session; expected a sigrok .sr capture`);
+    throw new DiskfluxError("E_FORMAT", `${escapeName(src)}: no "metadata" member, so not a sigrok session; expected a sigrok .sr capture`);
   }
   if (zip.has("version")) {
     const version = (await zip.extractText("version")).trim();
     if (version !== "1" && version !== "2") {
-      throw new DiskfluxError("E_FORMAT", `${src}: sigrok session format version "${version}" is not supported (only 1 and 2); re-save it with sigrok 0.5 or later`);
+      throw new DiskfluxError("E_FORMAT", `${escapeName(src)}: sigrok session format version ${quoteInput(version)} is not supported (only 1 and 2); re-save it with sigrok 0.5 or later`);
     }
   }
 
   const ini = parseIni(await zip.extractText("metadata"));
   const dev = ini.get("device 1");
-  if (!dev) throw new DiskfluxError("E_CORRUPT", `${src}: metadata has no [device 1] section; the file is damaged or not a logic capture`);
+  if (!dev) throw new DiskfluxError("E_CORRUPT", `${escapeName(src)}: metadata has no [device 1] section; the file is damaged or not a logic capture`);
 
   const rateText = dev.get("samplerate");
   if (rateText === undefined) {
-    throw new DiskfluxError("E_CORRUPT", `${src}: no samplerate in metadata; the decoder cannot work without it`);
+    throw new DiskfluxError("E_CORRUPT", `${escapeName(src)}: no samplerate in metadata; the decoder cannot work without it`);
   }
   const sampleRate = parseSampleRate(rateText);
   if (sampleRate === undefined) {
-    throw new DiskfluxError("E_CORRUPT", `${src}: samplerate "${rateText}" in metadata is not a frequency; the decoder cannot work without it`);
+    throw new DiskfluxError("E_CORRUPT", `${escapeName(src)}: samplerate ${quoteInput(rateText)} in metadata is not a frequency; the decoder cannot work without it`);
   }
 
   // Channel count: "total probes", else the highest probeN present.
@@ -87,12 +88,12 @@ export async function sigrokSession(zip: ZipArchive): Promise<SigrokSession> {
   }
   const totalText = dev.get("total probes");
   if (totalText !== undefined) probes = positiveInt(src, "total probes", totalText, 1, 64);
-  if (probes === 0) throw new DiskfluxError("E_FORMAT", `${src}: the session has no logic channels; diskflux reads logic captures only`);
+  if (probes === 0) throw new DiskfluxError("E_FORMAT", `${escapeName(src)}: the session has no logic channels; diskflux reads logic captures only`);
 
   const unitText = dev.get("unitsize");
   const unitSize = unitText === undefined ? Math.ceil(probes / 8) : positiveInt(src, "unitsize", unitText, 1, 8);
   if (probes > unitSize * 8) {
-    throw new DiskfluxError("E_CORRUPT", `${src}: metadata declares ${probes} channels but only ${unitSize} byte(s) per sample; the file is damaged`);
+    throw new DiskfluxError("E_CORRUPT", `${escapeName(src)}: metadata declares ${probes} channels but only ${unitSize} byte(s) per sample; the file is damaged`);
   }
   const channels = [];
   for (let k = 0; k < probes; k++) channels.push({ index: k, name: dev.get(`probe${k + 1}`) ?? String(k) });
@@ -101,12 +102,12 @@ export async function sigrokSession(zip: ZipArchive): Promise<SigrokSession> {
   let total = 0;
   for (const c of chunks) total += c.uncompressedSize;
   if (total > MAX_CAPTURE_BYTES) {
-    throw new DiskfluxError("E_LIMIT", `${src}: ${total} bytes of samples, more than the 4 GiB diskflux accepts; split the capture into shorter sessions`);
+    throw new DiskfluxError("E_LIMIT", `${escapeName(src)}: ${total} bytes of samples, more than the 4 GiB diskflux accepts; split the capture into shorter sessions`);
   }
   if (total % unitSize !== 0) {
     throw new DiskfluxError(
       "E_CORRUPT",
-      `${src}: ${total} bytes of samples is not a whole number of ${unitSize}-byte samples; the file is damaged, re-copy or re-export the capture`,
+      `${escapeName(src)}: ${total} bytes of samples is not a whole number of ${unitSize}-byte samples; the file is damaged, re-copy or re-export the capture`,
     );
   }
 
@@ -125,12 +126,12 @@ function logicChunks(zip: ZipArchive, base: string): ZipMember[] {
   if (numbered.length === 0) {
     const single = zip.find(base);
     if (single) return [single];
-    throw new DiskfluxError("E_CORRUPT", `${zip.source}: no logic data (members "${base}-1", ...) in the session; the file is damaged or holds no samples`);
+    throw new DiskfluxError("E_CORRUPT", `${escapeName(zip.source)}: no logic data (members ${quoteInput(`${base}-1`)}, ...) in the session; the file is damaged or holds no samples`);
   }
   numbered.sort((a, b) => a.n - b.n);
   numbered.forEach((c, i) => {
     if (c.n !== i + 1) {
-      throw new DiskfluxError("E_CORRUPT", `${zip.source}: logic chunk "${prefix}${i + 1}" is missing (found "${c.member.name}"); the file is damaged, re-copy or re-export the capture`);
+      throw new DiskfluxError("E_CORRUPT", `${escapeName(zip.source)}: logic chunk ${quoteInput(`${prefix}${i + 1}`)} is missing (found ${quoteInput(c.member.name)}); the file is damaged, re-copy or re-export the capture`);
     }
   });
   return numbered.map((c) => c.member);
@@ -140,10 +141,10 @@ function positiveInt(src: string, key: string, text: string, min: number, max: n
   const t = text.trim();
   const n = /^\d+$/.test(t) ? Number(t) : NaN;
   if (n > max) {
-    throw new DiskfluxError("E_LIMIT", `${src}: "${key}" = ${t} is more than the ${max} diskflux accepts`);
+    throw new DiskfluxError("E_LIMIT", `${escapeName(src)}: "${key}" = ${t} is more than the ${max} diskflux accepts`);
   }
   if (!(n >= min && n <= max)) {
-    throw new DiskfluxError("E_CORRUPT", `${src}: "${key}" = "${text}" in the capture's metadata is not a number from ${min} to ${max}; the file is damaged`);
+    throw new DiskfluxError("E_CORRUPT", `${escapeName(src)}: "${key}" = ${quoteInput(text)} in the capture's metadata is not a number from ${min} to ${max}; the file is damaged`);
   }
   return n;
 }

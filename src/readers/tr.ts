@@ -27,6 +27,7 @@
 
 import type { EdgeCapture } from "../capture.js";
 import { DiskfluxError } from "../errors.js";
+import { escapeName } from "../escape.js";
 import { crcBuildTable, crcUpdate } from "../kernels/crc.js";
 
 export const TR_MAGIC: readonly number[] = [0xee, 0x4d, 0x46, 0x4d, 0x0d, 0x0a, 0x1a, 0x00];
@@ -105,9 +106,10 @@ function hex32(v: number): string {
 /** Reads a transitions file. Every track's CRC and the header checksum are verified. */
 export function readTr(bytes: Uint8Array, source = "capture.tr"): TrFile {
   const src = source;
-  const corrupt = (msg: string) => new DiskfluxError("E_CORRUPT", `${src}: ${msg}`);
+  const name = escapeName(src);
+  const corrupt = (msg: string) => new DiskfluxError("E_CORRUPT", `${name}: ${msg}`);
   if (!isTr(bytes)) {
-    throw new DiskfluxError("E_FORMAT", `${src}: no .tr magic (EE 4D 46 4D 0D 0A 1A 00), so not a dgesswein/mfm transitions file`);
+    throw new DiskfluxError("E_FORMAT", `${name}: no .tr magic (EE 4D 46 4D 0D 0A 1A 00), so not a dgesswein/mfm transitions file`);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const u32 = (at: number) => view.getUint32(at, true);
@@ -115,11 +117,11 @@ export function readTr(bytes: Uint8Array, source = "capture.tr"): TrFile {
   const version = u32(8);
   const type = version >>> 24;
   if (type === 2) {
-    throw new DiskfluxError("E_FORMAT", `${src}: emulator files are not transitions (.tr type 2, version ${hex32(version)}); diskflux reads transitions files (type 1) written by mfm_read --transitions_file`);
+    throw new DiskfluxError("E_FORMAT", `${name}: emulator files are not transitions (.tr type 2, version ${hex32(version)}); diskflux reads transitions files (type 1) written by mfm_read --transitions_file`);
   }
-  if (type !== 1) throw new DiskfluxError("E_FORMAT", `${src}: unknown .tr file type ${type} (version word ${hex32(version)}); expected 1, a transitions file`);
+  if (type !== 1) throw new DiskfluxError("E_FORMAT", `${name}: unknown .tr file type ${type} (version word ${hex32(version)}); expected 1, a transitions file`);
   const warnings: string[] = [];
-  if (version !== TR_VERSION_TRANSITIONS) warnings.push(`${src}: version word ${hex32(version)}, expected ${hex32(TR_VERSION_TRANSITIONS)}; read as a transitions file anyway`);
+  if (version !== TR_VERSION_TRANSITIONS) warnings.push(`${name}: version word ${hex32(version)}, expected ${hex32(TR_VERSION_TRANSITIONS)}; read as a transitions file anyway`);
   const off = u32(12);
   if (off > bytes.length) throw corrupt(`the header claims ${off} bytes but the file has ${bytes.length}; it is truncated`);
   if (off < 48) throw corrupt(`first-track offset ${off} is shorter than a .tr header; the file is damaged`);
@@ -158,7 +160,7 @@ export function readTr(bytes: Uint8Array, source = "capture.tr"): TrFile {
     throw corrupt(`header checksum ${hex32(stored)} does not match the header (${hex32(computed)}); the file is damaged`);
   }
   if (rate !== TR_CLOCK) {
-    throw new DiskfluxError("E_FORMAT", `${src}: transition clock ${rate} Hz; transitions files are always 200 MHz (${TR_CLOCK})`);
+    throw new DiskfluxError("E_FORMAT", `${name}: transition clock ${rate} Hz; transitions files are always 200 MHz (${TR_CLOCK})`);
   }
   if (trackHeaderSize < TR_TRACK_HEADER_SIZE || trackHeaderSize > MAX_TRACK_HEADER) {
     throw corrupt(`track header size ${trackHeaderSize} (expected ${TR_TRACK_HEADER_SIZE}); the file is damaged`);
@@ -197,7 +199,7 @@ export function readTr(bytes: Uint8Array, source = "capture.tr"): TrFile {
     tracks.push(lazyTrack(cyl, head, bytes.subarray(dataAt, dataAt + n), `${src} cyl ${cyl} head ${head}`));
     pos = dataAt + n + 4;
   }
-  if (!endMarker) warnings.push(`${src}: no end marker after track record ${tracks.length - 1}; the file may have been cut short`);
+  if (!endMarker) warnings.push(`${name}: no end marker after track record ${tracks.length - 1}; the file may have been cut short`);
   return { version, cylinders, heads, rate, commandLine, note, startTimeNs, trackHeaderSize, tracks, endMarker, warnings };
 }
 

@@ -31,6 +31,7 @@
 
 import type { EdgeCapture, LogicCapture } from "../capture.js";
 import { DiskfluxError } from "../errors.js";
+import { escapeInput, escapeName, QUOTE_LIMIT, quoteInput } from "../escape.js";
 import { parseSampleRate } from "./sigrok.js";
 import { allocate } from "./zip.js";
 
@@ -153,22 +154,40 @@ function latin1(b: Uint8Array, start: number, end: number): string {
 }
 
 function corrupt(src: string, msg: string): DiskfluxError {
-  return new DiskfluxError("E_CORRUPT", `${src}: ${msg}`);
+  return new DiskfluxError("E_CORRUPT", `${escapeName(src)}: ${msg}`);
 }
 
-function parseTimescale(src: string, words: string[]): number {
+/** The bytes of a latin1 string (one char per file byte, as Scanner.text reads them), enough of them to quote. */
+function latin1Bytes(s: string, max = QUOTE_LIMIT + 1): Uint8Array {
+  const n = Math.min(s.length, max);
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i++) b[i] = s.charCodeAt(i) & 0xff;
+  return b;
+}
+
+/** A latin1 string from the file (an identifier, a name, declaration words) quoted for a message. */
+function quoteLatin1(s: string, offset?: number): string {
+  return quoteInput(latin1Bytes(s), offset);
+}
+
+function parseTimescale(src: string, words: string[], at: number): number {
   const m = /^(\d+(?:\.\d*)?)\s*(s|ms|us|ns|ps|fs)$/i.exec(words.join(" ").trim());
-  if (!m) throw corrupt(src, `$timescale "${words.join(" ")}" is not a time such as "5 ns" or "1 us"`);
+  if (!m) throw corrupt(src, `$timescale ${quoteLatin1(words.join(" "))} at byte ${at} is not a time such as "5 ns" or "1 us"`);
   const fs = Number(m[1]) * UNIT_FS[m[2].toLowerCase()];
-  if (!(fs > 0)) throw corrupt(src, `$timescale "${words.join(" ")}" is zero`);
+  if (!(fs > 0)) throw corrupt(src, `$timescale ${quoteLatin1(words.join(" "))} at byte ${at} is zero`);
   return fs;
 }
+
+/** Wires listed in a message, at most this many. */
+const LISTED_WIRES = 16;
 
 function findWire(wires: VcdWire[], spec: string, src: string, what: string): number {
   let i = wires.findIndex((w) => w.name === spec);
   if (i < 0) i = wires.findIndex((w) => w.id === spec);
   if (i < 0) {
-    throw new DiskfluxError("E_ARGUMENT", `${src}: no wire ${JSON.stringify(spec)} for the ${what}; the file has ${wires.map((w) => `${w.name} (${w.id})`).join(", ")}`);
+    const list = wires.slice(0, LISTED_WIRES).map((w) => `${escapeInput(latin1Bytes(w.name))} (${escapeInput(latin1Bytes(w.id))})`);
+    if (wires.length > LISTED_WIRES) list.push(`… (${wires.length} wires)`);
+    throw new DiskfluxError("E_ARGUMENT", `${escapeName(src)}: no wire ${quoteInput(spec)} for the ${what}; the file has ${list.join(", ")}`);
   }
   return i;
 }
@@ -223,6 +242,8 @@ function parse(bytes: Uint8Array, src: string, opts: VcdReadOptions, makeSink: (
     if (changed && sink) sink.group(curSample, levels);
     changed = false;
   };
+  /** A token of the file quoted for a message, with its byte offset. */
+  const token = (t: [number, number]) => quoteInput(bytes.subarray(t[0], t[1]), t[0]);
 
   for (;;) {
     const t = sc.next();
@@ -232,11 +253,11 @@ function parse(bytes: Uint8Array, src: string, opts: VcdReadOptions, makeSink: (
       let v = 0;
       for (let i = t[0] + 1; i < t[1]; i++) {
         const d = bytes[i] - 0x30;
-        if (d < 0 || d > 9) throw corrupt(src, `timestamp "${sc.text(t)}" at byte ${t[0]} is not a number`);
+        if (d < 0 || d > 9) throw corrupt(src, `timestamp ${token(t)} is not a number`);
         v = v * 10 + d;
       }
       if (t[1] === t[0] + 1) throw corrupt(src, `empty timestamp "#" at byte ${t[0]}`);
-      if (v > Number.MAX_SAFE_INTEGER) throw new DiskfluxError("E_LIMIT", `${src}: timestamp ${sc.text(t)} is too large`);
+      if (v > Number.MAX_SAFE_INTEGER) throw new DiskfluxError("E_LIMIT", `${escapeName(src)}: timestamp ${token(t)} is too large`);
       if (v < lastTime) throw corrupt(src, `timestamp #${v} at byte ${t[0]} goes back in time (after #${lastTime}); the file is damaged`);
       start();
       const s = exact ? v : Math.round(v * perTick);
@@ -253,7 +274,8 @@ function parse(bytes: Uint8Array, src: string, opts: VcdReadOptions, makeSink: (
       continue;
     }
     if (c === 0x24 /* $ */) {
-      const word = sc.text(t);
+      // keywords are short: a long run of bytes after a $ is no keyword, and is not copied whole
+      const word = t[1] - t[0] <= 256 ? sc.text(t) : "";
       switch (word) {
         case "$comment": {
           const text = sc.untilEnd("$comment").join(" ");
@@ -269,7 +291,7 @@ function parse(bytes: Uint8Array, src: string, opts: VcdReadOptions, makeSink: (
           break;
         }
         case "$timescale": {
-          const fs = parseTimescale(src, sc.untilEnd("$timescale"));
+          const fs = parseTimescale(src, sc.untilEnd("$timescale"), t[0]);
           if (tickFs !== undefined && Math.abs(fs - tickFs) > 1e-9 * tickFs) {
             throw corrupt(src, `a second $timescale (${fs / 1e6} ns) differs from the first (${tickFs / 1e6} ns); diskflux reads one timescale per file`);
           }
@@ -278,13 +300,13 @@ function parse(bytes: Uint8Array, src: string, opts: VcdReadOptions, makeSink: (
         }
         case "$var": {
           const f = sc.untilEnd("$var");
-          if (f.length < 4) throw corrupt(src, `$var ${f.join(" ")} is incomplete`);
+          if (f.length < 4) throw corrupt(src, `$var ${quoteLatin1(f.join(" "), t[0])} is incomplete`);
           const [type, sizeText, id, ...ref] = f;
           const size = Number(sizeText);
-          if (!Number.isInteger(size) || size < 1) throw corrupt(src, `$var ${f.join(" ")} has no valid size`);
+          if (!Number.isInteger(size) || size < 1) throw corrupt(src, `$var ${quoteLatin1(f.join(" "), t[0])} has no valid size`);
           // Vectors, reals, integers and events are not logic channels; a repeated header redeclares.
           if (size !== 1 || NOT_LOGIC.has(type.toLowerCase()) || byId.has(id)) break;
-          if (sink) throw corrupt(src, `wire ${id} is declared after the value changes began; diskflux needs all wires up front`);
+          if (sink) throw corrupt(src, `wire ${quoteLatin1(id)} ($var at byte ${t[0]}) is declared after the value changes began; diskflux needs all wires up front`);
           byId.set(id, wires.length);
           wires.push({ id, name: ref.filter((r) => !/^\[\d+(?::\d+)?\]$/.test(r)).join(" ") || id });
           break;
@@ -307,7 +329,7 @@ function parse(bytes: Uint8Array, src: string, opts: VcdReadOptions, makeSink: (
           break;
         default:
           if (/^\$[a-z_]+$/i.test(word)) sc.untilEnd(word);
-          else throw corrupt(src, `unexpected "${word.slice(0, 40)}" at byte ${t[0]}`);
+          else throw corrupt(src, `unexpected ${token(t)}`);
       }
       continue;
     }
@@ -316,7 +338,7 @@ function parse(bytes: Uint8Array, src: string, opts: VcdReadOptions, makeSink: (
     let value: number;
     if (c === 0x62 || c === 0x42 /* b B */) {
       const bits = sc.text(t).slice(1);
-      if (!/^[01xzXZ]+$/.test(bits)) throw corrupt(src, `vector value "${sc.text(t).slice(0, 40)}" at byte ${t[0]} is not binary`);
+      if (!/^[01xzXZ]+$/.test(bits)) throw corrupt(src, `vector value ${token(t)} is not binary`);
       const idTok = sc.next();
       if (!idTok) throw corrupt(src, "the file ends inside a vector value change; it is truncated");
       id = sc.text(idTok);
@@ -325,15 +347,15 @@ function parse(bytes: Uint8Array, src: string, opts: VcdReadOptions, makeSink: (
       if (!sc.next()) throw corrupt(src, "the file ends inside a real value change; it is truncated");
       continue;
     } else if (c === 0x30 || c === 0x31 || c === 0x78 || c === 0x58 || c === 0x7a || c === 0x5a) {
-      if (t[1] - t[0] < 2) throw corrupt(src, `value change "${sc.text(t)}" at byte ${t[0]} names no wire`);
+      if (t[1] - t[0] < 2) throw corrupt(src, `value change ${token(t)} names no wire`);
       id = latin1(bytes, t[0] + 1, t[1]);
       value = c === 0x31 ? 1 : 0;
     } else {
-      throw corrupt(src, `unexpected "${sc.text(t).slice(0, 40)}" at byte ${t[0]}; not a VCD timestamp, value change or declaration`);
+      throw corrupt(src, `unexpected ${token(t)}; not a VCD timestamp, value change or declaration`);
     }
     const w = byId.get(id);
     if (w === undefined) {
-      if (wires.length === 0 && !sawDefinitions) throw corrupt(src, `value change for "${id}" before any wire is declared`);
+      if (wires.length === 0 && !sawDefinitions) throw corrupt(src, `value change for ${quoteLatin1(id)} at byte ${t[0]} before any wire is declared`);
       continue; // a vector or unknown wire: not a logic channel
     }
     start();
@@ -365,7 +387,7 @@ class LogicSink implements Sink {
   private fillTo(s: number): void {
     const u = this.unitSize;
     if (s * u > MAX_SAMPLE_BYTES) {
-      throw new DiskfluxError("E_LIMIT", `${this.src}: ${s} samples of ${u} byte(s) is more than the 4 GiB diskflux expands; read it as edges (--as edges) instead`);
+      throw new DiskfluxError("E_LIMIT", `${escapeName(this.src)}: ${s} samples of ${u} byte(s) is more than the 4 GiB diskflux expands; read it as edges (--as edges) instead`);
     }
     if (s * u > this.buf.length) {
       let size = this.buf.length;
@@ -448,7 +470,7 @@ export function readVcd(bytes: Uint8Array, source: string | undefined, opts: Vcd
 export function readVcd(bytes: Uint8Array, source?: string, opts?: VcdReadOptions): LogicCapture | EdgeCapture;
 export function readVcd(bytes: Uint8Array, source = "capture.vcd", opts: VcdReadOptions = {}): LogicCapture | EdgeCapture {
   const src = source;
-  if (!isVcd(bytes)) throw new DiskfluxError("E_FORMAT", `${src}: does not start with a VCD declaration ($date, $timescale, $var, ...), so not a VCD file`);
+  if (!isVcd(bytes)) throw new DiskfluxError("E_FORMAT", `${escapeName(src)}: does not start with a VCD declaration ($date, $timescale, $var, ...), so not a VCD file`);
   if (opts.as === "edges") {
     let sink: EdgeSink | undefined;
     const p = parse(bytes, src, opts, (w) => (sink = edgeSinkFor(w, opts, src)));
@@ -493,7 +515,7 @@ export function readVcdTracks(bytes: Uint8Array, source = "capture.vcd", opts: O
 /** One pass in edges mode: the whole file's edges and its tr_to_vcd tracks (if any). */
 export function scanVcd(bytes: Uint8Array, source = "capture.vcd", opts: Omit<VcdReadOptions, "as"> = {}): { edges: EdgeCapture; tracks: VcdTrack[] } {
   const src = source;
-  if (!isVcd(bytes)) throw new DiskfluxError("E_FORMAT", `${src}: does not start with a VCD declaration ($date, $timescale, $var, ...), so not a VCD file`);
+  if (!isVcd(bytes)) throw new DiskfluxError("E_FORMAT", `${escapeName(src)}: does not start with a VCD declaration ($date, $timescale, $var, ...), so not a VCD file`);
   let sink: EdgeSink | undefined;
   const p = parse(bytes, src, opts, (w) => (sink = edgeSinkFor(w, opts, src)));
   const s = sink!;

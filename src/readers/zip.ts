@@ -19,6 +19,7 @@
 
 import { inflateSync, Inflate } from "fflate";
 import { DiskfluxError } from "../errors.js";
+import { escapeName, quoteInput } from "../escape.js";
 
 /** One member as the central directory describes it. */
 export interface ZipMember {
@@ -123,28 +124,28 @@ export class ZipArchive {
     checkLimit(src, m);
     const size = m.uncompressedSize;
     if (!Number.isInteger(offset) || offset < 0 || offset + size > target.length) {
-      throw new DiskfluxError("E_ARGUMENT", `${src}: no room to extract member "${m.name}" (${size} bytes at offset ${offset} of ${target.length})`);
+      throw new DiskfluxError("E_ARGUMENT", `${escapeName(src)}: no room to extract member ${quoteInput(m.name)} (${size} bytes at offset ${offset} of ${target.length})`);
     }
     if (m.flags & 1) {
-      throw new DiskfluxError("E_FORMAT", `${src}: member "${m.name}" is encrypted, which diskflux does not support; save the capture without a password`);
+      throw new DiskfluxError("E_FORMAT", `${escapeName(src)}: member ${quoteInput(m.name)} is encrypted, which diskflux does not support; save the capture without a password`);
     }
     if (m.method !== 0 && m.method !== 8) {
       throw new DiskfluxError(
         "E_FORMAT",
-        `${src}: member "${m.name}" uses ZIP compression method ${m.method}; diskflux reads only stored (0) and deflate (8), so re-save the capture with sigrok or DSView`,
+        `${escapeName(src)}: member ${quoteInput(m.name)} uses ZIP compression method ${m.method}; diskflux reads only stored (0) and deflate (8), so re-save the capture with sigrok or DSView`,
       );
     }
     const data = memberData(this.bytes, src, m);
     if (m.method === 0) {
       if (m.compressedSize !== size) {
-        throw new DiskfluxError("E_CORRUPT", `${src}: stored member "${m.name}" declares ${m.compressedSize} stored but ${size} uncompressed bytes; the file is damaged, ${AGAIN}`);
+        throw new DiskfluxError("E_CORRUPT", `${escapeName(src)}: stored member ${quoteInput(m.name)} declares ${m.compressedSize} stored but ${size} uncompressed bytes; the file is damaged, ${AGAIN}`);
       }
       target.set(data, offset);
     } else {
       const got = await inflate(data, target, offset, size, options?.inflater ?? "auto", src, m.name);
       if (got !== size) {
         const what = got > size ? `more than ${size}` : `${got}`;
-        throw new DiskfluxError("E_CORRUPT", `${src}: member "${m.name}" inflates to ${what} bytes but declares ${size}; the file is damaged, ${AGAIN}`);
+        throw new DiskfluxError("E_CORRUPT", `${escapeName(src)}: member ${quoteInput(m.name)} inflates to ${what} bytes but declares ${size}; the file is damaged, ${AGAIN}`);
       }
     }
     if (options?.verifyCrc ?? true) {
@@ -152,7 +153,7 @@ export class ZipArchive {
       if (crc !== m.crc32) {
         throw new DiskfluxError(
           "E_CORRUPT",
-          `${src}: member "${m.name}" fails its CRC-32 check (${hex8(crc)}, expected ${hex8(m.crc32)}); the file is damaged, ${AGAIN}`,
+          `${escapeName(src)}: member ${quoteInput(m.name)} fails its CRC-32 check (${hex8(crc)}, expected ${hex8(m.crc32)}); the file is damaged, ${AGAIN}`,
         );
       }
     }
@@ -177,7 +178,7 @@ export class ZipArchive {
     const account = (piece: Uint8Array): void => {
       produced += piece.length;
       if (produced > m.uncompressedSize) {
-        throw new DiskfluxError("E_CORRUPT", `${src}: member "${m.name}" inflates to more than the ${m.uncompressedSize} bytes it declares; the file is damaged, ${AGAIN}`);
+        throw new DiskfluxError("E_CORRUPT", `${escapeName(src)}: member ${quoteInput(m.name)} inflates to more than the ${m.uncompressedSize} bytes it declares; the file is damaged, ${AGAIN}`);
       }
       crc = crc32Update(crc, piece);
     };
@@ -198,7 +199,7 @@ export class ZipArchive {
         try {
           inflater.push(data.subarray(at, end), end === data.length);
         } catch (e) {
-          throw new DiskfluxError("E_CORRUPT", `${src}: member "${m.name}" does not inflate (${e instanceof Error ? e.message : String(e)}); the file is damaged, ${AGAIN}`, { cause: e });
+          throw new DiskfluxError("E_CORRUPT", `${escapeName(src)}: member ${quoteInput(m.name)} does not inflate (${e instanceof Error ? e.message : String(e)}); the file is damaged, ${AGAIN}`, { cause: e });
         }
         while (pending.length > 0) {
           const out = pending.shift()!;
@@ -211,17 +212,17 @@ export class ZipArchive {
       }
     }
     if (produced !== m.uncompressedSize) {
-      throw new DiskfluxError("E_CORRUPT", `${src}: member "${m.name}" inflates to ${produced} bytes but declares ${m.uncompressedSize}; the file is damaged, ${AGAIN}`);
+      throw new DiskfluxError("E_CORRUPT", `${escapeName(src)}: member ${quoteInput(m.name)} inflates to ${produced} bytes but declares ${m.uncompressedSize}; the file is damaged, ${AGAIN}`);
     }
     if (((crc ^ 0xffffffff) >>> 0) !== m.crc32) {
-      throw new DiskfluxError("E_CORRUPT", `${src}: member "${m.name}" fails its CRC-32 check; the file is damaged, ${AGAIN}`);
+      throw new DiskfluxError("E_CORRUPT", `${escapeName(src)}: member ${quoteInput(m.name)} fails its CRC-32 check; the file is damaged, ${AGAIN}`);
     }
   }
 
   private resolve(member: string | ZipMember): ZipMember {
     if (typeof member !== "string") return member;
     const m = this.find(member);
-    if (!m) throw new DiskfluxError("E_CORRUPT", `${this.source}: no member "${member}" in the archive; ${AGAIN}`);
+    if (!m) throw new DiskfluxError("E_CORRUPT", `${escapeName(this.source)}: no member ${quoteInput(member)} in the archive; ${AGAIN}`);
     return m;
   }
 }
@@ -232,9 +233,9 @@ function readCentralDirectory(bytes: Uint8Array, src: string): ZipMember[] {
   const eocd = findEocd(bytes);
   if (eocd < 0) {
     if (looksLikeZip(bytes)) {
-      throw new DiskfluxError("E_CORRUPT", `${src}: ZIP archive is truncated (no end-of-central-directory record); ${AGAIN}`);
+      throw new DiskfluxError("E_CORRUPT", `${escapeName(src)}: ZIP archive is truncated (no end-of-central-directory record); ${AGAIN}`);
     }
-    throw new DiskfluxError("E_FORMAT", `${src}: not a ZIP archive; expected a sigrok .sr or DSView .dsl capture`);
+    throw new DiskfluxError("E_FORMAT", `${escapeName(src)}: not a ZIP archive; expected a sigrok .sr or DSView .dsl capture`);
   }
 
   const disk = u16(bytes, eocd + 4);
@@ -250,7 +251,7 @@ function readCentralDirectory(bytes: Uint8Array, src: string): ZipMember[] {
     if (loc >= 0 && u32(bytes, loc) === SIG_ZIP64_LOCATOR) {
       const rec = u64(bytes, loc + 8);
       if (rec + 56 > loc || u32(bytes, rec) !== SIG_ZIP64_EOCD) {
-        throw new DiskfluxError("E_CORRUPT", `${src}: ZIP64 end-of-central-directory record is missing or damaged; ${AGAIN}`);
+        throw new DiskfluxError("E_CORRUPT", `${escapeName(src)}: ZIP64 end-of-central-directory record is missing or damaged; ${AGAIN}`);
       }
       count = u64(bytes, rec + 32);
       cdSize = u64(bytes, rec + 40);
@@ -258,14 +259,14 @@ function readCentralDirectory(bytes: Uint8Array, src: string): ZipMember[] {
       cdLimit = rec;
     }
   } else if (disk !== 0 || cdDisk !== 0) {
-    throw new DiskfluxError("E_FORMAT", `${src}: multi-part (spanned) ZIP archives are not supported; join the parts into one file`);
+    throw new DiskfluxError("E_FORMAT", `${escapeName(src)}: multi-part (spanned) ZIP archives are not supported; join the parts into one file`);
   }
 
   if (cdOffset + cdSize > cdLimit) {
-    throw new DiskfluxError("E_CORRUPT", `${src}: ZIP central directory lies outside the file (truncated?); ${AGAIN}`);
+    throw new DiskfluxError("E_CORRUPT", `${escapeName(src)}: ZIP central directory lies outside the file (truncated?); ${AGAIN}`);
   }
   if (count * CENTRAL_SIZE > cdSize) {
-    throw new DiskfluxError("E_CORRUPT", `${src}: ZIP central directory is too small for its ${count} members; ${AGAIN}`);
+    throw new DiskfluxError("E_CORRUPT", `${escapeName(src)}: ZIP central directory is too small for its ${count} members; ${AGAIN}`);
   }
 
   const members: ZipMember[] = [];
@@ -274,7 +275,7 @@ function readCentralDirectory(bytes: Uint8Array, src: string): ZipMember[] {
   let p = cdOffset;
   for (let i = 0; i < count; i++) {
     if (p + CENTRAL_SIZE > end || u32(bytes, p) !== SIG_CENTRAL) {
-      throw new DiskfluxError("E_CORRUPT", `${src}: ZIP central directory record ${i + 1} of ${count} is damaged; ${AGAIN}`);
+      throw new DiskfluxError("E_CORRUPT", `${escapeName(src)}: ZIP central directory record ${i + 1} of ${count} is damaged; ${AGAIN}`);
     }
     const flags = u16(bytes, p + 8);
     const method = u16(bytes, p + 10);
@@ -287,7 +288,7 @@ function readCentralDirectory(bytes: Uint8Array, src: string): ZipMember[] {
     let offset = u32(bytes, p + 42);
     const next = p + CENTRAL_SIZE + nameLen + extraLen + commentLen;
     if (next > end) {
-      throw new DiskfluxError("E_CORRUPT", `${src}: ZIP central directory record ${i + 1} of ${count} runs past the directory; ${AGAIN}`);
+      throw new DiskfluxError("E_CORRUPT", `${escapeName(src)}: ZIP central directory record ${i + 1} of ${count} runs past the directory; ${AGAIN}`);
     }
     // Names are ASCII in both formats; UTF-8 covers ASCII and flag bit 11.
     const name = utf8.decode(bytes.subarray(p + CENTRAL_SIZE, p + CENTRAL_SIZE + nameLen));
@@ -299,7 +300,7 @@ function readCentralDirectory(bytes: Uint8Array, src: string): ZipMember[] {
         let q = z.start;
         const take = (): number => {
           if (q + 8 > z.end) {
-            throw new DiskfluxError("E_CORRUPT", `${src}: ZIP64 extra field of member "${name}" is too short; ${AGAIN}`);
+            throw new DiskfluxError("E_CORRUPT", `${escapeName(src)}: ZIP64 extra field of member ${quoteInput(name)} is too short; ${AGAIN}`);
           }
           const v = u64(bytes, q);
           q += 8;
@@ -348,13 +349,13 @@ function findExtra(bytes: Uint8Array, start: number, len: number, id: number): {
 function memberData(bytes: Uint8Array, src: string, m: ZipMember): Uint8Array {
   const at = m.offset;
   if (at + LOCAL_SIZE > bytes.length || u32(bytes, at) !== SIG_LOCAL) {
-    throw new DiskfluxError("E_CORRUPT", `${src}: local header of member "${m.name}" is missing or out of bounds; ${AGAIN}`);
+    throw new DiskfluxError("E_CORRUPT", `${escapeName(src)}: local header of member ${quoteInput(m.name)} is missing or out of bounds; ${AGAIN}`);
   }
   // Only the local name and extra lengths are used; sizes may be zero (data descriptor).
   const start = at + LOCAL_SIZE + u16(bytes, at + 26) + u16(bytes, at + 28);
   const end = start + m.compressedSize;
   if (end > bytes.length) {
-    throw new DiskfluxError("E_CORRUPT", `${src}: member "${m.name}" extends past the end of the file (truncated?); ${AGAIN}`);
+    throw new DiskfluxError("E_CORRUPT", `${escapeName(src)}: member ${quoteInput(m.name)} extends past the end of the file (truncated?); ${AGAIN}`);
   }
   return bytes.subarray(start, end);
 }
@@ -363,14 +364,14 @@ function checkLimit(src: string, m: ZipMember): void {
   if (m.uncompressedSize > ZIP_MAX_MEMBER_BYTES || m.compressedSize > ZIP_MAX_MEMBER_BYTES) {
     throw new DiskfluxError(
       "E_LIMIT",
-      `${src}: member "${m.name}" declares ${m.uncompressedSize} bytes, more than the 4 GiB diskflux accepts; split the capture into shorter sessions`,
+      `${escapeName(src)}: member ${quoteInput(m.name)} declares ${m.uncompressedSize} bytes, more than the 4 GiB diskflux accepts; split the capture into shorter sessions`,
     );
   }
   // Deflate cannot expand beyond ~1032:1, so a larger declared size is a lie: refuse it before allocating.
   if (m.method === 8 && m.uncompressedSize > m.compressedSize * 1040 + 1024) {
     throw new DiskfluxError(
       "E_CORRUPT",
-      `${src}: member "${m.name}" declares ${m.uncompressedSize} bytes from only ${m.compressedSize} compressed; the file is damaged, ${AGAIN}`,
+      `${escapeName(src)}: member ${quoteInput(m.name)} declares ${m.uncompressedSize} bytes from only ${m.compressedSize} compressed; the file is damaged, ${AGAIN}`,
     );
   }
 }
@@ -380,7 +381,7 @@ export function allocate(src: string, size: number): Uint8Array {
   try {
     return new Uint8Array(size);
   } catch (e) {
-    throw new DiskfluxError("E_LIMIT", `${src}: cannot allocate ${size} bytes for the samples; use a shorter capture or a machine with more memory`, { cause: e });
+    throw new DiskfluxError("E_LIMIT", `${escapeName(src)}: cannot allocate ${size} bytes for the samples; use a shorter capture or a machine with more memory`, { cause: e });
   }
 }
 
@@ -439,7 +440,7 @@ async function inflate(
   if (kind === "auto" || kind === "zlib") {
     zlib = await loadZlib();
     if (zlib) kind = "zlib";
-    else if (kind === "zlib") throw new DiskfluxError("E_ARGUMENT", `${src}: the zlib inflater needs Node.js; use inflater "auto"`);
+    else if (kind === "zlib") throw new DiskfluxError("E_ARGUMENT", `${escapeName(src)}: the zlib inflater needs Node.js; use inflater "auto"`);
     else kind = hasDeflateRawStream() ? "stream" : "fflate";
   }
   try {
@@ -448,7 +449,7 @@ async function inflate(
     return inflateWithFflate(data, target, offset, size);
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
-    throw new DiskfluxError("E_CORRUPT", `${src}: member "${name}" does not inflate (${why}); the file is damaged, ${AGAIN}`, { cause: e });
+    throw new DiskfluxError("E_CORRUPT", `${escapeName(src)}: member ${quoteInput(name)} does not inflate (${why}); the file is damaged, ${AGAIN}`, { cause: e });
   }
 }
 
