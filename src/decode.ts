@@ -8,14 +8,31 @@ import type { Capture } from "./capture.js";
 import { resolveOptions, type DecodeOptions } from "./options.js";
 import { DiskfluxError } from "./errors.js";
 import { TrackStream } from "./stream.js";
+import { wantsDetection } from "./detect/options.js";
 import type { DecodeRequest, DecodeResult } from "./types.js";
 
 export type {
   ChannelMap, DecodeRequest, CrcVerdict, IdRecord, DataRecord, TrackRecord, DecodeStats, BinaryStreams, FieldEvent, DecodeResult,
 } from "./types.js";
 
-/** Decodes a capture. Options are a sigrok option string or an object with the same keys. */
+/**
+ * Decodes a capture. Options are a sigrok option string or an object with the
+ * same keys; "auto" (or any detectable key set to "auto") detects them first
+ * and records what was found in `result.detection`.
+ *
+ * @example
+ * const capture = await readCaptureFile("hdd_mfm_EV346.sr");
+ * const known = await decode(capture, "data_rate=5000000:format=MFM:header_format=3:data_crc_poly=0x140a0445");
+ * const found = await decode(capture, "auto"); // same records; found.detection.optionString says how
+ */
 export async function decode(capture: Capture, options: string | DecodeOptions = {}, request: DecodeRequest = {}): Promise<DecodeResult> {
+  if (wantsDetection(options)) {
+    const { detect } = await import("./detect/detect.js");
+    const found = await detect(capture, options, { ...(request.backend ? { backend: request.backend } : {}), ...(request.channels ? { channels: request.channels } : {}) });
+    const result = await decode(capture, found.optionString, request);
+    result.detection = found;
+    return result;
+  }
   const opts = resolveOptions(options);
   if (!(capture.sampleRate > 0) || !Number.isFinite(capture.sampleRate)) {
     throw new DiskfluxError("E_ARGUMENT", "Cannot decode without samplerate: the capture has no valid sample rate");

@@ -5,6 +5,10 @@ export type {
   DecodeRequest, DecodeResult, TrackRecord, IdRecord, DataRecord, CrcVerdict, DecodeStats, BinaryStreams, FieldEvent, ChannelMap,
 } from "./decode.js";
 export { resolveOptions, parseOptionString, OPTION_KEYS } from "./options.js";
+export { detect } from "./detect/detect.js";
+export type { DetectResult, DetectRequest, DetectEvidence, CrcEvidence, CandidateEvidence, Confidence } from "./detect/detect.js";
+export { getGf2Kernel } from "./kernels/gf2-load.js";
+export type { Gf2Kernel } from "./kernels/gf2.js";
 export type { DecodeOptions, ResolvedOptions, OptionKey } from "./options.js";
 export { PRESETS, FORMATS, HEADER_FORMATS } from "./presets.js";
 export { readCapture, readCaptureFile } from "./readers/index.js";

@@ -4,6 +4,7 @@
 import type { BackendName } from "./kernels/backend.js";
 import type { BackendChoice } from "./kernels/load.js";
 import type { ResolvedOptions } from "./options.js";
+import type { DetectResult } from "./detect/detect.js";
 
 export interface ChannelMap {
   /** Data channel (index or name); default 0. */
@@ -103,6 +104,8 @@ export interface DecodeResult {
   events?: Float64Array;
   /** True when the event log holds every byte (EV_BYTE), i.e. decoded with logBytes (annotations need it). */
   bytesLogged?: boolean;
+  /** What auto-detection found, when the options asked for it ("auto"). */
+  detection?: DetectResult;
   /** Edges, cells and index levels, when events are requested. */
   edges?: { positions: Float64Array; cells: Int32Array; index: Uint8Array };
 }

@@ -4,19 +4,24 @@
 //   diskflux decode <capture>... -P mfm:<options> [-B mfm=<class>] [--json] [--backend wasm|js]
 //   diskflux decode <capture>... -P mfm:<options> -A mfm[=<rows or classes>] [--protocol-decoder-samplenum] [--json]
 //   diskflux decode --demo
+//   diskflux decode <capture>...            (no -P, -P mfm or -P mfm:auto: every option detected)
+//   diskflux detect <capture>... [-P mfm:<partial options>] [--json]
 //
 // Exit codes: 0 ok, 1 unreadable input, 2 usage or option error.
 import { parseArgs } from "node:util";
 import { DiskfluxError } from "../errors.js";
 import { runCommand } from "./run.js";
 
-const USAGE = `usage: diskflux decode <capture.sr|capture.dsl>... -P mfm:<options> [-B mfm=<id|idcrc|data|datacrc|iddata>] [--json [--records]] [--backend wasm|js|auto]
+const USAGE = `usage: diskflux decode <capture.sr|capture.dsl>... [-P mfm:<options>] [-B mfm=<id|idcrc|data|datacrc|iddata>] [--json [--records]] [--backend wasm|js|auto]
        diskflux decode <capture>... -P mfm:<options> -A mfm[=<rows or classes>] [--protocol-decoder-samplenum] [--json]
        diskflux decode --demo            decode the built-in demo track
+       diskflux detect <capture>... [-P mfm:<partial options>] [--json]   find every option (diskflux detect --help)
        diskflux convert <in> <out.tr|out.vcd|out.sr>      (diskflux convert --help)
        diskflux image <captures or .tr>... -P mfm:<options> -o disk.img [--map map.txt] [--json]
        diskflux synth --format MFM --sectors 17 -o out.sr|.tr|.vcd
 options: the sigrok-disk option string, e.g. -P mfm:data_rate=5000000:format=MFM:header_format=3:data_crc_poly=0x140a0445
+         without -P (or with -P mfm, -P mfm:auto, or key=auto) diskflux detects the options first, once for all
+         captures, and says on stderr what it found and how sure it is
 -A:      the original's annotation stream, as sigrok-cli prints it; -A mfm = every row, or pick rows
          (pulses windows prefixes bits bytes fields errors reports) and/or classes, ':'-separated`;
 
@@ -33,7 +38,8 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     if (command === "convert") return (await import("./convert.js")).convertCommand(rest, out, err);
     if (command === "image") return (await import("./image.js")).imageCommand(rest, out, err);
     if (command === "synth") return (await import("./synth.js")).synthCommand(rest, out, err);
-    if (command !== "decode") throw new DiskfluxError("E_USAGE", `unknown command '${command}'; commands: decode, convert, image, synth (try 'diskflux decode --help')`);
+    if (command === "detect") return (await import("./detect.js")).detectCommand(rest, out, err);
+    if (command !== "decode") throw new DiskfluxError("E_USAGE", `unknown command '${command}'; commands: decode, detect, convert, image, synth (try 'diskflux decode --help')`);
     const { values, positionals } = parseCommandLine(rest);
     if (values.help) {
       out.write(USAGE + "\n");
@@ -94,7 +100,9 @@ async function runDecode(
     throw new DiskfluxError("E_USAGE", `protocol decoder '${pd.split(":")[0]}' not found; diskflux provides 'mfm' (-P mfm:<options>)`);
   }
   const files = [...(values.input ?? []), ...positionals];
-  if (pd !== undefined) {
+  const { isAuto, detectForFiles } = await import("./auto.js");
+  const auto = await isAuto(pd);
+  if (pd !== undefined && !auto) {
     const { resolveOptions } = await import("../options.js");
     resolveOptions(pd); // options are checked before any file is read
   }
@@ -103,23 +111,31 @@ async function runDecode(
   interface Job { name: string; options: string; capture?: Capture; stream?: { bytes: Uint8Array } }
   if (files.length === 0 && !values.demo) throw new DiskfluxError("E_USAGE", "no capture given; try 'diskflux decode --demo' or 'diskflux decode <file.sr> -P mfm:...'");
   const { readFileBytes, readAnyCapture } = await import("../readers/index.js");
+  // Detected once over the first captures, then used for all of them (the demo keeps its own options).
+  let options = pd ?? "";
+  let detected: { optionString: string; confidence: string } | undefined;
+  if (auto && files.length > 0) {
+    const found = await detectForFiles(files, pd, backend, err);
+    options = found.optionString;
+    detected = { optionString: found.optionString, confidence: found.confidence };
+  }
   // One capture at a time, each file read once: memory stays at one capture however many are given.
   async function* captures(): AsyncGenerator<Job> {
     if (values.demo) {
       const { demoCapture } = await import("../encode/demo.js");
       const demo = demoCapture();
       if (!values.json && binary === undefined && annotations === undefined) out.write(`${demo.description}\n`);
-      yield { name: "demo track (synthesized)", capture: demo.capture, options: pd ?? demo.options };
+      yield { name: "demo track (synthesized)", capture: demo.capture, options: pd !== undefined && !auto ? pd : demo.options };
     }
     for (const f of files) {
       const { bytes, base } = await readFileBytes(f, "readAnyCapture()");
       if (annotations === undefined && (await isLargeSigrok(bytes, base))) {
-        yield { name: f, options: pd ?? "", stream: { bytes } };
+        yield { name: f, options, stream: { bytes } };
         continue;
       }
       const any = await readAnyCapture(bytes, base);
-      if (any.kind === "single") yield { name: f, capture: any.capture, options: pd ?? "" };
-      else for (const t of any.tracks) yield { name: `${f} [cyl ${t.cyl} head ${t.head}]`, capture: t.capture, options: pd ?? "" };
+      if (any.kind === "single") yield { name: f, capture: any.capture, options };
+      else for (const t of any.tracks) yield { name: `${f} [cyl ${t.cyl} head ${t.head}]`, capture: t.capture, options };
     }
   }
   const multi = files.length + (values.demo ? 1 : 0) > 1;
@@ -155,6 +171,7 @@ async function runDecode(
     } else if (values.json) {
       jsonOut.push({
         capture: job.name, backend: result.backend, sampleRate: result.sampleRate, sampleCount: result.sampleCount,
+        ...(detected && job.options === detected.optionString ? { detected } : {}),
         decodeMs: Number(ms.toFixed(3)), stats: result.stats,
         records: result.records.map((r) => ({ ...r, bytes: Buffer.from(r.bytes).toString("hex") })),
       });

@@ -114,6 +114,8 @@ interface HeaderTrial {
   solution?: CrcSolution;
   headerBytes: number;
   good: HeaderReading[];
+  /** Set when another byte count verifies as well (a degenerate polynomial): no certain answer. */
+  ambiguous?: string;
 }
 
 interface DataTrial {
@@ -163,10 +165,18 @@ function verifies(s: CrcSolution, r: CrcRecord): boolean {
   return crcOf(s.width, s.poly, s.init, r.msg) === checkValue(r.check);
 }
 
+/**
+ * More verifying records wins; on a tie a known polynomial beats a solved one,
+ * then a wider check (a spurious fit is likelier with fewer check bits), then a known init.
+ */
 function better(a: CrcSolution | undefined, b: CrcSolution | undefined): boolean {
   if (!a) return false;
   if (!b) return true;
-  return a.matches > b.matches || (a.matches === b.matches && a.knownInit && !b.knownInit);
+  if (a.matches !== b.matches) return a.matches > b.matches;
+  const known = (s: CrcSolution) => (s.source === "solved" ? 0 : 1);
+  if (known(a) !== known(b)) return known(a) > known(b);
+  if (a.width !== b.width) return a.width > b.width;
+  return a.knownInit && !b.knownInit;
 }
 
 /** The given options that steer detection (auto values and the keys detection sets are left out of the base). */
@@ -204,16 +214,37 @@ async function headerTrial(ctx: Context, preset: FormatName, dataRate: number): 
         return { prefix, rec: { msg: b.subarray(0, prefix + n), check: b.subarray(prefix + n, prefix + n + w / 8) } };
       }).filter((x) => x.prefix >= 0);
       const s = solveCrc(ctx.gf, w, split.map((x) => x.rec), fixed);
+      // A header one byte longer also verifies when the byte after the check is the same on every
+      // record: after (M, c0) the register holds (c1, 00), and a constant next byte is met by an
+      // init shift (the CRC is affine in the init). That is the shorter layout, not an ambiguity.
+      const constantAfter = (m: number, sol: CrcSolution) => {
+        const seen = new Set<number>();
+        for (const r of ids) {
+          const b = r.crcInput!;
+          const prefix = b.length - trialBytes - w / 8;
+          const at = prefix + m + w / 8;
+          if (prefix < 0 || at >= b.length) return false;
+          if (verifies(sol, { msg: b.subarray(0, prefix + m), check: b.subarray(prefix + m, at) })) seen.add(b[at]);
+        }
+        return seen.size === 1;
+      };
+      if (s && best.solution && s.matches === best.solution.matches && best.headerBytes !== n && best.solution.width === w &&
+        !constantAfter(Math.min(n, best.headerBytes), n < best.headerBytes ? s : best.solution)) {
+        best.ambiguous = `${best.headerBytes}- and ${n}-byte headers verify equally well with ${hex(best.solution.poly, w)} / ${hex(s.poly, w)}`;
+      }
       if (better(s, best.solution)) {
         const good = split.filter((x) => verifies(s!, x.rec)).map((x) => ({
           rec: x.rec.msg.subarray(x.prefix, x.prefix + n),
           mark: x.prefix > 0 ? x.rec.msg[x.prefix - 1] : -1,
         }));
-        best = { ...best, solution: s, headerBytes: n, good };
+        best = { preset, idRecords: best.idRecords, solution: s, headerBytes: n, good };
       }
     }
-    if (best.solution && best.solution.confidence !== "low") break;
   }
+  if (best.solution && lowWeight(best.solution)) {
+    best.ambiguous ??= `the header polynomial ${hex(best.solution.poly, best.solution.width)} has too few terms to tell a 3- from a 4-byte header (a degenerate polynomial)`;
+  }
+  if (best.ambiguous && best.solution) best.solution = { ...best.solution, confidence: "low" };
   return best;
 }
 
@@ -254,6 +285,13 @@ async function dataTrial(ctx: Context, family: Family, dataRate: number, preset:
     }
   }
   return best;
+}
+
+/** A polynomial with fewer than three terms below x^W (x^16 + 1, say) barely checks anything. */
+function lowWeight(s: CrcSolution): boolean {
+  let v = s.poly, n = 0;
+  while (v) { n += Number(v & 1n); v >>= 1n; }
+  return n < 3;
 }
 
 function crcEvidence(s: CrcSolution): CrcEvidence {
@@ -409,6 +447,10 @@ export async function detect(input: Capture | readonly Capture[], partial: strin
   } else {
     evidence.missing.push(d ? `no data CRC verifies (${d.dataRecords} data records read)` : "no data records read");
     confidence = lowest(confidence, "medium");
+  }
+  if (h.ambiguous) evidence.missing.push(h.ambiguous);
+  for (const [what, c] of [["header", hs], ["data", d?.solution]] as const) {
+    if (c?.alternatives) evidence.missing.push(`${c.alternatives + 1} ${what} polynomials fit every record equally (the records differ in too few bits); captures of other tracks would tell them apart`);
   }
   if (hs.matches < 3) evidence.missing.push(`only ${hs.matches} ID record(s) verify; more sectors or captures of the same drive would confirm the header CRC`);
   if (layout === "3" && h.good.length === 0) confidence = "low";

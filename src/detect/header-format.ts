@@ -52,14 +52,15 @@ export function rankLayouts(bytes: number, headers: readonly HeaderReading[], pr
     if (format === "RLL_DTC7287_unknown" && preset !== "RLL_DTC7287_unknown") continue;
     if (format === "3" && !headers.every((h) => WD_MARKS.has(h.mark))) continue;
     const decoded = headers.map((h) => decodeHeader(format, h.rec, layoutLength(format, h.rec), h.mark));
-    const sectors = new Set(decoded.map((d) => d.sec)).size;
-    const cyls = new Set(decoded.map((d) => d.cyl)).size;
-    const heads = new Set(decoded.map((d) => d.head)).size;
+    // tracks (cylinder, head) and the distinct sectors on them: a layout that reads the sector
+    // number where the controller put it gives many sectors per track
+    const tracks = new Set(decoded.map((d) => `${d.cyl}/${d.head}`)).size;
+    const sectors = new Set(decoded.map((d) => `${d.cyl}/${d.head}/${d.sec}`)).size;
     const maxHead = Math.max(0, ...decoded.map((d) => d.head));
     const lens = new Map<number, number>();
     for (const d of decoded) lens.set(d.len, (lens.get(d.len) ?? 0) + 1);
     const len = [...lens.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 512;
-    const score = sectors * 4 + (cyls === 1 ? 2 : 0) + (heads === 1 ? 2 : 0) + (maxHead < 16 ? 1 : 0) + (lens.size === 1 ? 1 : 0) +
+    const score = (4 * sectors) / Math.max(1, tracks) + (maxHead < 16 ? 1 : 0) + (lens.size === 1 ? 1 : 0) +
       (PRESET_HEADER[preset] === format ? 1.5 : 0);
     out.push({ format, score, len });
   }

@@ -42,6 +42,8 @@ export interface CrcSolution {
   heldOut: number;
   knownInit: boolean;
   confidence: Confidence;
+  /** Other solved polynomials that fit every record as well (records that vary in too few bits). */
+  alternatives?: number;
 }
 
 /** How many records at most go into the GCD (the rest verify). */
@@ -103,11 +105,58 @@ function copySlot(gf: Gf2Kernel, dst: number, src: number): void {
   gf.gf2Xor(dst, src);
 }
 
+/** Largest cofactor degree searched when the GCD keeps a common factor (2^(k-1) trial divisions). */
+const MAX_COFACTOR = 12;
+
+/** Reads a slot of degree < 128 as a bigint. */
+function slotBig(gf: Gf2Kernel, slot: number, deg: number): bigint {
+  const base = slot * GF2_SLOT_WORDS;
+  let v = 0n;
+  for (let k = deg >> 5; k >= 0; k--) v = (v << 32n) | BigInt(gf.words[base + k] >>> 0);
+  return v;
+}
+
+function bigDeg(v: bigint): number {
+  return v === 0n ? -1 : v.toString(2).length - 1;
+}
+
+/** Quotient and remainder of a / b over GF(2), small polynomials as bigints. */
+function bigDivMod(a: bigint, b: bigint): [bigint, bigint] {
+  const db = bigDeg(b);
+  let q = 0n, r = a;
+  for (let d = bigDeg(r); d >= db; d = bigDeg(r)) {
+    q ^= 1n << BigInt(d - db);
+    r ^= b << BigInt(d - db);
+  }
+  return [q, r];
+}
+
 /**
- * The generator of degree `width` dividing the differences of equal-length
- * codewords, as its low W bits; with the indices of the records used.
+ * The degree-W divisors of g·c when a few differences leave a common cofactor
+ * c (degree ≤ MAX_COFACTOR): each candidate divides every difference used.
  */
-export function solvePoly(gf: Gf2Kernel, width: number, records: readonly CrcRecord[]): { poly: bigint; used: Set<number> } | undefined {
+function divisorsOfDegree(G: bigint, width: number): bigint[] {
+  const k = bigDeg(G) - width;
+  if (k === 0) return [G];
+  if (k < 0 || k > MAX_COFACTOR) return [];
+  const out = new Set<bigint>();
+  const top = 1n << BigInt(k);
+  for (let mid = 0n; mid < 1n << BigInt(Math.max(0, k - 1)); mid++) {
+    const c = k === 0 ? 1n : top | (mid << 1n) | 1n;
+    const [q, r] = bigDivMod(G, c);
+    if (r === 0n && (q & 1n) === 1n) out.add(q);
+  }
+  return [...out];
+}
+
+/**
+ * Generators of degree `width` that divide the differences of equal-length
+ * codewords of the first half of the records (the second half is held out to
+ * verify them), as their low W bits; with the indices of the records used.
+ * Several come back when those differences share a cofactor, e.g. headers that
+ * differ only in a few bits of the sector number.
+ */
+export function solvePoly(gf: Gf2Kernel, width: number, records: readonly CrcRecord[]): { polys: bigint[]; used: Set<number> } | undefined {
   const byLength = new Map<number, number[]>();
   records.forEach((r, i) => {
     const n = r.msg.length + r.check.length;
@@ -116,11 +165,12 @@ export function solvePoly(gf: Gf2Kernel, width: number, records: readonly CrcRec
   });
   let group: number[] = [];
   for (const g of byLength.values()) if (g.length > group.length) group = g;
-  if (group.length < 2) return undefined;
-  const used = new Set<number>([group[0]]);
-  loadCodeword(gf, S_BASE, records[group[0]]);
+  if (group.length < 3) return undefined;
+  const half = group.slice(0, Math.min(GCD_RECORDS, Math.ceil(group.length / 2)));
+  const used = new Set<number>([half[0]]);
+  loadCodeword(gf, S_BASE, records[half[0]]);
   let deg = -1;
-  for (const i of group.slice(1, GCD_RECORDS)) {
+  for (const i of half.slice(1)) {
     loadCodeword(gf, S_NEXT, records[i]);
     if (gf.gf2Xor(S_NEXT, S_BASE) < 0) continue;
     gf.gf2StripX(S_NEXT);
@@ -142,14 +192,12 @@ export function solvePoly(gf: Gf2Kernel, width: number, records: readonly CrcRec
     }
     deg = d;
     used.add(i);
-    if (deg === width && used.size >= 4) break;
+    if (deg === width) break;
   }
-  if (deg !== width) return undefined;
-  const base = S_ACC * GF2_SLOT_WORDS;
-  const v = big(gf.words[base + 1], gf.words[base]);
-  const poly = v & ((1n << BigInt(width)) - 1n);
-  if ((poly & 1n) === 0n) return undefined;
-  return { poly, used };
+  if (deg < width || deg > width + MAX_COFACTOR) return undefined;
+  const mask = (1n << BigInt(width)) - 1n;
+  const polys = divisorsOfDegree(slotBig(gf, S_ACC, deg), width).map((g) => g & mask).filter((p) => (p & 1n) === 1n);
+  return polys.length ? { polys, used } : undefined;
 }
 
 /** The best (poly, init) of a width for these records, or undefined when nothing verifies. */
@@ -168,9 +216,12 @@ export function solveCrc(
   } else {
     for (const p of knownPolys(width)) candidates.push({ poly: p, source: "table", used: new Set() });
     const solved = solvePoly(gf, width, records);
-    if (solved && !candidates.some((c) => c.poly === solved.poly)) candidates.push({ poly: solved.poly, source: "solved", used: solved.used });
+    for (const poly of (solved?.polys ?? []).slice(0, 64)) {
+      if (!candidates.some((c) => c.poly === poly)) candidates.push({ poly, source: "solved", used: solved!.used });
+    }
   }
   let best: CrcSolution | undefined;
+  let ties = 0;
   for (const c of candidates) {
     if ((c.poly & 1n) === 0n) continue;
     const inits = impliedInits(gf, width, c.poly, records);
@@ -205,7 +256,14 @@ export function solveCrc(
     else if (matches >= 2 || knownInit || givenInit) confidence = "medium";
     else confidence = "low";
     const s: CrcSolution = { width, poly: c.poly, init, matches, total: records.length, source: c.source, heldOut, knownInit, confidence };
+    if (best && s.matches === best.matches && s.source === "solved" && best.source === "solved") ties++;
+    if (best && s.matches > best.matches) ties = 0;
     if (!best || s.matches > best.matches || (s.matches === best.matches && s.knownInit && !best.knownInit)) best = s;
+  }
+  if (best && ties > 0 && best.source === "solved") {
+    // several generators fit every record (the differences span too few bits): any decodes this
+    // track alike, but which one the controller used is not known
+    best = { ...best, confidence: best.confidence === "high" ? "medium" : best.confidence, alternatives: ties };
   }
   return best;
 }

@@ -1,0 +1,85 @@
+// Auto-detection for the commands: `decode`/`image` without -P (or with
+// -P mfm, -P mfm:auto, key=auto) and `diskflux detect`. Detection runs once over
+// the first captures given and its option string applies to all of them.
+import type { Capture } from "../capture.js";
+import type { DetectResult } from "../detect/detect.js";
+import { oneLine } from "../escape.js";
+import type { ChannelMap } from "../types.js";
+
+type Out = NodeJS.WritableStream;
+type Backend = "wasm" | "js" | "auto";
+
+/** Captures looked at for detection, and the most samples read from one streamed capture. */
+export const DETECT_CAPTURES = 8;
+const DETECT_SAMPLE_BYTES = 16 << 20;
+
+/** True when a -P value (or none) asks for detection. */
+export async function isAuto(pd: string | undefined): Promise<boolean> {
+  if (pd === undefined) return true;
+  const { wantsDetection } = await import("../detect/options.js");
+  return pd.trim() === "mfm" || wantsDetection(pd);
+}
+
+/**
+ * The captures of the first files (every track of a multi-track file counts),
+ * at most DETECT_CAPTURES, each at most DETECT_SAMPLE_BYTES of samples.
+ */
+export async function detectionCaptures(files: readonly string[], opts: { rate?: number } = {}): Promise<Capture[]> {
+  const { readFileBytes, readAnyCapture } = await import("../readers/index.js");
+  const { looksLikeZip } = await import("../readers/zip.js");
+  const out: Capture[] = [];
+  for (const f of files) {
+    if (out.length >= DETECT_CAPTURES) break;
+    const { bytes, base } = await readFileBytes(f, "readAnyCapture()");
+    if (looksLikeZip(bytes) && bytes.length > DETECT_SAMPLE_BYTES / 8) {
+      // a long capture: its first samples are enough to detect, and memory stays bounded
+      const { openCaptureStream } = await import("../readers/stream.js");
+      const s = await openCaptureStream(bytes, base);
+      const unit = s.setup.unitSize ?? 1;
+      const parts: Uint8Array[] = [];
+      let n = 0;
+      for await (const c of s.chunks(1 << 22)) {
+        parts.push(c.slice());
+        n += c.length;
+        if (n >= DETECT_SAMPLE_BYTES) break;
+      }
+      const units = Math.floor(n / unit);
+      const samples = new Uint8Array(units * unit);
+      let at = 0;
+      for (const p of parts) {
+        const take = Math.min(p.length, samples.length - at);
+        samples.set(p.subarray(0, take), at);
+        at += take;
+      }
+      out.push({ kind: "logic", sampleRate: s.setup.sampleRate, sampleCount: units, unitSize: unit, channels: s.setup.channels ?? [{ index: 0, name: "0" }], samples, source: base });
+      continue;
+    }
+    const any = await readAnyCapture(bytes, base, opts.rate !== undefined ? { csv: { sampleRate: opts.rate }, vcd: { sampleRate: opts.rate } } : {});
+    if (any.kind === "single") out.push(any.capture);
+    else for (const t of any.tracks.slice(0, DETECT_CAPTURES - out.length)) out.push(t.capture);
+  }
+  return out;
+}
+
+/** One line for stderr: what was found and how sure. */
+export function detectionNote(found: DetectResult): string {
+  const line = `diskflux: detected -P mfm:${found.optionString} (confidence ${found.confidence})`;
+  if (found.confidence !== "low") return line + "\n";
+  const why = found.evidence.missing.length ? `: ${oneLine(found.evidence.missing.join("; "))}` : "";
+  return `${line}\ndiskflux: warning: using a low-confidence guess${why}\n`;
+}
+
+/** Detects over the first files; writes the note to err; returns the option string for all of them. */
+export async function detectForFiles(
+  files: readonly string[],
+  pd: string | undefined,
+  backend: Backend,
+  err: Out,
+  opts: { rate?: number; channels?: ChannelMap } = {},
+): Promise<DetectResult> {
+  const { detect } = await import("../detect/detect.js");
+  const captures = await detectionCaptures(files, opts);
+  const found = await detect(captures, pd ?? "auto", { backend, ...(opts.channels ? { channels: opts.channels } : {}) });
+  err.write(detectionNote(found));
+  return found;
+}
