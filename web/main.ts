@@ -1,12 +1,18 @@
 // The page: loads captures (picker, drag-and-drop, demo), edits options (kept in
 // `?opts=`), and shows what the worker decoded: sector table, hex dump, pulse
 // histogram, timeline, downloads. All decoding happens in web/worker.ts.
+//
+// A page opened without `?opts=` starts with every detectable option on "auto":
+// the first capture is detected in the worker, the form then shows the detected
+// values (each marked "detected", with the confidence), and `?opts=` carries the
+// detected option string, so a reload or a shared link decodes directly.
 import { sectorRows, type SectorRow } from "../src/report/table.js";
-import type { OptionKey } from "../src/options.js";
-import { GROUPS, OptionState, PRESET_STRINGS, optionSpecs, type OptionSpec } from "./options.js";
+import { parseOptionString, type OptionKey } from "../src/options.js";
+import { DETECTED_KEYS, wantsDetection } from "../src/detect/options.js";
+import { AUTO_KEYS, GROUPS, OptionState, PRESET_STRINGS, optionSpecs, type OptionSpec } from "./options.js";
 import { HistogramView } from "./histogram.js";
 import { Timeline, type SectorSpan } from "./timeline.js";
-import type { Backend, DecodedTrack, WorkerRequest, WorkerResponse } from "./protocol.js";
+import type { Backend, DecodedTrack, TrackDetection, WorkerRequest, WorkerResponse } from "./protocol.js";
 
 const $ = <T extends HTMLElement = HTMLElement>(sel: string): T => {
   const el = document.querySelector<T>(sel);
@@ -23,6 +29,12 @@ const els = {
   preset: $<HTMLSelectElement>("#preset"),
   optstring: $<HTMLInputElement>("#optstring"),
   optError: $("#opt-error"),
+  detectAll: $<HTMLButtonElement>("#detect-all"),
+  detection: $("#detection"),
+  detectSummary: $("#detect-summary"),
+  confidence: $("#detect-confidence"),
+  detectCrc: $("#detect-crc"),
+  detectMissing: $<HTMLUListElement>("#detect-missing"),
   groups: $("#option-groups"),
   summary: $("#summary"),
   tbody: $<HTMLTableSectionElement>("#sectors tbody"),
@@ -45,6 +57,12 @@ let spans: SectorSpan[] = [];
 let selected = -1;
 let haveCapture = false;
 let lastType: WorkerRequest["type"] | undefined;
+/** Whether the request in flight detects options first. */
+let lastDetects = false;
+/** What the last detection found (shown until another capture is opened). */
+let detection: TrackDetection | undefined;
+/** The values detection set, per key; a field is marked detected while it still holds its value. */
+const detectedValues = new Map<OptionKey, string>();
 const times: Record<Backend, number | undefined> = { wasm: undefined, js: undefined };
 
 const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
@@ -56,7 +74,9 @@ const timeline = new Timeline($<HTMLCanvasElement>("#timeline"), $<HTMLCanvasEle
 {
   const params = new URLSearchParams(location.search);
   const opts = params.get("opts");
-  if (opts !== null) {
+  // No ?opts= at all: detect every option of the first capture (`?opts=` empty = the decoder's defaults).
+  if (opts === null) options.detectRest = true;
+  else {
     try {
       options.setString(opts);
     } catch (e) {
@@ -70,8 +90,9 @@ const timeline = new Timeline($<HTMLCanvasElement>("#timeline"), $<HTMLCanvasEle
 function writeUrl(): void {
   const url = new URL(location.href);
   const s = options.toString();
-  if (s) url.searchParams.set("opts", s);
-  else url.searchParams.delete("opts");
+  // Everything on auto is the page's starting state: no ?opts= (`?opts=auto` reads the same).
+  if (s === "auto") url.searchParams.delete("opts");
+  else url.searchParams.set("opts", s);
   if (backend !== "wasm") url.searchParams.set("backend", backend);
   else url.searchParams.delete("backend");
   // Keep ':' and '=' readable in the shared link.
@@ -85,7 +106,7 @@ const specs = optionSpecs();
 const inputs = new Map<OptionKey, HTMLInputElement | HTMLSelectElement>();
 
 function buildForm(): void {
-  for (const p of PRESET_STRINGS) {
+  for (const p of [{ name: "Auto-detect every option", options: "auto" }, ...PRESET_STRINGS]) {
     const o = document.createElement("option");
     o.value = p.options;
     o.textContent = p.name;
@@ -111,6 +132,11 @@ function buildForm(): void {
     for (const spec of specs.filter((s) => s.group === group)) details.append(optionField(spec));
     els.groups.append(details);
   }
+  els.detectAll.addEventListener("click", () => {
+    options.detectAll();
+    showOptError(null);
+    optionsChanged();
+  });
   els.optstring.addEventListener("change", () => applyString(els.optstring.value));
   els.optstring.addEventListener("keydown", (e) => {
     if (e.key === "Enter") applyString(els.optstring.value);
@@ -135,6 +161,12 @@ function optionField(spec: OptionSpec): HTMLElement {
   let input: HTMLInputElement | HTMLSelectElement;
   if (spec.values) {
     const sel = document.createElement("select");
+    if (AUTO_KEYS.has(spec.key)) {
+      const o = document.createElement("option");
+      o.value = "auto";
+      o.textContent = "auto (detect)";
+      sel.append(o);
+    }
     for (const v of spec.values) {
       const o = document.createElement("option");
       o.value = v;
@@ -146,6 +178,7 @@ function optionField(spec: OptionSpec): HTMLElement {
     const t = document.createElement("input");
     t.type = "text";
     t.placeholder = spec.def === "" ? "(empty)" : spec.def;
+    if (AUTO_KEYS.has(spec.key)) t.title = `${spec.help ? `${spec.help}; ` : ""}"auto" detects it`;
     t.spellcheck = false;
     input = t;
   }
@@ -156,6 +189,10 @@ function optionField(spec: OptionSpec): HTMLElement {
     optionsChanged();
   });
   inputs.set(spec.key, input);
+  const badge = document.createElement("span");
+  badge.className = "badge";
+  badge.hidden = true;
+  name.append(" ", badge);
   const def = document.createElement("span");
   def.className = "def";
   def.textContent = `default: ${spec.def === "" ? "(empty)" : spec.def}`;
@@ -169,14 +206,30 @@ function syncForm(): void {
     if (!input) continue;
     const v = options.get(spec.key, spec.def);
     input.value = input instanceof HTMLInputElement && v === spec.def ? "" : v;
-    input.closest(".opt")?.classList.toggle("changed", options.isSet(spec.key));
+    const wrap = input.closest<HTMLElement>(".opt");
+    if (!wrap) continue;
+    const auto = options.isAuto(spec.key);
+    const detected = !auto && detectedValues.get(spec.key) === v;
+    wrap.classList.toggle("changed", options.isSet(spec.key) && !auto && !detected);
+    wrap.classList.toggle("auto", auto);
+    wrap.classList.toggle("detected", detected);
+    if (detected) wrap.dataset.detected = detection?.confidence ?? "";
+    else delete wrap.dataset.detected;
+    const badge = wrap.querySelector<HTMLElement>(".badge");
+    if (badge) {
+      badge.hidden = !auto && !detected;
+      badge.textContent = auto ? "auto" : detected ? `detected · ${detection?.confidence ?? ""}` : "";
+      badge.className = `badge${detected ? ` ${detection?.confidence ?? ""}` : ""}`;
+      badge.title = detected ? `Detected from the capture (${detection?.confidence ?? ""} confidence); change it to override` : auto ? "Detected when the capture is decoded" : "";
+    }
   }
   const s = options.toString();
   els.optstring.value = s;
-  const preset = PRESET_STRINGS.find((p) => p.options === s);
+  const preset = s === "auto" ? { options: "auto" } : PRESET_STRINGS.find((p) => p.options === s);
   els.preset.value = preset ? preset.options : "\u0000custom";
   const custom = els.groups.querySelector<HTMLDetailsElement>('details[data-group="Custom encoder"]');
   if (custom && options.get("format", "MFM") === "custom") custom.open = true;
+  renderDetection();
 }
 
 function applyString(text: string): void {
@@ -205,7 +258,7 @@ function optionsChanged(): void {
   if (problem || !haveCapture) return;
   clearTimeout(debounce);
   setState("busy");
-  els.status.textContent = "Decoding…";
+  els.status.textContent = options.wantsDetection() ? "Detecting options…" : "Decoding…";
   debounce = setTimeout(() => post({ type: "decode", seq: 0, options: options.toString(), backend }), 200);
 }
 
@@ -214,8 +267,11 @@ function optionsChanged(): void {
 function post(req: WorkerRequest, transfer: Transferable[] = []): void {
   req.seq = ++seq;
   lastType = req.type;
+  lastDetects = req.type !== "demo" && wantsDetection(req.options);
   setState("busy");
-  const what = req.type === "open" ? `Reading ${req.name}…` : req.type === "demo" ? "Synthesizing the demo track…" : req.type === "compare" ? "Decoding with both backends…" : "Decoding…";
+  const what = req.type === "open" ? `Reading ${req.name}${lastDetects ? " and detecting its options" : ""}…` :
+    req.type === "demo" ? "Synthesizing the demo track…" : req.type === "compare" ? "Decoding with both backends…" :
+    lastDetects ? "Detecting options…" : "Decoding…";
   els.status.textContent = what;
   worker.postMessage(req, transfer);
 }
@@ -232,9 +288,9 @@ worker.addEventListener("message", (e: MessageEvent<WorkerResponse>) => {
   }
   if (m.seq !== seq) return; // a newer request is on its way
   if (m.type === "error") {
-    if (lastType === "open") haveCapture = false; // the worker holds no capture now
+    haveCapture = m.held; // a capture that could not be read is gone; one that did not decode stays for new options
     setState("error");
-    els.status.textContent = "Decoding failed.";
+    els.status.textContent = lastDetects ? "Detection failed: set the options you know (or all of them) and the rest stays on auto." : "Decoding failed.";
     showError(m.message);
     return;
   }
@@ -280,6 +336,7 @@ async function openFile(file: File): Promise<void> {
   }
   const bytes = await file.arrayBuffer();
   haveCapture = true;
+  forgetDetection();
   times.wasm = times.js = undefined;
   // Transfer, not copy: after this call `bytes` is detached on this side.
   post({ type: "open", seq: 0, name: file.name, bytes, options: options.toString(), backend }, [bytes]);
@@ -294,6 +351,7 @@ els.file.addEventListener("change", () => {
 els.demo.addEventListener("click", () => {
   showError(null);
   haveCapture = true;
+  forgetDetection();
   times.wasm = times.js = undefined;
   post({ type: "demo", seq: 0, backend });
 });
@@ -355,7 +413,8 @@ function showTimes(): void {
 
 function showTrack(t: DecodedTrack): void {
   track = t;
-  if (t.demoOptions !== undefined && t.options === t.demoOptions) {
+  if (t.detection) adoptDetection(t.detection, t.options);
+  else if (t.demoOptions !== undefined && t.options === t.demoOptions) {
     options.setString(t.options);
     syncForm();
     writeUrl();
@@ -383,8 +442,70 @@ function showTrack(t: DecodedTrack): void {
 
   const ids = rows.filter((r) => r.id).length;
   const good = rows.filter((r) => r.id?.crc?.ok && r.data?.crc?.ok).length;
-  els.status.textContent = `${t.capture.source}: ${ids} ID records, ${good} sectors with good ID and data CRCs — decoded in ${fmtMs(t.decodeMs)} (${t.backend === "wasm" ? "Wasm" : "TypeScript"}).`;
+  const how = t.detection ? `options detected (${t.detection.confidence} confidence) in ${fmtMs(t.detection.detectMs)}, ` : "";
+  const hint = good === 0 && !t.detection && t.demoOptions === undefined ? " None verify: try Auto-detect." : "";
+  els.status.textContent = `${t.capture.source}: ${ids} ID records, ${good} sectors with good ID and data CRCs — ${how}decoded in ${fmtMs(t.decodeMs)} (${t.backend === "wasm" ? "Wasm" : "TypeScript"}).${hint}`;
   setState("done");
+}
+
+// ---------------------------------------------------------------- detection
+
+/**
+ * The worker detected options: the form takes the option string it decoded
+ * with, the fields detection set are marked, and the URL carries the string.
+ */
+function adoptDetection(d: TrackDetection, decoded: string): void {
+  const asked = new OptionState();
+  try {
+    asked.setString(d.requested);
+  } catch {
+    // the page sent it, so it parses; a failure only means nothing counts as given
+  }
+  const given = asked.fixedKeys();
+  options.setString(decoded);
+  detection = d;
+  // Keys detected now get their new value; marks from an earlier detection of
+  // this capture stay on the fields that still hold what it found.
+  for (const [k, v] of Object.entries(parseOptionString(decoded)) as [OptionKey, string | number][]) {
+    if (DETECTED_KEYS.has(k) && !given.has(k)) detectedValues.set(k, String(v));
+  }
+  showOptError(null);
+  syncForm();
+  writeUrl();
+  renderDetection();
+}
+
+function forgetDetection(): void {
+  detection = undefined;
+  detectedValues.clear();
+  syncForm();
+  renderDetection();
+}
+
+function renderDetection(): void {
+  const d = detection;
+  els.detection.hidden = !d;
+  if (!d) return;
+  els.detection.dataset.confidence = d.confidence;
+  const n = [...detectedValues].filter(([k, v]) => options.get(k, specs.find((x) => x.key === k)?.def ?? "") === v).length;
+  els.detectSummary.textContent = `Detected ${n} option${n === 1 ? "" : "s"} in ${fmtMs(d.detectMs)}:`;
+  els.confidence.textContent = `${d.confidence} confidence`;
+  els.confidence.className = `confidence ${d.confidence}`;
+  const crc = (what: string, c: TrackDetection["headerCrc"]) =>
+    c ? `${what} check ${c.width}-bit, poly ${c.poly}, init ${c.init} (${c.source}; ${c.matches}/${c.total} records verify)` : `${what} check: not found`;
+  els.detectCrc.textContent = `${crc("ID", d.headerCrc)}. ${crc("Data", d.dataCrc)}.`;
+  // Evidence text is shown as text, never parsed as HTML.
+  els.detectMissing.replaceChildren(...(d.confidence === "high" ? [] : d.missing).map((m) => {
+    const li = document.createElement("li");
+    li.textContent = m;
+    return li;
+  }));
+  if (d.confidence !== "high" && d.missing.length === 0) {
+    const li = document.createElement("li");
+    li.textContent = "Not certain; check the sectors, or set the options you know.";
+    els.detectMissing.append(li);
+  }
+  els.detectMissing.hidden = els.detectMissing.childElementCount === 0;
 }
 
 function renderSummary(t: DecodedTrack): void {
@@ -396,6 +517,7 @@ function renderSummary(t: DecodedTrack): void {
     ["Samples", `${c.sampleCount.toLocaleString("en-US")} at ${fmtRate(c.sampleRate)} (${fmtTime(dur)})`],
     ["Channels", c.channels.map((name, i) => `${name}${["data", "index", "suppress"][i] ? ` (${["data", "index", "suppress"][i]})` : ""}`).join(", ")],
     ...(c.fileBytes ? [["File", `${c.fileBytes.toLocaleString("en-US")} bytes, read in ${fmtMs(c.readMs)}`] as [string, string]] : []),
+    ...(t.detection ? [["Detected", `${t.detection.confidence} confidence, in ${fmtMs(t.detection.detectMs)}`] as [string, string]] : []),
     ["Decoded", `${fmtMs(t.decodeMs)} with ${t.backend === "wasm" ? "Wasm" : "TypeScript"} (incl. the byte log for the timeline)`],
     ["Marks", `IDAM ${s.IDAM} · DAM ${s.DAM} · DDAM ${s.DDAM} · IAM ${s.IAM}`],
     ["CRC", `${s.CRC_OK} OK · ${s.CRC_err} error`],
@@ -631,6 +753,7 @@ histogram.set(undefined);
 (window as unknown as { __diskflux: unknown }).__diskflux = {
   timeline,
   get track() { return track; },
+  get detection() { return detection; },
   /** ms per timeline draw: whole track, a quarter, and a 2000-sample window in the middle. */
   benchTimeline(n = 10): number {
     const total = track?.capture.sampleCount ?? 1;

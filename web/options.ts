@@ -1,8 +1,10 @@
 // The option form's model: every decoder option (OPTION_KEYS) with its default
 // and, where the decoder restricts it, its allowed values; named presets for
 // known controllers; and the sigrok-style option string (`key=value:key=value`)
-// that goes into `?opts=` so a view can be shared.
-import { OPTION_KEYS, resolveOptions, parseOptionString, type OptionKey } from "../src/options.js";
+// that goes into `?opts=` so a view can be shared. Options left to detection
+// read "auto" (see OptionState).
+import { OPTION_KEYS, resolveOptions, parseOptionString, type DecodeOptions, type OptionKey } from "../src/options.js";
+import { DETECTED_KEYS } from "../src/detect/options.js";
 import { isDiskfluxError } from "../src/errors.js";
 
 export type OptionGroup = "Encoding" | "CRC" | "PLL" | "Display and reports" | "Custom encoder";
@@ -114,50 +116,114 @@ export const PRESET_STRINGS: { name: string; options: string }[] = [
 ];
 
 /**
+ * Options detection can find, each with an "auto" choice in the form. sector_size
+ * is not among them: its "auto" (from the ID record) is the decoder's own default,
+ * and detection fills it in whenever it runs and the user did not set it.
+ */
+export const AUTO_KEYS: ReadonlySet<OptionKey> = new Set(
+  OPTION_KEYS.filter((k) => DETECTED_KEYS.has(k) && k !== "sector_size"),
+);
+
+/**
  * The options the user set explicitly, in OPTION_KEYS order. A key stays in the
  * string while it is set, even to its default, so a shared string round-trips
  * unchanged (`data_rate=5000000:format=MFM` stays as written).
+ *
+ * `detectRest` is the page's state before anything is known (no `?opts=`, or
+ * `?opts=auto`): every detectable option not set is "auto". The string then
+ * starts with `auto` (e.g. `auto:format=RLL_WD`), which decode()/detect() read
+ * as "detect everything not given". A key may also be set to "auto" on its own
+ * (`format=auto`), which asks detection for that key only.
  */
 export class OptionState {
   private explicit = new Map<OptionKey, string>();
+  detectRest = false;
 
   /** Replaces everything with a parsed option string; throws DiskfluxError E_OPTION. */
   setString(text: string): void {
-    const parsed = parseOptionString(text);
-    resolveOptions(parsed); // validate before adopting
+    let t = text.trim();
+    if (t === "mfm") t = "";
+    else if (t.startsWith("mfm:")) t = t.slice(4);
+    let rest = false;
+    const parts = t === "" ? [] : t.split(":").filter((p) => (p === "auto" ? ((rest = true), false) : true));
+    const parsed = parseOptionString(parts.join(":"));
+    resolveOptions(fixedOf(parsed)); // validate before adopting
     this.explicit.clear();
+    this.detectRest = rest;
     for (const k of OPTION_KEYS) {
       const v = parsed[k];
-      if (v !== undefined) this.explicit.set(k, String(v));
+      if (v === undefined) continue;
+      if (rest && String(v) === "auto" && AUTO_KEYS.has(k)) continue; // implied by the leading auto
+      this.explicit.set(k, String(v));
     }
   }
 
-  /** Sets one option; the default value (from the form) removes it. */
+  /**
+   * Sets one option. The default value (from the form) removes it, except while
+   * the rest is detected (then the default is a choice that narrows detection);
+   * "auto" removes it while the rest is detected.
+   */
   set(key: OptionKey, value: string, def: string): void {
-    if (value === def) this.explicit.delete(key);
+    const auto = this.detectRest && AUTO_KEYS.has(key);
+    if (value === "auto" && auto) this.explicit.delete(key);
+    else if (value === def && !auto) this.explicit.delete(key);
     else this.explicit.set(key, value);
   }
 
   get(key: OptionKey, def: string): string {
-    return this.explicit.get(key) ?? def;
+    return this.explicit.get(key) ?? (this.detectRest && AUTO_KEYS.has(key) ? "auto" : def);
   }
 
   isSet(key: OptionKey): boolean {
     return this.explicit.has(key);
   }
 
+  /** True when this key is left to detection. */
+  isAuto(key: OptionKey): boolean {
+    return AUTO_KEYS.has(key) && this.get(key, "") === "auto";
+  }
+
+  /** True when decoding these options detects some of them first. */
+  wantsDetection(): boolean {
+    return this.detectRest || [...this.explicit].some(([k, v]) => v === "auto" && AUTO_KEYS.has(k));
+  }
+
+  /** Every detectable option (and sector_size) back to auto; other options stay. */
+  detectAll(): void {
+    for (const k of [...this.explicit.keys()]) if (AUTO_KEYS.has(k) || k === "sector_size") this.explicit.delete(k);
+    this.detectRest = true;
+  }
+
+  /** The options given with a value (auto ones left out): what detection keeps. */
+  fixedKeys(): Set<OptionKey> {
+    return new Set([...this.explicit].filter(([k, v]) => !(v === "auto" && DETECTED_KEYS.has(k))).map(([k]) => k));
+  }
+
   toString(): string {
-    return OPTION_KEYS.filter((k) => this.explicit.has(k)).map((k) => `${k}=${this.explicit.get(k)}`).join(":");
+    const set = OPTION_KEYS.filter((k) => this.explicit.has(k)).map((k) => `${k}=${this.explicit.get(k)}`);
+    return (this.detectRest ? ["auto", ...set] : set).join(":");
   }
 
   /** null when valid, else the decoder's message. */
   validate(): string | null {
     try {
-      resolveOptions(this.toString());
+      const t = this.toString();
+      resolveOptions(fixedOf(parseOptionString(t.replace(/^auto(:|$)/, ""))));
       return null;
     } catch (e) {
       if (isDiskfluxError(e)) return e.message;
       throw e;
     }
   }
+}
+
+/** Options without the ones left to detection (resolveOptions does not know "auto" for them). */
+function fixedOf(parsed: DecodeOptions): DecodeOptions {
+  const out: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(parsed)) {
+    if (v === undefined) continue;
+    if (String(v) === "auto" && AUTO_KEYS.has(k as OptionKey)) continue;
+    out[k] = v;
+  }
+  return out as DecodeOptions;
 }

@@ -6,6 +6,7 @@
 // decoded records, binary streams, histogram and timeline rows in buffers it
 // does not keep. See transferList() below.
 import type { BinaryStreams, DecodeStats, FieldEvent, TrackRecord } from "../src/types.js";
+import type { CrcEvidence, DetectResult } from "../src/detect/detect.js";
 import type { TimelineRows } from "./rows.js";
 
 export type Backend = "wasm" | "js";
@@ -15,7 +16,11 @@ export type WorkerRequest =
   | { type: "open"; seq: number; name: string; bytes: ArrayBuffer; options: string; backend: Backend }
   /** Synthesize the built-in demo track in the worker and decode it (options: undefined = the demo's own). */
   | { type: "demo"; seq: number; backend: Backend; options?: string }
-  /** Decode the capture the worker already holds again (new options or backend). */
+  /**
+   * Decode the capture the worker already holds again (new options or backend).
+   * Options with "auto" in them (`auto`, `auto:format=RLL_WD`, `format=auto`) are
+   * detected first, on the same backend; so are those of "open".
+   */
   | { type: "decode"; seq: number; options: string; backend: Backend }
   /** Decode the held capture on both backends (no annotations) for timing and a parity check. */
   | { type: "compare"; seq: number; options: string };
@@ -45,6 +50,21 @@ export interface Histogram {
   total: number;
 }
 
+/** What detection found, when the request's options asked for it. */
+export interface TrackDetection {
+  /** The options as the page asked (with "auto" in them). */
+  requested: string;
+  /** The detected options merged with the given ones; the track was decoded with it. */
+  optionString: string;
+  confidence: DetectResult["confidence"];
+  /** What would raise the confidence (empty when high). */
+  missing: string[];
+  headerCrc?: CrcEvidence;
+  dataCrc?: CrcEvidence;
+  /** detect() wall time in the worker, ms (decodeMs is the decode after it). */
+  detectMs: number;
+}
+
 export interface DecodedTrack {
   capture: CaptureInfo;
   backend: Backend;
@@ -61,13 +81,16 @@ export interface DecodedTrack {
   histogram: Histogram;
   /** Annotation rows for the timeline (src/annotate, the original decoder's rows). */
   rows: TimelineRows;
+  /** Set when the options were detected first. */
+  detection?: TrackDetection;
 }
 
 export type WorkerResponse =
   | { type: "ready"; wasm: boolean }
   | { type: "decoded"; seq: number; track: DecodedTrack }
   | { type: "compared"; seq: number; ms: Record<Backend, number>; identical: boolean; differences: string[] }
-  | { type: "error"; seq: number; code?: string; message: string };
+  /** held: whether the worker still holds a capture (a read failed: no; a decode or detection failed: yes). */
+  | { type: "error"; seq: number; code?: string; message: string; held: boolean };
 
 /** Typed arrays that own their whole buffer can be transferred; others are copied into one that does. */
 export function owned<T extends Uint8Array | Uint32Array | Int32Array | Float64Array>(a: T): T {

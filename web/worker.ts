@@ -7,11 +7,18 @@
 // e.g. one over Wasm memory or over the held capture — a buffer of its own).
 // The worker keeps only the current capture, so new options or another backend
 // decode again without the page sending the file twice.
+//
+// Options with "auto" in them (a capture opened with no `?opts=`) are detected
+// first, here, on the chosen backend: detect() finds them, decode() then runs
+// with the option string it returns, and the track carries what was found.
 import { decode, readCapture, isDiskfluxError, getKernels, wasmAvailable } from "../src/index.js";
 import type { Capture, DecodeResult, TrackRecord } from "../src/index.js";
 import { demoCapture } from "../src/encode/demo.js";
+import { wantsDetection } from "../src/detect/options.js";
 import { buildHistogram, buildRows, rowViews } from "./rows.js";
-import { owned, transferList, type Backend, type CaptureInfo, type DecodedTrack, type WorkerRequest, type WorkerResponse } from "./protocol.js";
+import {
+  owned, transferList, type Backend, type CaptureInfo, type DecodedTrack, type TrackDetection, type WorkerRequest, type WorkerResponse,
+} from "./protocol.js";
 
 interface WorkerScope {
   postMessage(message: WorkerResponse, transfer?: Transferable[]): void;
@@ -37,16 +44,35 @@ function infoOf(capture: Capture, fileBytes: number, readMs: number, description
   };
 }
 
-async function decodeHeld(seq: number, options: string, backend: Backend): Promise<void> {
+/** The options to decode with: the request's, or what detection makes of them when they hold "auto". */
+async function resolveAuto(capture: Capture, options: string, backend: Backend): Promise<{ options: string; detection?: TrackDetection }> {
+  if (!wantsDetection(options)) return { options };
+  const { detect } = await import("../src/detect/detect.js");
+  const t0 = performance.now();
+  const found = await detect(capture, options, { backend });
+  const detection: TrackDetection = {
+    requested: options,
+    optionString: found.optionString,
+    confidence: found.confidence,
+    missing: [...found.evidence.missing],
+    ...(found.evidence.headerCrc ? { headerCrc: { ...found.evidence.headerCrc } } : {}),
+    ...(found.evidence.dataCrc ? { dataCrc: { ...found.evidence.dataCrc } } : {}),
+    detectMs: performance.now() - t0,
+  };
+  return { options: found.optionString, detection };
+}
+
+async function decodeHeld(seq: number, requested: string, backend: Backend): Promise<void> {
   if (!held) throw new Error("no capture loaded");
   await warm;
+  const { options, detection } = await resolveAuto(held.capture, requested, backend);
   const t0 = performance.now();
   const result = await decode(held.capture, options, { backend, logBytes: true });
   const decodeMs = performance.now() - t0;
-  send(seq, result, decodeMs, options);
+  send(seq, result, decodeMs, options, detection);
 }
 
-function send(seq: number, result: DecodeResult, decodeMs: number, options: string): void {
+function send(seq: number, result: DecodeResult, decodeMs: number, options: string, detection?: TrackDetection): void {
   if (!held) return;
   const records: TrackRecord[] = result.records.map((r) => ({ ...r, bytes: owned(r.bytes) }));
   const b = result.binary;
@@ -65,14 +91,17 @@ function send(seq: number, result: DecodeResult, decodeMs: number, options: stri
     fields: result.fields,
     histogram,
     rows,
+    ...(detection ? { detection } : {}),
   };
   const views: ArrayBufferView[] = [...records.map((r) => r.bytes), ...Object.values(binary), histogram.counts, ...rowViews(rows)];
   scope.postMessage({ type: "decoded", seq, track }, transferList(views));
 }
 
-async function compare(seq: number, options: string): Promise<void> {
+async function compare(seq: number, requested: string): Promise<void> {
   if (!held) throw new Error("no capture loaded");
-  await warm;
+  const wasm = await warm;
+  // Detect once, then time both backends on the same options.
+  const { options } = await resolveAuto(held.capture, requested, wasm ? "wasm" : "js");
   const ms = { wasm: 0, js: 0 } as Record<Backend, number>;
   const results = {} as Record<Backend, DecodeResult>;
   for (const backend of ["wasm", "js"] as const) {
@@ -102,7 +131,7 @@ scope.addEventListener("message", (e) => {
   const req = e.data;
   queue = queue.then(() => handle(req)).catch((err: unknown) => {
     const message = err instanceof Error ? err.message : String(err);
-    scope.postMessage({ type: "error", seq: req.seq, ...(isDiskfluxError(err) ? { code: err.code } : {}), message });
+    scope.postMessage({ type: "error", seq: req.seq, ...(isDiskfluxError(err) ? { code: err.code } : {}), message, held: held !== undefined });
   });
 });
 
