@@ -213,7 +213,9 @@ describe("image from a multi-track .tr plus re-reads in other formats", () => {
         const code = await imageCommand(args, out.stream, err.stream);
         return { code, err: err.text() };
       };
-      expect((await run([join(dir, "disk.tr"), "-o", join(dir, "x.img")])).code).toBe(2); // no -P
+      const auto = await run([join(dir, "disk.tr"), "-o", join(dir, "auto.img")]); // no -P: the options are detected
+      expect(auto.err).toMatch(/^diskflux: detected -P mfm:data_rate=\d+:format=\w+/);
+      expect(auto.code).toBe(0);
       expect((await run([join(dir, "disk.tr"), "-P", "mfm:"])).code).toBe(2); // no -o
       expect((await run(["-P", "mfm:", "-o", join(dir, "x.img")])).code).toBe(2); // no input
       expect((await run([join(dir, "disk.tr"), "-P", "mfm:format=XYZ", "-o", join(dir, "x.img")])).code).toBe(2);

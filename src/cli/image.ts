@@ -8,7 +8,8 @@ import { DiskfluxError } from "../errors.js";
 import { escapeName, oneLine, quoteArg } from "../escape.js";
 import { baseName, intArg, parseCommand, rateArg, runCommand, writeFileBytes } from "./run.js";
 
-export const IMAGE_USAGE = `usage: diskflux image <capture|file.tr>... -P mfm:<options> -o <disk.img> [--map <map.txt>] [--json]
+export const IMAGE_USAGE = `usage: diskflux image <capture|file.tr>... [-P mfm:<options>] -o <disk.img> [--map <map.txt>] [--json]
+  without -P (or with -P mfm:auto) the options are detected once over the first captures
   captures: .sr, .dsl, .tr (every track), .vcd, .csv; a sector read more than once keeps its best copy
   -o FILE                the flat image: sectors in (cylinder, head, sector) order
   --map FILE             write the sector map there (default: print it)
@@ -47,11 +48,14 @@ export async function imageCommand(argv: string[], out: Out = process.stdout, er
       out.write(IMAGE_USAGE + "\n");
       return 0;
     }
-    const pd = values["protocol-decoder"];
-    if (pd === undefined) throw new DiskfluxError("E_USAGE", "image needs the decoder options: -P mfm:<options> (e.g. -P mfm:data_rate=5000000:format=MFM)");
-    if (pd !== "mfm" && !pd.startsWith("mfm:")) throw new DiskfluxError("E_USAGE", `protocol decoder ${quoteArg(pd.split(":")[0])} not found; diskflux provides 'mfm' (-P mfm:<options>)`);
-    const { resolveOptions } = await import("../options.js");
-    resolveOptions(pd);
+    let pd = values["protocol-decoder"];
+    if (pd !== undefined && pd !== "mfm" && !pd.startsWith("mfm:")) throw new DiskfluxError("E_USAGE", `protocol decoder ${quoteArg(pd.split(":")[0])} not found; diskflux provides 'mfm' (-P mfm:<options>)`);
+    const { isAuto, detectForFiles } = await import("./auto.js");
+    const auto = await isAuto(pd);
+    if (!auto) {
+      const { resolveOptions } = await import("../options.js");
+      resolveOptions(pd!);
+    }
     if (values.output === undefined) throw new DiskfluxError("E_USAGE", "image needs an output file: -o disk.img");
     if (positionals.length === 0) throw new DiskfluxError("E_USAGE", "image needs at least one capture or .tr file");
     const backend = (values.backend ?? "auto") as "wasm" | "js" | "auto";
@@ -66,6 +70,10 @@ export async function imageCommand(argv: string[], out: Out = process.stdout, er
       firstCylinder: intArg("--first-cylinder", values["first-cylinder"], 0, 65535),
     };
     const rate = rateArg("--rate", values.rate);
+    if (auto) {
+      const found = await detectForFiles(positionals, pd, backend, err, rate !== undefined ? { rate } : {});
+      pd = found.optionString;
+    }
 
     const { readAnyCaptureFile, channelIndex } = await import("../readers/index.js");
     const { decode } = await import("../decode.js");
@@ -79,13 +87,13 @@ export async function imageCommand(argv: string[], out: Out = process.stdout, er
       if (any.kind === "tracks") {
         for (const w of any.tr?.warnings ?? []) err.write(`diskflux: warning: ${oneLine(w)}\n`);
         for (const t of any.tracks) {
-          const result = await decode(t.capture, pd, { backend });
+          const result = await decode(t.capture, pd!, { backend });
           inputs.push({ result, source: `${name} cyl ${t.cyl} head ${t.head}`, cyl: t.cyl, head: t.head });
         }
       } else {
         const c = any.capture;
         const channels = c.kind === "logic" && values.channel !== undefined ? { channels: { data: channelIndex(c, values.channel) } } : {};
-        const result = await decode(c, pd, { backend, ...channels });
+        const result = await decode(c, pd!, { backend, ...channels });
         inputs.push({ result, source: name });
       }
     }

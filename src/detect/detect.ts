@@ -207,6 +207,7 @@ async function headerTrial(ctx: Context, preset: FormatName, dataRate: number): 
       data_crc_size: 16, data_crc_poly: "0x1021",
     });
     best.idRecords = Math.max(best.idRecords, ids.length);
+    if (ids.length === 0) break; // no ID mark decodes with this preset: another check width will not change that
     for (const n of byteCounts) {
       const split = ids.map((r) => {
         const b = r.crcInput!;
@@ -240,6 +241,9 @@ async function headerTrial(ctx: Context, preset: FormatName, dataRate: number): 
         best = { preset, idRecords: best.idRecords, solution: s, headerBytes: n, good };
       }
     }
+    // a known polynomial verified on many records needs no wider trial (a wider check is tried
+    // when only a solved one fits: few header bits vary, so a narrow spurious fit is possible)
+    if (best.solution && best.solution.source !== "solved" && best.solution.confidence === "high") break;
   }
   if (best.solution && lowWeight(best.solution)) {
     best.ambiguous ??= `the header polynomial ${hex(best.solution.poly, best.solution.width)} has too few terms to tell a 3- from a 4-byte header (a degenerate polynomial)`;
@@ -278,6 +282,7 @@ async function dataTrial(ctx: Context, family: Family, dataRate: number, preset:
         const b = r.crcInput!;
         return { msg: b.subarray(0, b.length - w / 8), check: b.subarray(b.length - w / 8) };
       });
+      if (data.length === 0 && !best) return undefined; // no data mark decodes with this preset and layout
       const s = solveCrc(ctx.gf, w, recs, fixed);
       const trial: DataTrial = { layout: layout.format, sectorSize: size, autoSize: layout.len === size, dataRecords: data.length, ...(s ? { solution: s } : {}) };
       if (!best || better(s, best.solution)) best = trial;
