@@ -8,18 +8,13 @@
 import { defineConfig } from "vitest/config";
 import { playwright } from "@vitest/browser-playwright";
 import { existsSync } from "node:fs";
+import { CHROMIUM, CHROMIUM_ARGS, haveChromium } from "./test/support/chromium.js";
 import { resolve } from "node:path";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SAMPLES_DIR = resolve(process.env.DISKFLUX_SAMPLES ?? "../shared/samples");
 const ORACLE_DIR = resolve(process.env.DISKFLUX_ORACLE ?? "../shared/oracle");
-const haveChromium = existsSync(CHROMIUM);
 const haveShared = existsSync(SAMPLES_DIR) && existsSync(`${ORACLE_DIR}/summary.tsv`);
 
-export const chromiumArgs = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-];
 
 if (!haveChromium) {
   console.warn(`SKIPPED browser project: no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`);
@@ -61,7 +56,7 @@ export default defineConfig({
                 enabled: true,
                 headless: true,
                 screenshotFailures: false,
-                provider: playwright({ launchOptions: { executablePath: CHROMIUM, args: chromiumArgs } }),
+                provider: playwright({ launchOptions: { executablePath: CHROMIUM, args: CHROMIUM_ARGS } }),
                 instances: [{ browser: "chromium" as const }],
               },
             },

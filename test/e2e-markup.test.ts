@@ -10,23 +10,13 @@
 // run at once. Needs no shared captures: the capture is synthesized. Skipped,
 // with a warning, when Chromium is missing.
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from "vitest";
-import { existsSync, mkdirSync } from "node:fs";
-import { resolve } from "node:path";
-import type { PreviewServer } from "vite";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import type { LogicCapture } from "../src/capture.js";
 import { synthTrack } from "../src/encode/synth.js";
 import { escapeName, quoteInput } from "../src/escape.js";
 import { writeSigrok } from "../src/writers/sigrok.js";
+import { CHROMIUM, haveChromium, startWebHarness, type WebHarness } from "./support/web.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const haveChromium = existsSync(CHROMIUM);
-const ARTIFACTS = resolve("test-artifacts");
-const SITE = resolve(ARTIFACTS, "web-dist-markup");
-const CHROMIUM_ARGS = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-];
 
 /** Markup that runs code wherever it is parsed as HTML: the image "x" fails to load, the svg loads. */
 const MARKUP = `<img src=x onerror="window.__pwned=1"><svg onload="window.__pwned=2">`;
@@ -40,8 +30,7 @@ if (!haveChromium) {
 }
 
 describe.runIf(haveChromium)("web page: names and texts from a capture are never HTML", () => {
-  let server: PreviewServer;
-  let browser: Browser;
+  let web: WebHarness;
   let context: BrowserContext;
   let base: string;
   const problems: string[] = [];
@@ -55,25 +44,12 @@ describe.runIf(haveChromium)("web page: names and texts from a capture are never
   };
 
   beforeAll(async () => {
-    const vite = await import("vite");
-    const { chromium } = await import("playwright-core");
-    mkdirSync(ARTIFACTS, { recursive: true });
-    await vite.build({ configFile: resolve("vite.config.ts"), logLevel: "warn", build: { outDir: SITE, emptyOutDir: true } });
-    server = await vite.preview({
-      configFile: resolve("vite.config.ts"),
-      logLevel: "silent",
-      build: { outDir: SITE },
-      preview: { port: 0, host: "127.0.0.1", open: false },
-    });
-    base = server.resolvedUrls?.local[0] ?? "";
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    web = await startWebHarness("web-dist-markup", { viewport: { width: 1280, height: 900 } });
+    ({ context, base } = web);
   });
 
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await server?.close();
+    await web?.close();
   });
 
   beforeEach(() => {

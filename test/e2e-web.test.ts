@@ -6,20 +6,13 @@
 // Screenshots go to test-artifacts/ (gitignored). Skipped, with a warning, when
 // Chromium or the shared folders are missing.
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from "vitest";
-import { existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { resolve } from "node:path";
-import type { PreviewServer } from "vite";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { SAMPLES_DIR, ORACLE_DIR, haveShared, oracleCaptures, warnMissing } from "./support/shared.js";
+import { ARTIFACTS, CHROMIUM, haveChromium, startWebHarness, watchProblems, type WebHarness } from "./support/web.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const haveChromium = existsSync(CHROMIUM);
-const ARTIFACTS = resolve("test-artifacts");
 const SITE = resolve(ARTIFACTS, "web-dist");
-const CHROMIUM_ARGS = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-];
 
 /** Captures loaded through the file input, with their oracle option strings. */
 const E2E_CAPTURES = ["hdd_mfm_RQDX3.sr", "hdd_rll_WD1003V-SR1.sr", "fdd_mfm.sr"];
@@ -65,36 +58,19 @@ if (!haveChromium) {
 }
 
 describe.runIf(ready)("web page end to end", () => {
-  let server: PreviewServer;
-  let browser: Browser;
+  let web: WebHarness;
   let context: BrowserContext;
   let base: string;
   const problems: string[] = [];
   const buildWarnings: string[] = [];
 
   beforeAll(async () => {
-    const vite = await import("vite");
-    const { chromium } = await import("playwright-core");
-    mkdirSync(ARTIFACTS, { recursive: true });
-    const logger = vite.createLogger("warn");
-    const warn = logger.warn.bind(logger);
-    logger.warn = (msg, opts) => { buildWarnings.push(msg); warn(msg, opts); };
-    await vite.build({ configFile: resolve("vite.config.ts"), customLogger: logger, logLevel: "warn", build: { outDir: SITE, emptyOutDir: true } });
-    server = await vite.preview({
-      configFile: resolve("vite.config.ts"),
-      logLevel: "silent",
-      build: { outDir: SITE },
-      preview: { port: 0, host: "127.0.0.1", open: false },
-    });
-    base = server.resolvedUrls?.local[0] ?? "";
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    context = await browser.newContext({ viewport: { width: 1440, height: 960 }, acceptDownloads: true });
+    web = await startWebHarness("web-dist", { acceptDownloads: true, onBuildWarning: (msg) => buildWarnings.push(msg) });
+    ({ context, base } = web);
   });
 
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await server?.close();
+    await web?.close();
   });
 
   beforeEach(() => {
@@ -102,15 +78,7 @@ describe.runIf(ready)("web page end to end", () => {
   });
 
   async function newPage(): Promise<Page> {
-    const page = await context.newPage();
-    page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-    page.on("console", (m) => { if (m.type() === "error") problems.push(`console.error: ${m.text()}`); });
-    page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
-    page.on("request", (r) => {
-      const u = new URL(r.url());
-      if ((u.protocol === "http:" || u.protocol === "https:") && u.hostname !== "127.0.0.1") problems.push(`external request: ${r.url()}`);
-    });
-    return page;
+    return watchProblems(await context.newPage(), problems);
   }
 
   async function waitDone(page: Page, pred = "true"): Promise<void> {

@@ -24,13 +24,13 @@ import type { Gf2Kernel } from "../kernels/gf2.js";
 import { getKernels, type BackendChoice } from "../kernels/load.js";
 import { crcOf } from "../kernels/crc.js";
 import { HEADER_BYTES, PRESETS, type FormatName, type HeaderFormat } from "../presets.js";
-import { resolveOptions, type DecodeOptions, type OptionKey } from "../options.js";
+import { parsePyInt, resolveOptions, type DecodeOptions, type OptionKey } from "../options.js";
 import type { ChannelMap, DataRecord, IdRecord } from "../types.js";
 import { captureEdges } from "./edges.js";
 import { pulseHistogram, type Family, type RateGuess } from "./histogram.js";
-import { PRESET_HEADER, layoutLength, rankLayouts, type HeaderReading } from "./header-format.js";
+import { PRESET_HEADER, rankLayouts, type HeaderReading } from "./header-format.js";
 import { splitAutoOptions, DETECTED_KEYS, formatOptionString } from "./options.js";
-import { solveCrc, type Confidence, type CrcRecord, type CrcSolution } from "./solve-crc.js";
+import { checkValue, solveCrc, type Confidence, type CrcRecord, type CrcSolution } from "./solve-crc.js";
 
 export type { Confidence } from "./solve-crc.js";
 
@@ -131,7 +131,6 @@ interface Context {
   given: DecodeOptions;
   backend: BackendChoice;
   gf: Gf2Kernel;
-  channels?: ChannelMap;
 }
 
 const hex = (v: bigint, width: number) => "0x" + v.toString(16).padStart(width / 4, "0");
@@ -145,7 +144,7 @@ function familyOf(format: string): Family | undefined {
 async function trialRecords(ctx: Context, options: DecodeOptions): Promise<{ ids: IdRecord[]; data: DataRecord[] }> {
   const ids: IdRecord[] = [], data: DataRecord[] = [];
   for (const t of ctx.tracks) {
-    const r = await decode(t, options, { backend: ctx.backend, keepCrcInputs: true, ...(ctx.channels ? { channels: ctx.channels } : {}) });
+    const r = await decode(t, options, { backend: ctx.backend, keepCrcInputs: true });
     for (const rec of r.records) {
       if (!rec.crcInput) continue;
       if (rec.kind === "id") ids.push(rec);
@@ -153,12 +152,6 @@ async function trialRecords(ctx: Context, options: DecodeOptions): Promise<{ ids
     }
   }
   return { ids, data };
-}
-
-function checkValue(b: Uint8Array): bigint {
-  let v = 0n;
-  for (const x of b) v = (v << 8n) | BigInt(x);
-  return v;
 }
 
 function verifies(s: CrcSolution, r: CrcRecord): boolean {
@@ -196,8 +189,8 @@ async function headerTrial(ctx: Context, preset: FormatName, dataRate: number): 
   const trialBytes = HEADER_BYTES[trialLayout];
   const byteCounts = givenLayout ? [trialBytes] : [3, 4];
   const fixed = {
-    ...(g.header_crc_poly !== undefined ? { poly: BigInt(String(g.header_crc_poly)) } : {}),
-    ...(g.header_crc_init !== undefined ? { init: BigInt(String(g.header_crc_init)) } : {}),
+    ...(g.header_crc_poly !== undefined ? { poly: parsePyInt(String(g.header_crc_poly))! } : {}),
+    ...(g.header_crc_init !== undefined ? { init: parsePyInt(String(g.header_crc_init))! } : {}),
   };
   let best: HeaderTrial = { preset, idRecords: 0, headerBytes: trialBytes, good: [] };
   for (const w of widths) {
@@ -265,9 +258,9 @@ async function dataTrial(ctx: Context, family: Family, dataRate: number, preset:
     : [...new Set([...lens, ...SECTOR_SIZES])].slice(0, 4);
   const widths = g.data_crc_size !== undefined ? [Number(g.data_crc_size)] : dataWidths(family, dataRate);
   const fixed = {
-    ...(g.data_crc_poly_custom !== undefined && String(g.data_crc_poly_custom).trim() !== "" ? { poly: BigInt(String(g.data_crc_poly_custom)) }
-      : g.data_crc_poly !== undefined ? { poly: BigInt(String(g.data_crc_poly)) } : {}),
-    ...(g.data_crc_init !== undefined ? { init: BigInt(String(g.data_crc_init)) } : {}),
+    ...(g.data_crc_poly_custom !== undefined && String(g.data_crc_poly_custom).trim() !== "" ? { poly: parsePyInt(String(g.data_crc_poly_custom))! }
+      : g.data_crc_poly !== undefined ? { poly: parsePyInt(String(g.data_crc_poly))! } : {}),
+    ...(g.data_crc_init !== undefined ? { init: parsePyInt(String(g.data_crc_init))! } : {}),
   };
   let best: DataTrial | undefined;
   for (const size of sizes) {
@@ -332,7 +325,8 @@ export async function detect(input: Capture | readonly Capture[], partial: strin
     }
     return captureEdges(k, c, request.channels, leading);
   });
-  const ctx: Context = { tracks, given, backend, gf, ...(request.channels ? { channels: request.channels } : {}) };
+  // the tracks are edges now: channels were applied when they were extracted
+  const ctx: Context = { tracks, given, backend, gf };
   const source = captures[0].source ?? "capture";
 
   // 1. readings of the pulse widths, over every capture (weighted by pulses)
@@ -459,7 +453,6 @@ export async function detect(input: Capture | readonly Capture[], partial: strin
   }
   if (hs.matches < 3) evidence.missing.push(`only ${hs.matches} ID record(s) verify; more sectors or captures of the same drive would confirm the header CRC`);
   if (layout === "3" && h.good.length === 0) confidence = "low";
-  void layoutLength;
   return finish(ctx, out, confidence, evidence);
 }
 
@@ -470,7 +463,7 @@ async function finish(ctx: Context, detected: Record<string, string | number>, c
     const options = { ...detected, ...baseOptions(ctx), ...extra } as DecodeOptions;
     let ok = 0, bad = 0;
     for (const t of ctx.tracks) {
-      const r = await decode(t, formatOptionString(options), { backend: ctx.backend, ...(ctx.channels ? { channels: ctx.channels } : {}) });
+      const r = await decode(t, formatOptionString(options), { backend: ctx.backend });
       ok += r.stats.CRC_OK;
       bad += r.stats.CRC_err;
     }

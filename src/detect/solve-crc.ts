@@ -56,7 +56,8 @@ function big(hi: number, lo: number): bigint {
 function halves(v: bigint): [number, number] {
   return [Number((v >> 32n) & 0xffffffffn), Number(v & 0xffffffffn)];
 }
-function checkValue(b: Uint8Array): bigint {
+/** The stored check as an integer (big endian). */
+export function checkValue(b: Uint8Array): bigint {
   let v = 0n;
   for (const x of b) v = (v << 8n) | BigInt(x);
   return v;
@@ -69,7 +70,7 @@ export function usableRecords(records: readonly CrcRecord[]): CrcRecord[] {
   for (const r of records) {
     if (r.msg.length + r.check.length > GF2_BYTES_CAP || (r.msg.length + r.check.length) * 8 > GF2_SLOT_BITS) continue;
     if (r.msg.every((b) => b === 0) && r.check.every((b) => b === 0)) continue;
-    const key = Buffer_hex(r.msg) + "|" + Buffer_hex(r.check);
+    const key = hexKey(r.msg) + "|" + hexKey(r.check);
     if (seen.has(key)) continue;
     seen.add(key);
     out.push(r);
@@ -77,7 +78,7 @@ export function usableRecords(records: readonly CrcRecord[]): CrcRecord[] {
   return out;
 }
 
-function Buffer_hex(b: Uint8Array): string {
+function hexKey(b: Uint8Array): string {
   let s = "";
   for (const x of b) s += (x < 16 ? "0" : "") + x.toString(16);
   return s;

@@ -10,8 +10,7 @@
 // The span (maxBurst) is the caller's: src/recover/spans.ts holds the table.
 import * as E from "./ecc-abi.js";
 import { JsEccCore, type EccCore } from "./ecc.js";
-import type { BackendChoice } from "./load.js";
-import { wasmAvailable } from "./load.js";
+import { ownInstanceLoader } from "./own-instance.js";
 import { DiskfluxError } from "../errors.js";
 
 /** 0 = clean (the check verifies), 1 = corrected, 2 = uncorrectable. */
@@ -155,26 +154,6 @@ export function wasmEccKernel(exports: unknown): EccKernel {
 }
 
 let jsKernel: EccKernel | undefined;
-let wasmKernel: Promise<EccKernel | undefined> | undefined;
-
-/** One instance of the kernel module for the ECC kernel; undefined when the module lacks its exports. */
-function sharedWasmKernel(): Promise<EccKernel | undefined> {
-  wasmKernel ??= (async () => {
-    const { compileKernelModule } = await import("./wasm.js");
-    const instance = await WebAssembly.instantiate(await compileKernelModule(), {
-      env: {
-        abort(_msg: number, _file: number, line: number, col: number): never {
-          throw new Error(`diskflux wasm kernel aborted at ${line}:${col}`);
-        },
-      },
-    });
-    return hasEccExports(instance.exports) ? eccKernelOf(new WasmEccCore(instance.exports)) : undefined;
-  })().catch((e: unknown) => {
-    wasmKernel = undefined;
-    throw new DiskfluxError("E_WASM", `the WebAssembly kernels failed to load (${String(e)}); use backend 'js'`, { cause: e });
-  });
-  return wasmKernel;
-}
 
 /**
  * The ECC kernel for a backend choice: "js" → TypeScript; "wasm" → the Wasm
@@ -182,17 +161,12 @@ function sharedWasmKernel(): Promise<EccKernel | undefined> {
  * it, else TypeScript. correct() is synchronous, so one shared instance per
  * backend is safe within a thread.
  */
-export async function getEccKernel(choice: BackendChoice = "auto"): Promise<EccKernel> {
-  if (choice !== "wasm" && choice !== "js" && choice !== "auto") {
-    throw new DiskfluxError("E_ARGUMENT", `unknown backend '${String(choice)}'; use 'wasm', 'js' or 'auto'`);
-  }
-  if (choice === "js" || (choice === "auto" && !wasmAvailable())) return (jsKernel ??= eccKernelOf(new JsEccCore()));
-  if (!wasmAvailable()) throw new DiskfluxError("E_WASM", "WebAssembly is not available here; use backend 'js'");
-  const k = await sharedWasmKernel();
-  if (k) return k;
-  if (choice === "auto") return (jsKernel ??= eccKernelOf(new JsEccCore()));
-  throw new DiskfluxError("E_WASM", "the kernel module has no ECC exports (assembly/index.ts must re-export assembly/ecc.ts); use backend 'js'");
-}
+export const getEccKernel = ownInstanceLoader<EccKernel>({
+  name: "ECC",
+  source: "assembly/ecc.ts",
+  fromExports: (x) => (hasEccExports(x) ? eccKernelOf(new WasmEccCore(x)) : undefined),
+  twin: () => (jsKernel ??= eccKernelOf(new JsEccCore())),
+});
 
 /** The pattern of a result as a bigint (for reports and tests). */
 export function eccPattern(r: EccResult): bigint {

@@ -11,8 +11,7 @@
 // The module never grows its memory, so the views are built once.
 import { GF2_SLOTS, GF2_SLOT_WORDS, GF2_SLOT_BITS, GF2_BYTES_CAP, GF2_MAX_RECORDS, GF2_REFUSED } from "./gf2-abi.js";
 import { Gf2Js, type Gf2Kernel } from "./gf2.js";
-import type { BackendChoice } from "./load.js";
-import { wasmAvailable } from "./load.js";
+import { ownInstanceLoader } from "./own-instance.js";
 import { DiskfluxError } from "../errors.js";
 
 export type { Gf2Kernel } from "./gf2.js";
@@ -167,27 +166,7 @@ export function checkedGf2(k: Gf2Kernel): Gf2Kernel {
   };
 }
 
-let wasmGf2: Promise<Gf2Kernel | undefined> | undefined;
 let jsGf2: Gf2Kernel | undefined;
-
-/** One instance of the kernel module for the GF(2) kernel; undefined when the module lacks its exports. */
-function sharedWasmGf2(): Promise<Gf2Kernel | undefined> {
-  wasmGf2 ??= (async () => {
-    const { compileKernelModule } = await import("./wasm.js");
-    const instance = await WebAssembly.instantiate(await compileKernelModule(), {
-      env: {
-        abort(_msg: number, _file: number, line: number, col: number): never {
-          throw new Error(`diskflux wasm kernel aborted at ${line}:${col}`);
-        },
-      },
-    });
-    return hasGf2Exports(instance.exports) ? checkedGf2(rawWasmGf2(instance.exports)) : undefined;
-  })().catch((e: unknown) => {
-    wasmGf2 = undefined;
-    throw new DiskfluxError("E_WASM", `the WebAssembly kernels failed to load (${String(e)}); use backend 'js'`, { cause: e });
-  });
-  return wasmGf2;
-}
 
 /**
  * The GF(2) kernel of a backend, created once and cached: "js" → the
@@ -196,14 +175,9 @@ function sharedWasmGf2(): Promise<Gf2Kernel | undefined> {
  * Each backend is one shared instance with one set of slots: finish a
  * computation before awaiting anything else that may use the same backend.
  */
-export async function getGf2Kernel(choice: BackendChoice = "auto"): Promise<Gf2Kernel> {
-  if (choice !== "wasm" && choice !== "js" && choice !== "auto") {
-    throw new DiskfluxError("E_ARGUMENT", `unknown backend '${String(choice)}'; use 'wasm', 'js' or 'auto'`);
-  }
-  if (choice === "js" || (choice === "auto" && !wasmAvailable())) return (jsGf2 ??= checkedGf2(new Gf2Js()));
-  if (!wasmAvailable()) throw new DiskfluxError("E_WASM", "WebAssembly is not available here; use backend 'js'");
-  const k = await sharedWasmGf2();
-  if (k) return k;
-  if (choice === "auto") return (jsGf2 ??= checkedGf2(new Gf2Js()));
-  throw new DiskfluxError("E_WASM", "the kernel module has no GF(2) exports (assembly/index.ts must re-export assembly/gf2.ts); use backend 'js'");
-}
+export const getGf2Kernel = ownInstanceLoader<Gf2Kernel>({
+  name: "GF(2)",
+  source: "assembly/gf2.ts",
+  fromExports: (x) => (hasGf2Exports(x) ? checkedGf2(rawWasmGf2(x)) : undefined),
+  twin: () => (jsGf2 ??= checkedGf2(new Gf2Js())),
+});

@@ -11,7 +11,7 @@ import * as L from "../legacy/abi.js";
 import { LegacyCore, type LegacyCoreApi } from "../legacy/core.js";
 import type { LegacyParams } from "../legacy/params.js";
 import type { BackendChoice } from "./load.js";
-import { wasmAvailable } from "./load.js";
+import { ownInstanceLoader } from "./own-instance.js";
 import { DiskfluxError } from "../errors.js";
 
 /** The exports assembly/index.ts gets from assembly/legacy.ts. */
@@ -101,41 +101,15 @@ export function wasmLegacyCore(exports: unknown): WasmLegacyCore {
   return new WasmLegacyCore(exports);
 }
 
-let shared: Promise<WasmLegacyCore | undefined> | undefined;
-
-/** One instance of the kernel module for the legacy twin; undefined when the module lacks its exports. */
-function sharedWasmCore(): Promise<WasmLegacyCore | undefined> {
-  shared ??= (async () => {
-    const { compileKernelModule } = await import("./wasm.js");
-    const instance = await WebAssembly.instantiate(await compileKernelModule(), {
-      env: {
-        abort(_msg: number, _file: number, line: number, col: number): never {
-          throw new Error(`diskflux wasm kernel aborted at ${line}:${col}`);
-        },
-      },
-    });
-    return hasLegacyExports(instance.exports) ? new WasmLegacyCore(instance.exports) : undefined;
-  })().catch((e: unknown) => {
-    shared = undefined;
-    throw new DiskfluxError("E_WASM", `the WebAssembly kernels failed to load (${String(e)}); use backend 'js'`, { cause: e });
-  });
-  return shared;
-}
-
 /**
  * The hot loop for a backend choice: "js" → TypeScript; "wasm" → the twin (an
  * E_WASM error when unavailable); "auto" → the twin when the kernel module has
  * it, else TypeScript. decode() runs synchronously once it has the core, so
  * the shared Wasm instance is safe within a thread.
  */
-export async function legacyCore(choice: BackendChoice = "auto"): Promise<LegacyCoreApi> {
-  if (choice !== "wasm" && choice !== "js" && choice !== "auto") {
-    throw new DiskfluxError("E_ARGUMENT", `unknown backend '${String(choice)}'; use 'wasm', 'js' or 'auto'`);
-  }
-  if (choice === "js" || (choice === "auto" && !wasmAvailable())) return new LegacyCore();
-  if (!wasmAvailable()) throw new DiskfluxError("E_WASM", "WebAssembly is not available here; use backend 'js'");
-  const core = await sharedWasmCore();
-  if (core) return core;
-  if (choice === "auto") return new LegacyCore();
-  throw new DiskfluxError("E_WASM", "the kernel module has no legacy exports (assembly/index.ts must re-export assembly/legacy.ts); use backend 'js'");
-}
+export const legacyCore: (choice?: BackendChoice) => Promise<LegacyCoreApi> = ownInstanceLoader<LegacyCoreApi>({
+  name: "legacy",
+  source: "assembly/legacy.ts",
+  fromExports: (x) => (hasLegacyExports(x) ? new WasmLegacyCore(x) : undefined),
+  twin: () => new LegacyCore(),
+});

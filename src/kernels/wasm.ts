@@ -32,15 +32,19 @@ export function compileKernelModule(): Promise<WebAssembly.Module> {
   return compiled;
 }
 
-export async function createWasmKernels(): Promise<Kernels> {
-  const module = await compileKernelModule();
-  const instance = await WebAssembly.instantiate(module, {
+/** A new instance of the compiled kernel module (each has its own memory). */
+export async function instantiateKernelModule(): Promise<WebAssembly.Instance> {
+  return WebAssembly.instantiate(await compileKernelModule(), {
     env: {
       abort(_msg: number, _file: number, line: number, col: number): never {
         throw new Error(`diskflux wasm kernel aborted at ${line}:${col}`);
       },
     },
   });
+}
+
+export async function createWasmKernels(): Promise<Kernels> {
+  const instance = await instantiateKernelModule();
   const x = instance.exports as unknown as Exports;
   const buf = x.memory.buffer;
   return {
