@@ -46,6 +46,13 @@ export function resolveChannel(setup: StreamSetup, spec: number | string | null 
   return ch.index;
 }
 
+/**
+ * Edge arrays that passed the strictly-increasing check whole. A typed array's
+ * contents can still change after the check: only arrays that own their buffer
+ * are remembered, and only until they are collected.
+ */
+const CHECKED_EDGES = new WeakSet<Float64Array>();
+
 export class TrackStream {
   private readonly collector: Collector;
   private readonly unitSize: number;
@@ -140,10 +147,13 @@ export class TrackStream {
 
   private pushEdgesUnguarded(edges: Float64Array, index?: Uint8Array): void {
     const k = this.k;
+    // an edge list already checked whole (detection decodes one many times) needs only its first edge checked
+    const checked = edges.length > 0 && CHECKED_EDGES.has(edges) && edges[0] > this.lastEdge;
     for (let at = 0; at < edges.length; at += A.EDGE_CAP) {
       const n = Math.min(A.EDGE_CAP, edges.length - at);
       const piece = edges.subarray(at, at + n);
-      for (let i = 0; i < n; i++) {
+      if (checked) this.lastEdge = piece[n - 1];
+      else for (let i = 0; i < n; i++) {
         const t = piece[i];
         if (!(t > this.lastEdge) || !Number.isFinite(t) || t > 2 ** 52) {
           throw new DiskfluxError("E_ARGUMENT", `edge ${at + i} (${t}) is not a finite sample number after the previous edge (${this.lastEdge}); edges must increase strictly`);
@@ -155,6 +165,7 @@ export class TrackStream {
       else k.index.fill(A.INDEX_ABSENT, 0, n);
       this.collector.run(n);
     }
+    if (edges.length > 0 && edges.byteOffset === 0 && edges.length === edges.buffer.byteLength / 8) CHECKED_EDGES.add(edges);
     this.base = Math.max(this.base, this.lastEdge + 1);
   }
 

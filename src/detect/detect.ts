@@ -119,6 +119,8 @@ interface HeaderTrial {
 }
 
 interface DataTrial {
+  /** Every ID and data mark led to a record whose check verifies (no PLL retry needed). */
+  clean: boolean;
   layout: HeaderFormat;
   sectorSize: number;
   autoSize: boolean;
@@ -140,18 +142,32 @@ function familyOf(format: string): Family | undefined {
   return p ? (p.limits === "GCR" ? undefined : p.limits) : undefined;
 }
 
-/** Decodes every track with these options and returns the records that carry a CRC input. */
-async function trialRecords(ctx: Context, options: DecodeOptions): Promise<{ ids: IdRecord[]; data: DataRecord[] }> {
-  const ids: IdRecord[] = [], data: DataRecord[] = [];
+interface TrialRecords {
+  /** Records that carry a CRC input (complete up to their check). */
+  ids: IdRecord[];
+  data: DataRecord[];
+  /** ID and data address marks seen. */
+  idMarks: number;
+  dataMarks: number;
+  /** ID records whose check verifies with the options decoded with. */
+  idOk: number;
+}
+
+/** Decodes every track with these options: the records that carry a CRC input, and the marks seen. */
+async function trialRecords(ctx: Context, options: DecodeOptions): Promise<TrialRecords> {
+  const out: TrialRecords = { ids: [], data: [], idMarks: 0, dataMarks: 0, idOk: 0 };
   for (const t of ctx.tracks) {
     const r = await decode(t, options, { backend: ctx.backend, keepCrcInputs: true });
+    out.idMarks += r.stats.IDAM;
+    out.dataMarks += r.stats.DAM + r.stats.DDAM;
     for (const rec of r.records) {
+      if (rec.kind === "id" && rec.crc?.ok) out.idOk++;
       if (!rec.crcInput) continue;
-      if (rec.kind === "id") ids.push(rec);
-      else data.push(rec);
+      if (rec.kind === "id") out.ids.push(rec);
+      else out.data.push(rec);
     }
   }
-  return { ids, data };
+  return out;
 }
 
 function verifies(s: CrcSolution, r: CrcRecord): boolean {
@@ -193,18 +209,23 @@ async function headerTrial(ctx: Context, preset: FormatName, dataRate: number): 
     ...(g.header_crc_init !== undefined ? { init: parsePyInt(String(g.header_crc_init))! } : {}),
   };
   let best: HeaderTrial = { preset, idRecords: 0, headerBytes: trialBytes, good: [] };
-  for (const w of widths) {
+  // One decode reads the widest check; the narrower width is a split of the same bytes. Only
+  // when nothing verifies (a gap that does not decode cuts the wider read short) is the
+  // narrower width decoded on its own.
+  const widest = Math.max(...widths);
+  const reads = [widest, ...widths.filter((w) => w !== widest)];
+  for (const [ri, read] of reads.entries()) {
     const { ids } = await trialRecords(ctx, {
-      ...baseOptions(ctx), data_rate: dataRate, format: preset, header_format: trialLayout, header_crc_size: w,
+      ...baseOptions(ctx), data_rate: dataRate, format: preset, header_format: trialLayout, header_crc_size: read,
       sector_size: g.sector_size !== undefined && g.sector_size !== "auto" ? g.sector_size : 128,
       data_crc_size: 16, data_crc_poly: "0x1021",
     });
     best.idRecords = Math.max(best.idRecords, ids.length);
     if (ids.length === 0) break; // no ID mark decodes with this preset: another check width will not change that
-    for (const n of byteCounts) {
+    for (const w of ri === 0 ? widths : [read]) for (const n of byteCounts) {
       const split = ids.map((r) => {
         const b = r.crcInput!;
-        const prefix = b.length - trialBytes - w / 8;
+        const prefix = b.length - trialBytes - read / 8;
         return { prefix, rec: { msg: b.subarray(0, prefix + n), check: b.subarray(prefix + n, prefix + n + w / 8) } };
       }).filter((x) => x.prefix >= 0);
       const s = solveCrc(ctx.gf, w, split.map((x) => x.rec), fixed);
@@ -215,7 +236,7 @@ async function headerTrial(ctx: Context, preset: FormatName, dataRate: number): 
         const seen = new Set<number>();
         for (const r of ids) {
           const b = r.crcInput!;
-          const prefix = b.length - trialBytes - w / 8;
+          const prefix = b.length - trialBytes - read / 8;
           const at = prefix + m + w / 8;
           if (prefix < 0 || at >= b.length) return false;
           if (verifies(sol, { msg: b.subarray(0, prefix + m), check: b.subarray(prefix + m, at) })) seen.add(b[at]);
@@ -231,12 +252,10 @@ async function headerTrial(ctx: Context, preset: FormatName, dataRate: number): 
           rec: x.rec.msg.subarray(x.prefix, x.prefix + n),
           mark: x.prefix > 0 ? x.rec.msg[x.prefix - 1] : -1,
         }));
-        best = { preset, idRecords: best.idRecords, solution: s, headerBytes: n, good };
+        best = { preset, idRecords: best.idRecords, solution: s, headerBytes: n, good, ...(best.ambiguous ? { ambiguous: best.ambiguous } : {}) };
       }
     }
-    // a known polynomial verified on many records needs no wider trial (a wider check is tried
-    // when only a solved one fits: few header bits vary, so a narrow spurious fit is possible)
-    if (best.solution && best.solution.source !== "solved" && best.solution.confidence === "high") break;
+    if (best.solution && best.solution.confidence !== "low") break;
   }
   if (best.solution && lowWeight(best.solution)) {
     best.ambiguous ??= `the header polynomial ${hex(best.solution.poly, best.solution.width)} has too few terms to tell a 3- from a 4-byte header (a degenerate polynomial)`;
@@ -263,23 +282,33 @@ async function dataTrial(ctx: Context, family: Family, dataRate: number, preset:
     ...(g.data_crc_init !== undefined ? { init: parsePyInt(String(g.data_crc_init))! } : {}),
   };
   let best: DataTrial | undefined;
-  for (const size of sizes) {
+  const widest = Math.max(...widths);
+  // One decode per size reads the widest check; every narrower width is a split of the same
+  // bytes (the message does not depend on the width). Only for the layout's own size, when no
+  // split verifies (a gap that does not decode can cut the widest read short), is each width
+  // decoded on its own.
+  for (const [i, size] of sizes.entries()) {
     const layout = layouts.find((l) => l.len === size) ?? layouts[0];
-    for (const w of widths) {
-      const { data } = await trialRecords(ctx, {
+    const reads = i === 0 && widths.length > 1 ? [widest, ...widths.filter((w) => w !== widest)] : [widest];
+    for (const [j, read] of reads.entries()) {
+      const { data, idMarks, dataMarks, idOk } = await trialRecords(ctx, {
         ...baseOptions(ctx), data_rate: dataRate, format: preset, header_format: layout.format,
         header_crc_size: h.width, header_crc_poly: hex(h.poly, h.width), header_crc_init: hex(h.init, h.width),
-        sector_size: size, data_crc_size: w, data_crc_poly: "0xA00805",
+        sector_size: size, data_crc_size: read, data_crc_poly: "0xA00805",
       });
-      const recs = data.map((r) => {
-        const b = r.crcInput!;
-        return { msg: b.subarray(0, b.length - w / 8), check: b.subarray(b.length - w / 8) };
-      });
-      if (data.length === 0 && !best) return undefined; // no data mark decodes with this preset and layout
-      const s = solveCrc(ctx.gf, w, recs, fixed);
-      const trial: DataTrial = { layout: layout.format, sectorSize: size, autoSize: layout.len === size, dataRecords: data.length, ...(s ? { solution: s } : {}) };
-      if (!best || better(s, best.solution)) best = trial;
-      if (s && s.confidence !== "low") return best;
+      if (data.length === 0 && i === 0) return undefined; // no data mark decodes with this preset and layout
+      for (const w of j === 0 ? widths : [read]) {
+        const recs = data.map((r) => {
+          const b = r.crcInput!;
+          const end = b.length - read / 8 + w / 8;
+          return { msg: b.subarray(0, b.length - read / 8), check: b.subarray(b.length - read / 8, end) };
+        });
+        const s = solveCrc(ctx.gf, w, recs, fixed);
+        const clean = idOk === idMarks && data.length === dataMarks && s !== undefined && s.matches === s.total;
+        const trial: DataTrial = { clean, layout: layout.format, sectorSize: size, autoSize: layout.len === size, dataRecords: data.length, ...(s ? { solution: s } : {}) };
+        if (!best || better(s, best.solution)) best = trial;
+        if (s && s.confidence !== "low") return best;
+      }
     }
   }
   return best;
@@ -365,15 +394,28 @@ export async function detect(input: Capture | readonly Capture[], partial: strin
     throw new DiskfluxError("E_DETECT", `${source}: no FM/MFM/RLL track: only ${pulses} pulses on the data channel; check the channel and that this is a disk read signal`);
   }
 
-  // 2. header trials per reading and vendor preset
+  // 2. header trials per reading and vendor preset, in the family's order; a preset whose every
+  //    header and data record verifies ends the search (the presets after it could only tie)
   let reading: RateGuess | undefined;
   let trials: HeaderTrial[] = [];
+  const dataTrials = new Map<HeaderTrial, DataTrial | undefined>();
+  const complete = (s: CrcSolution | undefined) => s !== undefined && s.confidence === "high" && s.matches === s.total;
+  let settled: HeaderTrial | undefined;
   for (const r of tried) {
     const presets = given.format !== undefined ? [given.format as FormatName] : FAMILY_PRESETS[r.family];
     const here: HeaderTrial[] = [];
-    for (const p of presets) here.push(await headerTrial(ctx, p, r.dataRate));
-    for (const t of here) {
+    for (const p of presets) {
+      const t = await headerTrial(ctx, p, r.dataRate);
+      here.push(t);
       evidence.candidates.push({ format: t.preset, dataRate: r.dataRate, idRecords: t.idRecords, idCrcOk: t.solution?.matches ?? 0 });
+      if (complete(t.solution) && !t.ambiguous) {
+        const d = await dataTrial(ctx, r.family, r.dataRate, t.preset, t);
+        dataTrials.set(t, d);
+        if (complete(d?.solution)) {
+          settled = t;
+          break;
+        }
+      }
     }
     if (here.some((t) => t.idRecords > 0)) {
       reading = r;
@@ -403,12 +445,12 @@ export async function detect(input: Capture | readonly Capture[], partial: strin
     return finish(ctx, out, confidence, evidence);
   }
 
-  // 3. data trials for the presets whose headers verify best
-  const top = withCrc.filter((t) => t.solution!.matches >= withCrc[0].solution!.matches * 0.8).slice(0, 3);
+  // 3. data trials for the presets whose headers verify best (unless one settled it)
+  const top = settled ? [settled] : withCrc.filter((t) => t.solution!.matches >= withCrc[0].solution!.matches * 0.8).slice(0, 3);
   let chosen: { header: HeaderTrial; data?: DataTrial } | undefined;
   let bestScore = -1;
   for (const t of top) {
-    const d = await dataTrial(ctx, family, dataRate, t.preset, t);
+    const d = dataTrials.has(t) ? dataTrials.get(t) : await dataTrial(ctx, family, dataRate, t.preset, t);
     const cand = evidence.candidates.find((c) => c.format === t.preset && c.dataRate === dataRate);
     if (cand && d) {
       cand.dataRecords = d.dataRecords;
@@ -453,11 +495,11 @@ export async function detect(input: Capture | readonly Capture[], partial: strin
   }
   if (hs.matches < 3) evidence.missing.push(`only ${hs.matches} ID record(s) verify; more sectors or captures of the same drive would confirm the header CRC`);
   if (layout === "3" && h.good.length === 0) confidence = "low";
-  return finish(ctx, out, confidence, evidence);
+  return finish(ctx, out, confidence, evidence, d?.clean === true);
 }
 
 /** Retries other PLL gains when records still fail, then builds the result. */
-async function finish(ctx: Context, detected: Record<string, string | number>, confidence: Confidence, evidence: DetectEvidence): Promise<DetectResult> {
+async function finish(ctx: Context, detected: Record<string, string | number>, confidence: Confidence, evidence: DetectEvidence, clean = false): Promise<DetectResult> {
   const g = ctx.given;
   const score = async (extra: Record<string, string | number>) => {
     const options = { ...detected, ...baseOptions(ctx), ...extra } as DecodeOptions;
@@ -469,7 +511,8 @@ async function finish(ctx: Context, detected: Record<string, string | number>, c
     }
     return { ok, bad };
   };
-  if (detected.header_crc_poly !== undefined && g.pll_kp === undefined && g.pll_ki === undefined) {
+  // a clean data trial already decoded with these options: every record verified, no retry to make
+  if (detected.header_crc_poly !== undefined && g.pll_kp === undefined && g.pll_ki === undefined && !clean) {
     const base = await score({});
     evidence.pll.push({ kp: 0.5, ki: 0.0005, crcOk: base.ok, crcBad: base.bad });
     if (base.bad > 0) {

@@ -58,6 +58,8 @@ const TOLERANCE = 0.3;
 const PRESENT = 0.003;
 /** Widths that must be present per family (RLL tracks rarely hold 7- and 8-cell pulses). */
 const MIN_PRESENT: Record<Family, number> = { FM: 2, MFM: 3, RLL: 4 };
+/** Width bins of 1/8 sample, at most this many (2^16 samples). */
+const BINS = 1 << 19;
 
 /**
  * Ranks every (family, data rate) reading of the pulse widths between
@@ -65,14 +67,21 @@ const MIN_PRESENT: Record<Family, number> = { FM: 2, MFM: 3, RLL: 4 };
  */
 export function pulseHistogram(edges: Float64Array, sampleRate: number): PulseHistogram {
   const n = Math.max(0, Math.min(edges.length - 1, MAX_PULSES));
-  // distinct widths with their counts: a few hundred at most on a real track
-  const byWidth = new Map<number, number>();
+  // distinct widths with their counts, in 1/8-sample bins: a few hundred on a real track
+  // the longest pulse any reading allows: 8 cells at the slowest rate
+  const size = Math.min(BINS, Math.ceil(((8.5 * sampleRate) / (2 * DATA_RATES[0])) * 8) + 1);
+  const bins = new Uint32Array(size);
   for (let i = 0; i < n; i++) {
-    const w = edges[i + 1] - edges[i];
-    byWidth.set(w, (byWidth.get(w) ?? 0) + 1);
+    const b = Math.round((edges[i + 1] - edges[i]) * 8);
+    if (b < size) bins[b]++; // longer pulses fit no reading: they count against every fit
   }
-  const widths = [...byWidth.keys()];
-  const counts = widths.map((w) => byWidth.get(w)!);
+  const widths: number[] = [], counts: number[] = [];
+  for (let b = 0; b < size; b++) {
+    if (bins[b] !== 0) {
+      widths.push(b / 8);
+      counts.push(bins[b]);
+    }
+  }
   const guesses: RateGuess[] = [];
   for (const family of ["FM", "MFM", "RLL"] as const) {
     const allowed = LIMITS[family];
@@ -103,16 +112,16 @@ export function pulseHistogram(edges: Float64Array, sampleRate: number): PulseHi
     if (Math.abs(a.score - b.score) <= 0.02) return b.cell - a.cell;
     return b.score - a.score;
   });
-  return { pulses: n, peaks: findPeaks(byWidth, n), guesses };
+  return { pulses: n, peaks: findPeaks(widths, counts, n), guesses };
 }
 
 /** Peaks of the width histogram in whole samples (evidence shown to users). */
-function findPeaks(byWidth: Map<number, number>, n: number): Peak[] {
+function findPeaks(widths: readonly number[], counts: readonly number[], n: number): Peak[] {
   const bins = new Map<number, number>();
-  for (const [w, c] of byWidth) {
+  widths.forEach((w, j) => {
     const b = Math.round(w);
-    bins.set(b, (bins.get(b) ?? 0) + c);
-  }
+    bins.set(b, (bins.get(b) ?? 0) + counts[j]);
+  });
   const floor = n * 0.005;
   const keys = [...bins.keys()].filter((b) => bins.get(b)! >= floor).sort((a, b) => a - b);
   const peaks: Peak[] = [];

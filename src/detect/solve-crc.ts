@@ -65,23 +65,31 @@ export function checkValue(b: Uint8Array): bigint {
 
 /** Distinct records that carry evidence (an all-zero record with a zero check fits every polynomial). */
 export function usableRecords(records: readonly CrcRecord[]): CrcRecord[] {
-  const seen = new Set<string>();
+  const byHash = new Map<number, CrcRecord[]>();
   const out: CrcRecord[] = [];
   for (const r of records) {
-    if (r.msg.length + r.check.length > GF2_BYTES_CAP || (r.msg.length + r.check.length) * 8 > GF2_SLOT_BITS) continue;
+    const n = r.msg.length + r.check.length;
+    if (n > GF2_BYTES_CAP || n * 8 > GF2_SLOT_BITS) continue;
     if (r.msg.every((b) => b === 0) && r.check.every((b) => b === 0)) continue;
-    const key = hexKey(r.msg) + "|" + hexKey(r.check);
-    if (seen.has(key)) continue;
-    seen.add(key);
+    const h = fnv1a(r.check, fnv1a(r.msg, 0x811c9dc5));
+    const same = byHash.get(h);
+    if (same?.some((o) => equalBytes(o.msg, r.msg) && equalBytes(o.check, r.check))) continue;
+    if (same) same.push(r);
+    else byHash.set(h, [r]);
     out.push(r);
   }
   return out;
 }
 
-function hexKey(b: Uint8Array): string {
-  let s = "";
-  for (const x of b) s += (x < 16 ? "0" : "") + x.toString(16);
-  return s;
+function fnv1a(b: Uint8Array, h: number): number {
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i], 0x01000193);
+  return h >>> 0;
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** The init each record implies for a polynomial (running the register backwards). */
