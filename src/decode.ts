@@ -5,7 +5,7 @@
 // and the binary streams of spec §6.7. Both backends are driven identically.
 import { getKernels } from "./kernels/load.js";
 import type { Capture } from "./capture.js";
-import { resolveOptions, type DecodeOptions } from "./options.js";
+import { parseOptionString, resolveOptions, type DecodeOptions } from "./options.js";
 import { DiskfluxError } from "./errors.js";
 import { TrackStream } from "./stream.js";
 import { wantsDetection } from "./detect/options.js";
@@ -31,6 +31,15 @@ export async function decode(capture: Capture, options: string | DecodeOptions =
     const found = await detect(capture, options, { ...(request.backend ? { backend: request.backend } : {}), ...(request.channels ? { channels: request.channels } : {}) });
     const result = await decode(capture, found.optionString, request);
     result.detection = found;
+    return result;
+  }
+  if (request.recover) {
+    const { recover, ...plain } = request;
+    const result = await decode(capture, options, { ...plain, keepCrcInputs: true });
+    const { recoverTrack } = await import("./recover/recover.js");
+    const given = typeof options === "string" ? parseOptionString(result.detection?.optionString ?? options) : result.detection?.options ?? options;
+    result.recovery = await recoverTrack(capture, given, result, plain, recover === true ? {} : recover);
+    if (!request.keepCrcInputs) for (const r of result.records) delete r.crcInput;
     return result;
   }
   const opts = resolveOptions(options);

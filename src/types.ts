@@ -5,6 +5,7 @@ import type { BackendName } from "./kernels/backend.js";
 import type { BackendChoice } from "./kernels/load.js";
 import type { ResolvedOptions } from "./options.js";
 import type { DetectResult } from "./detect/detect.js";
+import type { RecoverOptions, RecoveryEvidence, RecoverySummary, SectorStatus } from "./recover/recover.js";
 
 export interface ChannelMap {
   /** Data channel (index or name); default 0. */
@@ -28,6 +29,12 @@ export interface DecodeRequest {
    * Auto-detection solves CRC parameters from them.
    */
   keepCrcInputs?: boolean;
+  /**
+   * diskflux-only: recover data records whose check fails (ECC, other data
+   * separators) and give every data record a `status`. The binary streams,
+   * fields and annotations stay the original's.
+   */
+  recover?: boolean | RecoverOptions;
 }
 
 export interface CrcVerdict {
@@ -65,10 +72,15 @@ export interface DataRecord {
   /** The data address mark byte (e.g. 0xF8, 0xFB, 0xA0). */
   mark: number;
   deleted: boolean;
+  /** The payload; with `recover`, as recovered. */
   bytes: Uint8Array;
   crc?: CrcVerdict & { start: number; end: number };
   /** With keepCrcInputs: the CRC input then the stored check, as in the idcrc/datacrc stream. */
   crcInput?: Uint8Array;
+  /** With `recover`: good (its check verified), corrected (ECC), recovered (another separator), bad. */
+  status?: SectorStatus;
+  /** How a corrected or recovered record was found. */
+  recovery?: RecoveryEvidence;
 }
 
 export type TrackRecord = IdRecord | DataRecord;
@@ -104,6 +116,8 @@ export interface DecodeResult {
   events?: Float64Array;
   /** True when the event log holds every byte (EV_BYTE), i.e. decoded with logBytes (annotations need it). */
   bytesLogged?: boolean;
+  /** With `recover`: how many data records are good, corrected, recovered and bad. */
+  recovery?: RecoverySummary;
   /** What auto-detection found, when the options asked for it ("auto"). */
   detection?: DetectResult;
   /** Edges, cells and index levels, when events are requested. */

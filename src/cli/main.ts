@@ -10,11 +10,12 @@
 // Exit codes: 0 ok, 1 unreadable input, 2 usage or option error.
 import { parseArgs } from "node:util";
 import { DiskfluxError } from "../errors.js";
-import { runCommand } from "./run.js";
+import { intArg, runCommand } from "./run.js";
 
 const USAGE = `usage: diskflux decode <capture.sr|capture.dsl>... [-P mfm:<options>] [-B mfm=<id|idcrc|data|datacrc|iddata>] [--json [--records]] [--backend wasm|js|auto]
        diskflux decode <capture>... -P mfm:<options> -A mfm[=<rows or classes>] [--protocol-decoder-samplenum] [--json]
        diskflux decode --demo            decode the built-in demo track
+       diskflux decode <capture>... --recover [--no-ecc] [--max-burst N]   recover failing data records
        diskflux detect <capture>... [-P mfm:<partial options>] [--json]   find every option (diskflux detect --help)
        diskflux convert <in> <out.tr|out.vcd|out.sr>      (diskflux convert --help)
        diskflux image <captures or .tr>... -P mfm:<options> -o disk.img [--map map.txt] [--json]
@@ -22,6 +23,9 @@ const USAGE = `usage: diskflux decode <capture.sr|capture.dsl>... [-P mfm:<optio
 options: the sigrok-disk option string, e.g. -P mfm:data_rate=5000000:format=MFM:header_format=3:data_crc_poly=0x140a0445
          without -P (or with -P mfm, -P mfm:auto, or key=auto) diskflux detects the options first, once for all
          captures, and says on stderr what it found and how sure it is
+--recover: a data record whose check fails is corrected by ECC (a burst within the code's span) or
+         read again with other data separators; each gets a status (good corrected recovered bad) in
+         the table and --json; -A, -B and fields stay the original's. --no-ecc, --max-burst N: less or more
 -A:      the original's annotation stream, as sigrok-cli prints it; -A mfm = every row, or pick rows
          (pulses windows prefixes bits bytes fields errors reports) and/or classes, ':'-separated`;
 
@@ -64,6 +68,9 @@ function parseCommandLine(args: string[]) {
         records: { type: "boolean" },
         backend: { type: "string" },
         demo: { type: "boolean" },
+        recover: { type: "boolean" },
+        "no-ecc": { type: "boolean" },
+        "max-burst": { type: "string" },
         debug: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -91,6 +98,13 @@ async function runDecode(
   const { decode } = await import("../decode.js");
   const backend = (values.backend ?? "auto") as "wasm" | "js" | "auto";
   if (!["wasm", "js", "auto"].includes(backend)) throw new DiskfluxError("E_USAGE", `--backend must be wasm, js or auto, not '${backend}'`);
+  let recover: import("../recover/recover.js").RecoverOptions | undefined;
+  if (values.recover) {
+    const maxBurst = values["max-burst"] !== undefined ? intArg("--max-burst", values["max-burst"], 0, 56) : undefined;
+    recover = { ...(values["no-ecc"] ? { ecc: false } : {}), ...(maxBurst !== undefined ? { maxBurst } : {}) };
+  } else if (values["no-ecc"] || values["max-burst"] !== undefined) {
+    throw new DiskfluxError("E_USAGE", "--no-ecc and --max-burst go with --recover");
+  }
   const binary = values["protocol-decoder-binary"] !== undefined ? parseBinaryClass(values["protocol-decoder-binary"]) : undefined;
   const annSpec = values["protocol-decoder-annotations"];
   if (annSpec !== undefined && binary !== undefined) throw new DiskfluxError("E_USAGE", "-A and -B cannot be combined: both write to stdout; run twice");
@@ -146,7 +160,7 @@ async function runDecode(
     const t0 = performance.now();
     const result = job.stream !== undefined
       ? await decodeStreaming(job.stream.bytes, job.name, job.options, backend, err)
-      : await decode(job.capture!, job.options, { backend, ...(annotations ? { logBytes: true } : {}) });
+      : await decode(job.capture!, job.options, { backend, ...(annotations ? { logBytes: true } : {}), ...(recover ? { recover } : {}) });
     const ms = performance.now() - t0;
     if (annotations !== undefined) {
       const ann = await import("../annotate/index.js");

@@ -18,6 +18,14 @@ export function sectorRows(result: DecodeResult): SectorRow[] {
   return rows;
 }
 
+function statusText(d: DataRecord | undefined): string {
+  if (!d?.status) return d ? "" : "missing";
+  const r = d.recovery;
+  if (r?.how === "ecc") return `${d.status} (ECC: ${r.bits}-bit burst at bit ${r.startBit})`;
+  if (r?.how === "pll") return `${d.status} (PLL kp=${r.kp} ki=${r.ki} tol=${r.syncTolerance}, ${r.agreeing} agree)`;
+  return d.status;
+}
+
 function verdict(c: { ok: boolean; read: string; computed: string } | undefined): string {
   if (!c) return "incomplete";
   return c.ok ? `OK ${c.read}` : `BAD ${c.read}≠${c.computed}`;
@@ -25,7 +33,8 @@ function verdict(c: { ok: boolean; read: string; computed: string } | undefined)
 
 export function sectorTable(result: DecodeResult): string {
   const rows = sectorRows(result);
-  const head = ["#", "cyl", "head", "sec", "len", "ID CRC", "data CRC", "samples"];
+  const withStatus = rows.some((r) => r.data?.status !== undefined);
+  const head = ["#", "cyl", "head", "sec", "len", "ID CRC", "data CRC", "samples", ...(withStatus ? ["status"] : [])];
   const body = rows.map((row, i) => [
     String(i + 1),
     row.id ? String(row.id.cyl) : "-",
@@ -35,16 +44,19 @@ export function sectorTable(result: DecodeResult): string {
     row.id ? verdict(row.id.crc) : "no ID",
     row.data ? verdict(row.data.crc) : "no data",
     `${row.id?.markStart ?? row.data?.markStart}-${row.data?.crc?.end ?? row.data?.end ?? row.id?.crc?.end ?? row.id?.end}`,
+    ...(withStatus ? [statusText(row.data)] : []),
   ]);
   const widths = head.map((h, c) => Math.max(h.length, ...body.map((r) => r[c].length)));
   const line = (cells: string[]) => cells.map((s, c) => (c >= 5 ? s.padEnd(widths[c]) : s.padStart(widths[c]))).join("  ").trimEnd();
   const s = result.stats;
   const good = rows.filter((r) => r.id?.crc?.ok && r.data?.crc?.ok).length;
+  const rec = result.recovery;
   return [
     line(head),
     ...body.map(line),
     "",
     `${rows.length} sectors, ${good} with good ID and data CRCs; IDAM=${s.IDAM} DAM=${s.DAM} CRC_OK=${s.CRC_OK} CRC_err=${s.CRC_err} ` +
       `CkEr=${s.CkEr} OoTI=${s.OoTI}/${s.Intrvls}`,
+    ...(rec ? [`recovery: ${rec.good} good, ${rec.corrected} corrected, ${rec.recovered} recovered, ${rec.bad} bad data records (${rec.retryDecodes} retry decodes)`] : []),
   ].join("\n") + "\n";
 }

@@ -1,0 +1,134 @@
+// Recovery (decode with `recover`): statuses on data records, ECC corrections
+// and retries with other data separators — and never a wrong sector: on damaged
+// copies of every shared capture, each record called good, corrected or
+// recovered carries the clean capture's bytes for that sector.
+import { describe, it, expect, beforeAll } from "vitest";
+import { readCaptureFile } from "../src/readers/index.js";
+import { decode, type DecodeResult } from "../src/decode.js";
+import { addNoise } from "../src/encode/noise.js";
+import { ownDataRows } from "../src/recover/recover.js";
+import { main } from "../src/cli/main.js";
+import type { EdgeCapture, LogicCapture } from "../src/capture.js";
+import { SAMPLES_DIR, haveShared, oracleCaptures, warnMissing } from "./support/shared.js";
+
+const captures = oracleCaptures().filter((c) => !c.stem.includes("DTC7287"));
+const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+const DAMAGE = [
+  { name: "jitter 0.05 + spikes 1e-3", jitter: 0.05, dropout: 0, extra: 1e-3 },
+  { name: "jitter 0.05 + dropouts 1e-3", jitter: 0.05, dropout: 1e-3, extra: 0 },
+  { name: "jitter 0.10", jitter: 0.1, dropout: 0, extra: 0 },
+];
+
+function sink(): NodeJS.WritableStream & { text: () => string } {
+  let s = "";
+  return { write(c: string | Uint8Array) { s += typeof c === "string" ? c : Buffer.from(c).toString("latin1"); return true; }, text: () => s } as never;
+}
+
+interface Track { capture: LogicCapture; options: string; clean: DecodeResult; edges: EdgeCapture; cell: number }
+
+async function track(file: string, options: string): Promise<Track> {
+  const capture = await readCaptureFile(`${SAMPLES_DIR}/${file}`);
+  const clean = await decode(capture, options, { keepEvents: true });
+  const edges: EdgeCapture = { kind: "edges", sampleRate: capture.sampleRate, edges: clean.edges!.positions, index: clean.edges!.index };
+  return { capture, options, clean, edges, cell: capture.sampleRate / clean.options.dataRate / 2 };
+}
+
+if (!haveShared) {
+  warnMissing("recovery tests");
+  it.skip("recovery tests (shared samples/oracle missing)", () => {});
+}
+
+describe.skipIf(!haveShared)("recover on clean captures", () => {
+  for (const c of captures.slice(0, 6)) {
+    it(`${c.stem}: every data record good, no retry decode, binary streams unchanged`, async () => {
+      const capture = await readCaptureFile(`${SAMPLES_DIR}/${c.file}`);
+      const plain = await decode(capture, c.options);
+      const rec = await decode(capture, c.options, { recover: true });
+      const data = rec.records.filter((r) => r.kind === "data");
+      const bad = plain.records.filter((r) => r.kind === "data" && !r.crc?.ok).length;
+      expect(rec.recovery).toMatchObject({ bad, corrected: 0, recovered: 0 });
+      if (bad === 0) expect(rec.recovery!.retryDecodes).toBe(0);
+      expect(data.filter((r) => r.kind === "data" && r.crc?.ok).every((r) => r.kind === "data" && r.status === "good")).toBe(true);
+      for (const name of ["id", "idcrc", "data", "datacrc", "iddata"] as const) {
+        expect(Buffer.compare(Buffer.from(rec.binary[name]), Buffer.from(plain.binary[name])), name).toBe(0);
+      }
+      expect(rec.records.every((r) => r.crcInput === undefined)).toBe(true);
+    });
+  }
+});
+
+describe.skipIf(!haveShared)("never a wrong sector: damaged copies of every shared capture", () => {
+  for (const c of captures) {
+    it(c.stem, async () => {
+      const t = await track(c.file, c.options);
+      const truth = new Map(ownDataRows(t.clean).filter((r) => r.key !== undefined && r.data?.crc?.ok).map((r) => [r.key!, hex(r.data!.bytes)]));
+      const anywhere = new Set(t.clean.records.filter((r) => r.kind === "data" && r.crc?.ok).map((r) => hex(r.bytes)));
+      for (const d of DAMAGE) {
+        const noisy = addNoise(t.edges, { cell: t.cell, jitter: d.jitter, dropout: d.dropout, extra: d.extra, seed: 11 });
+        const r = await decode(noisy, c.options, { recover: true, backend: "wasm" });
+        for (const row of ownDataRows(r)) {
+          const data = row.data;
+          if (!data || data.status === "bad") continue;
+          const bytes = hex(data.bytes);
+          const expected = row.key !== undefined ? truth.get(row.key) : undefined;
+          const ok = expected !== undefined ? bytes === expected : anywhere.has(bytes);
+          expect(ok, `${d.name}: a ${data.status} record (${row.key ?? "no ID"}, ${JSON.stringify(data.recovery)}) differs from the clean capture`).toBe(true);
+          if (data.status === "recovered" && data.recovery?.how === "pll" && t.clean.options.dataCrc.bits < 32) {
+            expect(data.recovery.agreeing, "a 16-bit check needs two separators that agree").toBeGreaterThanOrEqual(2);
+          }
+        }
+      }
+    });
+  }
+});
+
+describe.skipIf(!haveShared)("recovery at work", () => {
+  const ACB = "hdd_rll_ACB2370A.sr";
+  let t: Track;
+  beforeAll(async () => {
+    t = await track(ACB, captures.find((c) => c.file === ACB)!.options);
+  });
+
+  it("spikes inside data fields of a 48-bit ECC capture are corrected, to the clean bytes, on both backends alike", async () => {
+    const noisy = addNoise(t.edges, { cell: t.cell, jitter: 0.05, extra: 1e-3, seed: 7 });
+    const plain = await decode(noisy, t.options);
+    const w = await decode(noisy, t.options, { recover: true, backend: "wasm" });
+    const j = await decode(noisy, t.options, { recover: true, backend: "js" });
+    const plainGood = plain.records.filter((r) => r.kind === "data" && r.crc?.ok).length;
+    expect(w.recovery!.corrected).toBeGreaterThan(0);
+    expect(w.recovery!.good + w.recovery!.corrected + w.recovery!.recovered).toBeGreaterThan(plainGood);
+    const view = (r: DecodeResult) => r.records.filter((x) => x.kind === "data").map((x) => x.kind === "data" && [x.status, hex(x.bytes), JSON.stringify(x.recovery)]);
+    expect(view(j)).toEqual(view(w));
+    for (const r of w.records) {
+      if (r.kind === "data" && r.status === "corrected") {
+        expect(r.recovery).toMatchObject({ how: "ecc" });
+        expect(r.recovery!.how === "ecc" && r.recovery!.bits).toBeLessThanOrEqual(11);
+      }
+    }
+  });
+
+  it("--no-ecc leaves what ECC would correct bad", async () => {
+    const noisy = addNoise(t.edges, { cell: t.cell, jitter: 0.05, extra: 1e-3, seed: 7 });
+    const r = await decode(noisy, t.options, { recover: { ecc: false, retries: false } });
+    expect(r.recovery!.corrected).toBe(0);
+    expect(r.recovery!.retryDecodes).toBe(0);
+  });
+
+  it("CLI: --recover adds a status column and a summary; --no-ecc without --recover is a usage error", async () => {
+    const out = sink(), err = sink();
+    expect(await main(["decode", `${SAMPLES_DIR}/${ACB}`, "-P", `mfm:${t.options}`, "--recover"], out, err)).toBe(0);
+    expect(out.text()).toMatch(/ status\n/);
+    expect(out.text()).toMatch(/recovery: 26 good, 0 corrected, 0 recovered, 0 bad data records \(0 retry decodes\)/);
+    const e = sink();
+    expect(await main(["decode", `${SAMPLES_DIR}/${ACB}`, "-P", `mfm:${t.options}`, "--no-ecc"], sink(), e)).toBe(2);
+    expect(e.text()).toMatch(/--no-ecc and --max-burst go with --recover/);
+  });
+
+  it("CLI: --recover --json --records gives each data record its status", async () => {
+    const out = sink();
+    expect(await main(["decode", `${SAMPLES_DIR}/${ACB}`, "-P", `mfm:${t.options}`, "--recover", "--json", "--records"], out, sink())).toBe(0);
+    const lines = out.text().trim().split("\n").map((l) => JSON.parse(l) as { kind: string; status?: string; crcInput?: unknown });
+    expect(lines.filter((l) => l.kind === "data").every((l) => l.status === "good")).toBe(true);
+    expect(lines.some((l) => "crcInput" in l)).toBe(false);
+  });
+});
