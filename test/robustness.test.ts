@@ -144,3 +144,46 @@ describe("malformed DSView captures", () => {
     expect(await outcome(zipSync(files))).toMatch(/^E_(CORRUPT|FORMAT)$/);
   });
 });
+
+describe("malformed flux files (SCP, HFE, KryoFlux)", () => {
+  /** Reads and decodes the first track; returns "ok", "missing" or the error code. */
+  async function fluxOutcome(bytes: Uint8Array, name: string, force: boolean): Promise<string> {
+    try {
+      const { readAnyCapture } = await import("../src/readers/index.js");
+      const any = await readAnyCapture(bytes, name, { force });
+      if (any.kind !== "tracks") return "ok";
+      if (any.tracks.length === 0) return "missing";
+      const result = await decode(any.tracks[0].capture, "data_rate=250000:format=MFM", { backend: "wasm" });
+      expect(Array.isArray(result.records)).toBe(true);
+      return "ok";
+    } catch (e) {
+      if (e instanceof DiskfluxError) {
+        expect(e.message).not.toContain("\n");
+        expect(e.message.startsWith(name)).toBe(true); // names the file
+        return e.code;
+      }
+      throw e;
+    }
+  }
+  const FLUX = `${SAMPLES_DIR}/flux`;
+  const files = [["acorn.scp", 23], ["ibm360.hfe", 37], ["acorn-kryoflux/acorn00.0.raw", 61]] as const;
+  for (const [file, cuts] of files) {
+    it(`${file} cut short and bit-flipped: an error naming it, or a valid result`, async () => {
+      if (!haveShared) return warnMissing("flux robustness corpus");
+      const whole = new Uint8Array(readFileSync(`${FLUX}/${file}`));
+      const name = file.split("/").pop()!;
+      const codes = new Set<string>();
+      for (let cut = 0; cut < whole.length; cut += Math.max(1, Math.floor(whole.length / cuts))) codes.add(await fluxOutcome(whole.subarray(0, cut), name, false));
+      expect([...codes].every((c) => ["E_FORMAT", "E_CORRUPT", "ok", "missing"].includes(c)), [...codes].join()).toBe(true);
+      expect(codes.has("E_CORRUPT")).toBe(true);
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.nat({ max: Math.min(whole.length, 1 << 16) * 8 - 1 }), { minLength: 1, maxLength: 8 }), async (bits) => {
+          const b = whole.slice();
+          for (const bit of bits) b[bit >> 3] ^= 1 << (bit & 7);
+          expect(["E_FORMAT", "E_CORRUPT", "ok", "missing"]).toContain(await fluxOutcome(b, name, true));
+        }),
+        { numRuns: 12 },
+      );
+    });
+  }
+});

@@ -16,6 +16,10 @@ import { escapeInput, escapeName, quoteInput } from "../escape.js";
 import { readCsv, isCsv, type CsvReadOptions } from "./csv.js";
 import { readDslZip } from "./dsl.js";
 import { readSigrokZip } from "./sigrok.js";
+import type { Revolution } from "./flux.js";
+import { isHfe, readHfe, type HfeFile } from "./hfe.js";
+import { isKryoflux, kryofluxTrackName, readKryofluxFile, readKryofluxSet, type KryofluxFile, type KryofluxSet } from "./kryoflux.js";
+import { isScp, readScp, type ScpFile } from "./scp.js";
 import { isTr, readTr, type TrFile } from "./tr.js";
 import { isVcd, readVcd, scanVcd, type VcdReadOptions } from "./vcd.js";
 import { ZipArchive } from "./zip.js";
@@ -25,6 +29,10 @@ export { readDsl } from "./dsl.js";
 export { readTr } from "./tr.js";
 export { readVcd, readVcdTracks } from "./vcd.js";
 export { readCsv } from "./csv.js";
+export { readScp } from "./scp.js";
+export { readHfe } from "./hfe.js";
+export { readKryoflux, readKryofluxSet, readKryofluxFile } from "./kryoflux.js";
+export { revolutionCaptures, type Revolution, type FluxTrack } from "./flux.js";
 
 /** Reads a sigrok .sr or DSView .dsl capture from its bytes; `source` names it in messages. */
 export async function readCapture(bytes: Uint8Array, source?: string): Promise<LogicCapture> {
@@ -101,21 +109,34 @@ export function channelIndex(capture: Pick<LogicCapture, "channels" | "source">,
 
 // ---------------------------------------------------------------- any format
 
-export type CaptureFormat = "sr" | "dsl" | "tr" | "vcd" | "csv";
+export type CaptureFormat = "sr" | "dsl" | "tr" | "vcd" | "csv" | "scp" | "hfe" | "kryoflux";
 
-/** One track of a multi-track source (.tr, multi-track tr_to_vcd dump). */
+/** The formats that come as tracks. */
+export type TrackFormat = "tr" | "vcd" | "scp" | "hfe" | "kryoflux";
+
+/** One track of a multi-track source (.tr, multi-track tr_to_vcd dump, flux files). */
 export interface CaptureTrack {
   readonly cyl: number;
   readonly head: number;
   readonly capture: EdgeCapture;
+  /** Flux files: the revolutions in the capture, in read order (sample ranges between index pulses). */
+  readonly revolutions?: readonly Revolution[];
 }
 
 export type AnyCapture =
   | { readonly kind: "single"; readonly format: CaptureFormat; readonly capture: Capture }
   | {
       readonly kind: "tracks";
-      readonly format: "tr" | "vcd";
+      readonly format: TrackFormat;
       readonly tracks: readonly CaptureTrack[];
+      /** Flux files: tracks the file (or set) should hold but does not, or that hold no flux. */
+      readonly missing?: readonly { readonly cyl: number; readonly head: number }[];
+      /** Things worth telling the user that did not stop the read (.tr and flux files). */
+      readonly warnings?: readonly string[];
+      /** The parsed flux file, by format. */
+      readonly scp?: ScpFile;
+      readonly hfe?: HfeFile;
+      readonly kryoflux?: KryofluxSet;
       /** Geometry and texts from a .tr header. */
       readonly cylinders?: number;
       readonly heads?: number;
@@ -130,12 +151,17 @@ export interface AnyCaptureOptions {
   /** Largest VCD expanded to logic samples by default (256 MiB); longer files are read as edges. */
   readonly vcdLogicLimit?: number;
   readonly csv?: CsvReadOptions;
+  /** SCP / KryoFlux: read a file whose checksum or stream positions are wrong, with a warning instead of E_CORRUPT. */
+  readonly force?: boolean;
 }
 
 /** The capture format of some bytes, by content; undefined when none matches. */
-export function detectCaptureFormat(bytes: Uint8Array): "zip" | "tr" | "vcd" | "csv" | undefined {
+export function detectCaptureFormat(bytes: Uint8Array): "zip" | "tr" | "scp" | "hfe" | "kryoflux" | "vcd" | "csv" | undefined {
   if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && (bytes[2] === 3 || bytes[2] === 5) && (bytes[3] === 4 || bytes[3] === 6)) return "zip";
   if (isTr(bytes)) return "tr";
+  if (isScp(bytes)) return "scp";
+  if (isHfe(bytes)) return "hfe";
+  if (isKryoflux(bytes)) return "kryoflux";
   if (isVcd(bytes)) return "vcd";
   if (isCsv(bytes)) return "csv";
   return undefined;
@@ -143,7 +169,8 @@ export function detectCaptureFormat(bytes: Uint8Array): "zip" | "tr" | "vcd" | "
 
 /**
  * Reads any capture diskflux knows, telling the format by content: .sr/.dsl
- * (ZIP), .tr (many tracks), .vcd, .csv.
+ * (ZIP), .tr (many tracks), SuperCard Pro .scp, HxC .hfe, a KryoFlux stream
+ * (one track: cylinder and head from a trackNN.S.raw name), .vcd, .csv.
  */
 export async function readAnyCapture(bytes: Uint8Array, source?: string, opts: AnyCaptureOptions = {}): Promise<AnyCapture> {
   const src = source ?? "capture";
@@ -156,8 +183,18 @@ export async function readAnyCapture(bytes: Uint8Array, source?: string, opts: A
     }
     case "tr": {
       const tr = readTr(bytes, src);
-      return { kind: "tracks", format: "tr", tracks: tr.tracks, cylinders: tr.cylinders, heads: tr.heads, commandLine: tr.commandLine, note: tr.note, tr };
+      return { kind: "tracks", format: "tr", tracks: tr.tracks, cylinders: tr.cylinders, heads: tr.heads, commandLine: tr.commandLine, note: tr.note, warnings: tr.warnings, tr };
     }
+    case "scp": {
+      const scp = readScp(bytes, src, { force: opts.force });
+      return { kind: "tracks", format: "scp", tracks: scp.tracks, missing: scp.missing, warnings: scp.warnings, scp };
+    }
+    case "hfe": {
+      const hfe = readHfe(bytes, src);
+      return { kind: "tracks", format: "hfe", tracks: hfe.tracks, cylinders: hfe.cylinders, heads: hfe.sides, missing: hfe.missing, warnings: hfe.warnings, hfe };
+    }
+    case "kryoflux":
+      return kryofluxCapture(readKryofluxFile(bytes, src, { force: opts.force }));
     case "vcd": {
       const v = opts.vcd ?? {};
       if (v.as === "logic") return { kind: "single", format: "vcd", capture: readVcd(bytes, src, { ...v, as: "logic" }) };
@@ -170,12 +207,55 @@ export async function readAnyCapture(bytes: Uint8Array, source?: string, opts: A
     case "csv":
       return { kind: "single", format: "csv", capture: readCsv(bytes, src, opts.csv) };
     default:
-      throw new DiskfluxError("E_FORMAT", `${escapeName(src)}: not a capture diskflux reads (sigrok .sr, DSView .dsl, dgesswein/mfm .tr, VCD or CSV)`);
+      // Streams from older KryoFlux firmware open with flux, not an OOB block:
+      // content alone cannot tell them, so a trackNN.S.raw name does.
+      if (kryofluxTrackName(src) !== undefined && bytes.length > 0) return kryofluxCapture(readKryofluxFile(bytes, src, { force: opts.force }));
+      throw new DiskfluxError("E_FORMAT", `${escapeName(src)}: not a capture diskflux reads (sigrok .sr, DSView .dsl, dgesswein/mfm .tr, SuperCard Pro .scp, HxC .hfe, KryoFlux stream, VCD or CSV)`);
   }
 }
 
-/** readAnyCapture on a file (Node only); sources are the file's base name. */
+function kryofluxCapture(set: KryofluxSet): AnyCapture {
+  return { kind: "tracks", format: "kryoflux", tracks: set.tracks, cylinders: set.cylinders, heads: set.heads, missing: set.missing, warnings: set.warnings, kryoflux: set };
+}
+
+/** Reads a KryoFlux set from its files' bytes (names trackNN.S.raw); see readKryofluxSet. */
+export function readKryofluxCapture(files: readonly KryofluxFile[], opts: Pick<AnyCaptureOptions, "force"> = {}): AnyCapture {
+  return kryofluxCapture(readKryofluxSet(files, { force: opts.force }));
+}
+
+/**
+ * The KryoFlux stream files of a directory (Node only): every *.raw file named
+ * like trackNN.S.raw, read as one set.
+ */
+export async function readKryofluxDirectory(dir: string, opts: Pick<AnyCaptureOptions, "force"> = {}): Promise<AnyCapture> {
+  const fs = await import("node:fs/promises");
+  const path = await import("node:path");
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch (e) {
+    throw new DiskfluxError("E_FILE", `${escapeName(dir)}: cannot list the directory (${escapeInput((e as { code?: string }).code ?? String(e), 60)})`, { cause: e });
+  }
+  const raw = names.filter((n) => kryofluxTrackName(n) !== undefined).sort();
+  if (raw.length === 0) {
+    throw new DiskfluxError("E_FILE", `${escapeName(dir)}: a directory with no KryoFlux stream files (trackNN.S.raw); give a capture file, or a directory of stream files`);
+  }
+  const files: KryofluxFile[] = [];
+  for (const n of raw) files.push({ name: n, bytes: (await readFileBytes(path.join(dir, n))).bytes });
+  return readKryofluxCapture(files, opts);
+}
+
+/**
+ * readAnyCapture on a file (Node only); sources are the file's base name. A
+ * directory is read as a KryoFlux set (its trackNN.S.raw files, see
+ * readKryofluxDirectory); a single trackNN.S.raw file is that one track.
+ */
 export async function readAnyCaptureFile(path: string, opts: AnyCaptureOptions = {}): Promise<AnyCapture> {
+  if (typeof process !== "undefined" && typeof process.versions?.node === "string") {
+    const fs = await import("node:fs/promises");
+    const st = await fs.stat(path).catch(() => undefined);
+    if (st?.isDirectory()) return readKryofluxDirectory(path, opts);
+  }
   const { bytes, base } = await readFileBytes(path);
   return readAnyCapture(bytes, base, opts);
 }
