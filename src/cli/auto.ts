@@ -24,12 +24,19 @@ export async function isAuto(pd: string | undefined): Promise<boolean> {
  * The captures of the first files (every track of a multi-track file counts),
  * at most DETECT_CAPTURES, each at most DETECT_SAMPLE_BYTES of samples.
  */
-export async function detectionCaptures(files: readonly string[], opts: { rate?: number } = {}): Promise<Capture[]> {
-  const { readFileBytes, readAnyCapture } = await import("../readers/index.js");
+export async function detectionCaptures(files: readonly string[], opts: { rate?: number; force?: boolean } = {}): Promise<Capture[]> {
+  const { readFileBytes, readAnyCapture, readAnyCaptureFile } = await import("../readers/index.js");
+  const { stat } = await import("node:fs/promises");
   const { looksLikeZip } = await import("../readers/zip.js");
   const out: Capture[] = [];
   for (const f of files) {
     if (out.length >= DETECT_CAPTURES) break;
+    if ((await stat(f).catch(() => undefined))?.isDirectory()) { // a KryoFlux set
+      const any = await readAnyCaptureFile(f, opts.force ? { force: true } : {});
+      if (any.kind === "single") out.push(any.capture);
+      else for (const t of any.tracks.slice(0, DETECT_CAPTURES - out.length)) out.push(t.capture);
+      continue;
+    }
     const { bytes, base } = await readFileBytes(f, "readAnyCapture()");
     if (looksLikeZip(bytes) && bytes.length > DETECT_SAMPLE_BYTES / 8) {
       // a long capture: its first samples are enough to detect, and memory stays bounded
@@ -54,7 +61,7 @@ export async function detectionCaptures(files: readonly string[], opts: { rate?:
       out.push({ kind: "logic", sampleRate: s.setup.sampleRate, sampleCount: units, unitSize: unit, channels: s.setup.channels ?? [{ index: 0, name: "0" }], samples, source: base });
       continue;
     }
-    const any = await readAnyCapture(bytes, base, opts.rate !== undefined ? { csv: { sampleRate: opts.rate }, vcd: { sampleRate: opts.rate } } : {});
+    const any = await readAnyCapture(bytes, base, { ...(opts.rate !== undefined ? { csv: { sampleRate: opts.rate }, vcd: { sampleRate: opts.rate } } : {}), ...(opts.force ? { force: true } : {}) });
     if (any.kind === "single") out.push(any.capture);
     else for (const t of any.tracks.slice(0, DETECT_CAPTURES - out.length)) out.push(t.capture);
   }
@@ -75,10 +82,10 @@ export async function detectForFiles(
   pd: string | undefined,
   backend: Backend,
   err: Out,
-  opts: { rate?: number; channels?: ChannelMap } = {},
+  opts: { rate?: number; force?: boolean; channels?: ChannelMap } = {},
 ): Promise<DetectResult> {
   const { detect } = await import("../detect/detect.js");
-  const captures = await detectionCaptures(files, opts);
+  const captures = await detectionCaptures(files, { ...(opts.rate !== undefined ? { rate: opts.rate } : {}), ...(opts.force ? { force: true } : {}) });
   const found = await detect(captures, pd ?? "auto", { backend, ...(opts.channels ? { channels: opts.channels } : {}) });
   err.write(detectionNote(found));
   return found;

@@ -6,7 +6,7 @@
 
 import { DiskfluxError } from "../errors.js";
 import { escapeName, oneLine, quoteArg } from "../escape.js";
-import { baseName, intArg, parseCommand, rateArg, runCommand, writeFileBytes } from "./run.js";
+import { baseName, intArg, parseCommand, rateArg, reportTracks, runCommand, writeFileBytes } from "./run.js";
 
 export const IMAGE_USAGE = `usage: diskflux image <capture|file.tr>... [-P mfm:<options>] -o <disk.img> [--map <map.txt>] [--json]
   without -P (or with -P mfm:auto) the options are detected once over the first captures
@@ -21,6 +21,7 @@ export const IMAGE_USAGE = `usage: diskflux image <capture|file.tr>... [-P mfm:<
   --fill TEXT            fill of missing sectors (default "DISKFLUX MISSING SECTOR ")
   --channel N|NAME       data channel of logic captures (default 0)
   --rate HZ              sample rate of CSV/VCD captures that do not state one
+  --force                read a flux file whose checksum is wrong (a warning instead of an error)
   --backend wasm|js|auto`;
 
 type Out = NodeJS.WritableStream;
@@ -43,6 +44,7 @@ export async function imageCommand(argv: string[], out: Out = process.stdout, er
       channel: { type: "string" },
       rate: { type: "string" },
       backend: { type: "string" },
+      force: { type: "boolean" },
     });
     if (values.help) {
       out.write(IMAGE_USAGE + "\n");
@@ -71,7 +73,7 @@ export async function imageCommand(argv: string[], out: Out = process.stdout, er
     };
     const rate = rateArg("--rate", values.rate);
     if (auto) {
-      const found = await detectForFiles(positionals, pd, backend, err, rate !== undefined ? { rate } : {});
+      const found = await detectForFiles(positionals, pd, backend, err, { ...(rate !== undefined ? { rate } : {}), ...(values.force ? { force: true } : {}) });
       pd = found.optionString;
     }
 
@@ -82,10 +84,10 @@ export async function imageCommand(argv: string[], out: Out = process.stdout, er
     type Input = import("../image/assemble.js").ImageTrackInput;
     const inputs: Input[] = [];
     for (const file of positionals) {
-      const any = await readAnyCaptureFile(file, rate !== undefined ? { csv: { sampleRate: rate }, vcd: { sampleRate: rate } } : {});
+      const any = await readAnyCaptureFile(file, { ...(rate !== undefined ? { csv: { sampleRate: rate }, vcd: { sampleRate: rate } } : {}), ...(values.force ? { force: true } : {}) });
       const name = baseName(file);
       if (any.kind === "tracks") {
-        for (const w of any.tr?.warnings ?? []) err.write(`diskflux: warning: ${oneLine(w)}\n`);
+        reportTracks(any, file, err);
         for (const t of any.tracks) {
           const result = await decode(t.capture, pd!, { backend });
           inputs.push({ result, source: `${name} cyl ${t.cyl} head ${t.head}`, cyl: t.cyl, head: t.head });

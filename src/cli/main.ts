@@ -10,12 +10,14 @@
 // Exit codes: 0 ok, 1 unreadable input, 2 usage or option error.
 import { parseArgs } from "node:util";
 import { DiskfluxError } from "../errors.js";
-import { intArg, runCommand } from "./run.js";
+import { intArg, reportTracks, runCommand } from "./run.js";
 
 const USAGE = `usage: diskflux decode <capture.sr|capture.dsl>... [-P mfm:<options>] [-B mfm=<id|idcrc|data|datacrc|iddata>] [--json [--records]] [--backend wasm|js|auto]
        diskflux decode <capture>... -P mfm:<options> -A mfm[=<rows or classes>] [--protocol-decoder-samplenum] [--json]
        diskflux decode --demo            decode the built-in demo track
        diskflux decode <capture>... --recover [--no-ecc] [--max-burst N]   recover failing data records
+captures: .sr .dsl .tr .vcd .csv, flux files .scp .hfe and KryoFlux trackNN.S.raw (a file or a directory);
+         --force reads a flux file whose checksum is wrong (a warning instead of an error)
        diskflux detect <capture>... [-P mfm:<partial options>] [--json]   find every option (diskflux detect --help)
        diskflux convert <in> <out.tr|out.vcd|out.sr>      (diskflux convert --help)
        diskflux image <captures or .tr>... -P mfm:<options> -o disk.img [--map map.txt] [--json]
@@ -69,6 +71,7 @@ function parseCommandLine(args: string[]) {
         backend: { type: "string" },
         demo: { type: "boolean" },
         recover: { type: "boolean" },
+        force: { type: "boolean" },
         "no-ecc": { type: "boolean" },
         "max-burst": { type: "string" },
         debug: { type: "boolean" },
@@ -124,12 +127,13 @@ async function runDecode(
   type Capture = import("../capture.js").Capture;
   interface Job { name: string; options: string; capture?: Capture; stream?: { bytes: Uint8Array } }
   if (files.length === 0 && !values.demo) throw new DiskfluxError("E_USAGE", "no capture given; try 'diskflux decode --demo' or 'diskflux decode <file.sr> -P mfm:...'");
-  const { readFileBytes, readAnyCapture } = await import("../readers/index.js");
+  const { readFileBytes, readAnyCapture, readAnyCaptureFile } = await import("../readers/index.js");
+  const force = values.force === true;
   // Detected once over the first captures, then used for all of them (the demo keeps its own options).
   let options = pd ?? "";
   let detected: { optionString: string; confidence: string } | undefined;
   if (auto && files.length > 0) {
-    const found = await detectForFiles(files, pd, backend, err);
+    const found = await detectForFiles(files, pd, backend, err, values.force ? { force: true } : {});
     options = found.optionString;
     detected = { optionString: found.optionString, confidence: found.confidence };
   }
@@ -142,12 +146,18 @@ async function runDecode(
       yield { name: "demo track (synthesized)", capture: demo.capture, options: pd !== undefined && !auto ? pd : demo.options };
     }
     for (const f of files) {
-      const { bytes, base } = await readFileBytes(f, "readAnyCapture()");
-      if (annotations === undefined && (await isLargeSigrok(bytes, base))) {
-        yield { name: f, options, stream: { bytes } };
-        continue;
+      let any: import("../readers/index.js").AnyCapture;
+      if (await isDirectory(f)) {
+        any = await readAnyCaptureFile(f, { force });
+      } else {
+        const { bytes, base } = await readFileBytes(f, "readAnyCapture()");
+        if (annotations === undefined && (await isLargeSigrok(bytes, base))) {
+          yield { name: f, options, stream: { bytes } };
+          continue;
+        }
+        any = await readAnyCapture(bytes, base, { force });
       }
-      const any = await readAnyCapture(bytes, base);
+      if (any.kind === "tracks") reportTracks(any, f, err);
       if (any.kind === "single") yield { name: f, capture: any.capture, options };
       else for (const t of any.tracks) yield { name: `${f} [cyl ${t.cyl} head ${t.head}]`, capture: t.capture, options };
     }
@@ -201,6 +211,11 @@ async function runDecode(
   }
   void err;
   return 0;
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  const { stat } = await import("node:fs/promises");
+  return (await stat(path).catch(() => undefined))?.isDirectory() === true;
 }
 
 /** Captures with more than this many sample bytes are streamed (bounded memory, progress). */

@@ -115,3 +115,11 @@ export async function leadingEdgeArg(flag: string | undefined, pd: string | unde
   return (flag as "rising" | "falling" | undefined) ?? "rising";
 }
 
+/** A multi-track file's warnings (bad checksum with --force, overflow runs…) and missing tracks, on stderr. */
+export function reportTracks(any: { warnings?: readonly string[]; missing?: readonly { cyl: number; head: number }[] }, name: string, err: NodeJS.WritableStream): void {
+  for (const w of any.warnings ?? []) err.write(`diskflux: warning: ${oneLine(w)}\n`);
+  if (any.missing && any.missing.length > 0) {
+    const list = any.missing.slice(0, 16).map((m) => `${m.cyl}/${m.head}`).join(", ");
+    err.write(`diskflux: warning: ${escapeName(name)}: ${any.missing.length} track(s) missing (cyl/head ${list}${any.missing.length > 16 ? ", …" : ""})\n`);
+  }
+}
