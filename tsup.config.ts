@@ -1,13 +1,67 @@
-import { defineConfig } from "tsup";
+// Two builds of one package (`npm run build`, and `prepack` before `npm pack` / publish):
+//
+//   dist/          src/index.ts (the package's "." for Node: `import` and, on
+//                  Node >= 20.19, `require`, which loads this ES module: it has
+//                  no top-level await) and src/cli/main.ts (the `diskflux` bin).
+//                  Node built-ins stay dynamic imports behind `typeof process`.
+//   dist/browser/  src/browser.ts (the "browser" condition and `diskflux/browser`):
+//                  the same API without the file-path readers, and every node:
+//                  specifier (and bare built-in name) resolved to a module that
+//                  throws when loaded, so nothing in it imports a Node built-in;
+//                  the code that would is behind `typeof process` checks anyway.
+//
+// dist/ is emptied once here, not by either build's `clean` (each would wipe
+// the other's output, since they run side by side).
+import { rmSync } from "node:fs";
+import { builtinModules } from "node:module";
+import { defineConfig, type Options } from "tsup";
 
-export default defineConfig({
-  entry: { index: "src/index.ts", cli: "src/cli/main.ts" },
+const builtins = new Set(builtinModules.filter((m) => !m.startsWith("_")));
+
+/** esbuild plugin: node:x and bare built-in names become a module that throws when evaluated. */
+const nodeBuiltinsThrow = {
+  name: "diskflux:browser-no-node-builtins",
+  setup(build: { onResolve: Function; onLoad: Function }) {
+    build.onResolve({ filter: /^[a-z_/:]+$/ }, (args: { path: string }) => {
+      const name = args.path.startsWith("node:") ? args.path.slice(5) : args.path;
+      if (!args.path.startsWith("node:") && !builtins.has(name)) return undefined;
+      return { path: name, namespace: "diskflux-builtin-stub" };
+    });
+    build.onLoad({ filter: /.*/, namespace: "diskflux-builtin-stub" }, (args: { path: string }) => ({
+      contents: `throw new Error(${JSON.stringify(`the Node.js built-in '${args.path}' is not part of diskflux's browser build`)});\n`,
+      loader: "js",
+    }));
+  },
+};
+
+const common: Options = {
   format: ["esm"],
-  dts: { entry: { index: "src/index.ts" } },
-  clean: true,
   sourcemap: true,
   target: "es2022",
-  platform: "neutral",
-  external: ["node:fs/promises", "node:zlib", "node:util", "node:path"],
-  removeNodeProtocol: false,
+  clean: false,
+};
+
+export default defineConfig((cli) => {
+  const outDir = "dist"; // not --out-dir: an override would send both builds to one folder
+  if (!cli.watch) rmSync(outDir, { recursive: true, force: true });
+  return [
+    {
+      ...common,
+      entry: { index: "src/index.ts", cli: "src/cli/main.ts" },
+      dts: { entry: { index: "src/index.ts" } },
+      outDir,
+      platform: "neutral",
+      external: [/^node:/],
+      removeNodeProtocol: false,
+    },
+    {
+      ...common,
+      entry: { index: "src/browser.ts" },
+      dts: { entry: { index: "src/browser.ts" } },
+      outDir: `${outDir}/browser`,
+      platform: "browser",
+      removeNodeProtocol: false, // else tsup turns node:x into an external x before the plugin sees it
+      esbuildPlugins: [nodeBuiltinsThrow],
+    },
+  ];
 });

@@ -136,10 +136,22 @@ export async function convertCommand(argv: string[], out: Out = process.stdout, 
           return c.kind === "logic" ? logicToEdges(c, edgeChannels(c)) : c;
         },
       }));
-      const bytes = writeTr(tracks, {
+      const geometry = {
         ...(cylinders !== undefined ? { cylinders } : any.kind === "tracks" && any.cylinders !== undefined ? { cylinders: Math.max(any.cylinders, ...tracks.map((t) => t.cyl + 1)) } : {}),
         ...(heads !== undefined ? { heads } : any.kind === "tracks" && any.heads !== undefined ? { heads: Math.max(any.heads, ...tracks.map((t) => t.head + 1)) } : {}),
-        commandLine: ["diskflux", "convert", ...argv].join(" "),
+      };
+      // The command-line field holds mfm_read options that mfm_util parses when it
+      // reads the file: keep a .tr input's (its decode options) when the geometry
+      // stays the same, unless an older diskflux put its own command line there;
+      // otherwise the writer's default, the geometry in mfm_read's syntax.
+      const inTr = any.kind === "tracks" && any.format === "tr" ? any : undefined;
+      const inCmd = inTr?.commandLine;
+      const keepCmd =
+        inTr !== undefined && inCmd !== undefined && !/^\s*diskflux\b/.test(inCmd) &&
+        (geometry.cylinders ?? inTr.cylinders) === inTr.cylinders && (geometry.heads ?? inTr.heads) === inTr.heads;
+      const bytes = writeTr(tracks, {
+        ...geometry,
+        ...(keepCmd ? { commandLine: inCmd } : {}),
         note: values.note ?? (any.kind === "tracks" && any.note ? any.note : `converted from ${baseName(input)}`),
       });
       await writeFileBytes(output, bytes);

@@ -6,11 +6,15 @@
 //   diskflux synth --format MFM --data-crc-size 48 --data-crc-poly 0x181814503011 --data-crc-init 0 -o ecc.sr
 
 import { DiskfluxError } from "../errors.js";
+import { escapeInput, escapeName, quoteArg } from "../escape.js";
 import { extensionOf, intArg, listArg, numArg, parseCommand, rateArg, runCommand, writeFileBytes } from "./run.js";
 
 export const SYNTH_USAGE = `usage: diskflux synth --format FM|MFM|MFM_floppy|RLL_WD|RLL_Seagate -o <out.sr|out.tr|out.vcd> [options]
   --cyl N|A-B --head N|A-B   track(s) to make (default 0 0); several tracks need a .tr output
-                             or {cyl}/{head} in the output name
+                             or {cyl}/{head} in the output name. As far as the ID header
+                             holds them: cyl 0-255 head 0-255 (FM, MFM, MFM_floppy),
+                             cyl 0-2047 head 0-15 (RLL_WD), cyl 0-1023 head 0-15 (RLL_Seagate);
+                             tracks are made and written one at a time
   --sectors N --size N       sectors per track and bytes per sector (default per format)
   --first-sector N           number of the first sector (default per format: 0 or 1)
   --rate HZ                  sample rate (default per format; 200 MHz for .tr)
@@ -74,10 +78,48 @@ function crcArgs<W extends number>(
   return { width, poly: poly & mask(width), init: init & mask(width) };
 }
 
-function rangeArg(name: string, text: string | undefined, max: number): number[] {
+/** Largest cylinder and head number each sector ID header layout can hold. */
+const HEADER_LIMITS: Readonly<Record<string, { readonly cyl: number; readonly head: number }>> = {
+  "4": { cyl: 255, head: 255 },
+  "3": { cyl: 2047, head: 15 },
+  Seagate: { cyl: 1023, head: 15 },
+};
+
+function rangeArg(name: string, text: string | undefined, max: number, what: string): number[] {
   if (text === undefined) return [0];
-  const list = listArg(name, text, max)!;
-  return [...new Set(list)].sort((a, b) => a - b);
+  const values = [...new Set(listArg(name, text, 65535)!)].sort((a, b) => a - b);
+  const top = values[values.length - 1];
+  if (top > max) {
+    const unit = name === "--cyl" ? "cylinder" : "head";
+    throw new DiskfluxError("E_USAGE", `${name} ${quoteArg(text)}: ${unit} ${top} is past ${max}, the highest ${unit} ${what} can hold`);
+  }
+  return values;
+}
+
+/** A file opened for appending, with write errors told as writeFileBytes tells them. */
+async function appendTo(path: string): Promise<{ write(b: Uint8Array): Promise<void>; close(): Promise<void> }> {
+  const fs = await import("node:fs/promises");
+  const fail = (e: unknown) => {
+    const code = (e as { code?: unknown }).code;
+    const why = code === "ENOSPC" ? "no space left on the device" : code === "EACCES" || code === "EPERM" ? "permission denied" : escapeInput(e instanceof Error ? e.message : String(e), 200);
+    return new DiskfluxError("E_FILE", `${escapeName(path)}: cannot write it (${why})`, { cause: e });
+  };
+  let fh: Awaited<ReturnType<typeof fs.open>>;
+  try {
+    fh = await fs.open(path, "a");
+  } catch (e) {
+    throw fail(e);
+  }
+  return {
+    async write(b) {
+      try {
+        await fh.write(b);
+      } catch (e) {
+        throw fail(e);
+      }
+    },
+    close: () => fh.close(),
+  };
 }
 
 export async function synthCommand(argv: string[], out: Out = process.stdout, err: Out = process.stderr): Promise<number> {
@@ -123,12 +165,17 @@ export async function synthCommand(argv: string[], out: Out = process.stdout, er
     if (output === undefined) throw new DiskfluxError("E_USAGE", "synth needs an output file: -o out.sr, out.tr or out.vcd");
     const ext = extensionOf(output);
     if (ext !== ".sr" && ext !== ".tr" && ext !== ".vcd") throw new DiskfluxError("E_USAGE", `${output}: the output must end in .sr, .tr or .vcd (it picks the format)`);
-    const cyls = rangeArg("--cyl", values.cyl, 2047);
-    const heads = rangeArg("--head", values.head, 15);
-    const tracks = cyls.flatMap((c) => heads.map((h) => ({ cyl: c, head: h })));
+    // Per format, the cylinders and heads its sector ID header can hold (track.ts idField):
+    // header_format 4 (FM, MFM, MFM_floppy): one byte each, cyl 0-255, head 0-255;
+    // header_format 3 (RLL_WD): 11-bit cylinder (bits 8-10 in the ID mark), head 0-15;
+    // Seagate (RLL_Seagate): 10-bit cylinder, head 0-15.
+    const limits = HEADER_LIMITS[fmt.headerFormat];
+    const cyls = rangeArg("--cyl", values.cyl, limits.cyl, `${fmt.name}'s ID header (header_format ${fmt.headerFormat})`);
+    const heads = rangeArg("--head", values.head, limits.head, `${fmt.name}'s ID header (header_format ${fmt.headerFormat})`);
+    const trackCount = cyls.length * heads.length;
     const placeholders = /\{(?:cyl|head)\}/.test(output);
-    if (tracks.length > 1 && ext !== ".tr" && !placeholders) {
-      throw new DiskfluxError("E_USAGE", `${tracks.length} tracks need a .tr output, or {cyl} and {head} in the output name`);
+    if (trackCount > 1 && ext !== ".tr" && !placeholders) {
+      throw new DiskfluxError("E_USAGE", `${trackCount} tracks need a .tr output, or {cyl} and {head} in the output name`);
     }
     const sectorsPerTrack = intArg("--sectors", values.sectors, 0, 256);
     const sectorSize = intArg("--size", values.size, 128, 16384);
@@ -147,10 +194,11 @@ export async function synthCommand(argv: string[], out: Out = process.stdout, er
     const dataCrc = crcArgs("data", [16, 32, 48, 56] as const, fmt.dataCrc,
       { size: values["data-crc-size"], poly: values["data-crc-poly"], init: values["data-crc-init"] }, parsePyInt);
 
-    const made = tracks.map((t) => {
-      const trackSeed = seed + 64 * t.cyl + t.head;
+    // One track at a time: made, written, dropped (a whole drive never sits in memory).
+    const makeTrack = (cyl: number, head: number) => {
+      const trackSeed = seed + 64 * cyl + head;
       const base = {
-        cyl: t.cyl, head: t.head, seed: trackSeed,
+        cyl, head, seed: trackSeed,
         ...(sectorsPerTrack !== undefined ? { sectorsPerTrack } : {}),
         ...(sectorSize !== undefined ? { sectorSize } : {}),
         ...(firstSector !== undefined ? { firstSector } : {}),
@@ -161,7 +209,7 @@ export async function synthCommand(argv: string[], out: Out = process.stdout, er
         ...(badId.has(s.sec) ? { badIdCrc: true } : {}),
         ...(missing.has(s.sec) ? { missingData: true } : {}),
       }));
-      const r = synthTrack({
+      return synthTrack({
         format: fmt.name, sectors, seed: trackSeed,
         ...(sampleRate !== undefined ? { sampleRate } : {}),
         ...(dataRate !== undefined ? { dataRate } : {}),
@@ -172,35 +220,53 @@ export async function synthCommand(argv: string[], out: Out = process.stdout, er
         ...(headerCrc ? { headerCrc } : {}),
         ...(dataCrc ? { dataCrc } : {}),
       });
-      return { ...t, r, sectors };
-    });
+    };
+    function* tracks() {
+      for (const cyl of cyls) for (const head of heads) yield { cyl, head };
+    }
 
-    const first = made[0].r;
+    // The first track: its options and a description for the note and the report.
+    const first = makeTrack(cyls[0], heads[0]);
     const rate = first.capture.sampleRate;
-    const n = made[0].sectors.length;
-    const size = made[0].sectors[0]?.data.length ?? fmt.defaults.sectorSize;
+    const n = first.expected.length;
+    const size = first.expected[0]?.size ?? sectorSize ?? fmt.defaults.sectorSize;
     const notes = [
       bad.size ? `bad data CRC: ${[...bad].join(",")}` : "",
       badId.size ? `bad ID CRC: ${[...badId].join(",")}` : "",
       missing.size ? `no data field: ${[...missing].join(",")}` : "",
     ].filter(Boolean);
     const what = `${fmt.name}, ${n} sectors x ${size} bytes per track, ${rate / 1e6} MHz${notes.length ? ` (${notes.join("; ")})` : ""}`;
+    const span = (v: number[]) => (v.length === 1 ? `${v[0]}` : `${v[0]}-${v[v.length - 1]}`);
     if (ext === ".tr") {
-      const { writeTr } = await import("../writers/tr.js");
-      const bytes = writeTr(made.map((m) => ({ cyl: m.cyl, head: m.head, capture: m.r.edges })), {
-        commandLine: ["diskflux", "synth", ...argv].join(" "),
-        note: `diskflux synthetic ${what}`,
-      });
-      await writeFileBytes(output, bytes);
-      const span = (v: number[]) => (v.length === 1 ? `${v[0]}` : `${v[0]}-${v[v.length - 1]}`);
-      out.write(`${output}: ${made.length} track${made.length === 1 ? "" : "s"} (cyl ${span(cyls)}, head ${span(heads)}), ${what}\n`);
+      const { trHeader, trRecord, trEndRecord } = await import("../writers/tr.js");
+      // The header's command-line field is for mfm_read options (mfm_util parses it):
+      // the default, the geometry, is true for this file. diskflux's own words go in the note.
+      const geometry = { cylinders: cyls[cyls.length - 1] + 1, heads: heads[heads.length - 1] + 1 };
+      const note = `diskflux synth: ${what}; cyl ${span(cyls)}, head ${span(heads)}; decode with diskflux -P mfm:${first.options}`;
+      await writeFileBytes(output, trHeader({ ...geometry, note }));
+      const file = await appendTo(output);
+      let count = 0;
+      try {
+        for (const t of tracks()) {
+          const r = count === 0 ? first : makeTrack(t.cyl, t.head);
+          await file.write(trRecord({ ...t, capture: r.edges }, geometry));
+          count++;
+        }
+        await file.write(trEndRecord());
+      } finally {
+        await file.close();
+      }
+      out.write(`${output}: ${count} track${count === 1 ? "" : "s"} (cyl ${span(cyls)}, head ${span(heads)}), ${what}\n`);
     } else {
       const { writeSigrok } = await import("../writers/sigrok.js");
       const { writeVcd } = await import("../writers/vcd.js");
-      for (const m of made) {
-        const name = output.replace(/\{cyl\}/g, String(m.cyl)).replace(/\{head\}/g, String(m.head));
-        await writeFileBytes(name, ext === ".sr" ? writeSigrok(m.r.capture) : writeVcd(m.r.capture));
-        out.write(`${name}: cyl ${m.cyl} head ${m.head}, ${what}\n`);
+      let count = 0;
+      for (const t of tracks()) {
+        const r = count === 0 ? first : makeTrack(t.cyl, t.head);
+        count++;
+        const name = output.replace(/\{cyl\}/g, String(t.cyl)).replace(/\{head\}/g, String(t.head));
+        await writeFileBytes(name, ext === ".sr" ? writeSigrok(r.capture) : writeVcd(r.capture));
+        out.write(`${name}: cyl ${t.cyl} head ${t.head}, ${what}\n`);
       }
     }
     out.write(`decode with: -P mfm:${first.options}\n`);

@@ -1,5 +1,19 @@
 // dgesswein/mfm transitions file (.tr) writer; the layout is in src/readers/tr.ts (spec §8).
 //
+// What dgesswein's own tools (mfm_util, mfm_read) expect, and so what is written:
+// - the end record is a track record like the others: cyl = head = -1, N = 0,
+//   then the CRC-32 of those 12 bytes (mfm_util reads that CRC and stops with
+//   "Failed to read word from transition file" when it is missing);
+// - the command-line field holds mfm_read options, which mfm_util parses as its
+//   own when it opens the file. diskflux writes only what is true of every file
+//   it writes, in mfm_read's syntax and order: `--heads H --cylinders C` (the
+//   header's geometry; mfm_read always stores this pair too). Its own
+//   description goes in the note field, which mfm_util only prints.
+//
+// writeTr() builds a whole file in memory; writeTrStream() (with trHeader,
+// trRecord and TR_END_RECORD under it) writes one track record at a time to a
+// sink, for drives of any size.
+//
 // Every capture is brought to the file's 200 MHz clock: a transition at sample
 // t of a capture sampled at Fs lies at tick round(t · 200e6 / Fs). 200 MHz
 // captures keep their sample numbers; 100 MHz ones double exactly; others
@@ -12,7 +26,9 @@
 
 import { logicToEdges, type Capture, type EdgeChannels } from "../capture.js";
 import { DiskfluxError } from "../errors.js";
-import { TR_CLOCK, TR_MAGIC, TR_MAX_DELTA, TR_TRACK_HEADER_SIZE, TR_VERSION_TRANSITIONS, trChecksum } from "../readers/tr.js";
+import {
+  TR_CLOCK, TR_MAGIC, TR_MAX_CYLINDERS, TR_MAX_DELTA, TR_MAX_HEADS, TR_TRACK_HEADER_SIZE, TR_VERSION_TRANSITIONS, trChecksum,
+} from "../readers/tr.js";
 
 export interface TrWriteTrack {
   readonly cyl: number;
@@ -24,7 +40,15 @@ export interface TrWriteOptions {
   /** Header geometry; default: highest cylinder / head written + 1. */
   readonly cylinders?: number;
   readonly heads?: number;
+  /**
+   * The header's command-line field. mfm_util parses it as its own options when
+   * it reads the file, so it must hold mfm_read options that are true for the
+   * file (e.g. `--format WD_1006 --sectors 17,0 --heads 4 --cylinders 615`), or
+   * be empty. Default: `--heads H --cylinders C`, the header's geometry.
+   * Describe the file in `note`.
+   */
   readonly commandLine?: string;
+  /** Free text for people: what made the file (mfm_util prints it as "Note:"). */
   readonly note?: string;
   /** Start time after index, ns (default 0). */
   readonly startTimeNs?: number;
@@ -83,100 +107,156 @@ export function packDeltas(ticks: Float64Array, where = "track"): Uint8Array {
   return out.subarray(0, o);
 }
 
-class Out {
-  private buf = new Uint8Array(1 << 16);
-  length = 0;
-  private view = new DataView(this.buf.buffer);
-  private room(n: number): void {
-    if (this.length + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.length + n) size *= 2;
-    const b = new Uint8Array(size);
-    b.set(this.buf.subarray(0, this.length));
-    this.buf = b;
-    this.view = new DataView(b.buffer);
-  }
-  u32(v: number): void {
-    this.room(4);
-    this.view.setUint32(this.length, v >>> 0, true);
-    this.length += 4;
-  }
-  i32(v: number): void {
-    this.room(4);
-    this.view.setInt32(this.length, v | 0, true);
-    this.length += 4;
-  }
-  bytes(b: ArrayLike<number>): void {
-    this.room(b.length);
-    this.buf.set(b, this.length);
-    this.length += b.length;
-  }
-  crc(from: number): void {
-    this.u32(trChecksum(this.buf, from, this.length));
-  }
-  patchU32(at: number, v: number): void {
-    this.view.setUint32(at, v >>> 0, true);
-  }
-  result(): Uint8Array {
-    return this.buf.slice(0, this.length);
-  }
-}
-
 function checkCount(name: string, v: number, max: number): void {
   if (!Number.isInteger(v) || v < 1 || v > max) throw new DiskfluxError("E_ARGUMENT", `${name} must be an integer in 1..${max}, got ${v}`);
 }
 
-/** Writes tracks as a transitions file: header with checksum, one CRC'd record per track, the -1/-1 end marker. */
-export function writeTr(tracks: readonly TrWriteTrack[], opts: TrWriteOptions = {}): Uint8Array {
-  const cylinders = opts.cylinders ?? Math.max(0, ...tracks.map((t) => t.cyl)) + 1;
-  const heads = opts.heads ?? Math.max(0, ...tracks.map((t) => t.head)) + 1;
-  checkCount("cylinders", cylinders, 1 << 16);
-  checkCount("heads", heads, 256);
-  for (const t of tracks) {
-    if (!Number.isInteger(t.cyl) || !Number.isInteger(t.head) || t.cyl < 0 || t.head < 0 || t.cyl >= cylinders || t.head >= heads) {
-      throw new DiskfluxError("E_ARGUMENT", `track cyl ${t.cyl} head ${t.head} lies outside the ${cylinders} x ${heads} geometry`);
-    }
-  }
+/** The command-line field diskflux writes by default: the geometry, as mfm_read spells it. */
+export function trGeometryOptions(cylinders: number, heads: number): string {
+  return `--heads ${heads} --cylinders ${cylinders}`;
+}
+
+const le32 = (out: Uint8Array, at: number, v: number) => new DataView(out.buffer, out.byteOffset, out.byteLength).setUint32(at, v >>> 0, true);
+
+/** Options of a streamed file: the geometry must be known before the first track. */
+export interface TrStreamOptions extends TrWriteOptions {
+  readonly cylinders: number;
+  readonly heads: number;
+}
+
+/** The file header: magic, version, offsets, geometry, the two texts, start time and checksum. */
+export function trHeader(opts: TrStreamOptions): Uint8Array {
+  const { cylinders, heads } = opts;
+  checkCount("cylinders", cylinders, TR_MAX_CYLINDERS);
+  checkCount("heads", heads, TR_MAX_HEADS);
   const enc = new TextEncoder();
   const text = (s: string) => {
     const b = enc.encode(s);
-    const z = new Uint8Array(b.length + 1); // NUL-terminated, as C writers store it
+    const z = new Uint8Array(b.length + 1); // NUL-terminated, length counting the NUL, as mfm_read writes it
     z.set(b);
     return z;
   };
-  const cmd = text(opts.commandLine ?? "");
+  const cmd = text(opts.commandLine ?? trGeometryOptions(cylinders, heads));
   const note = text(opts.note ?? "");
-  const out = new Out();
-  out.bytes(TR_MAGIC);
-  out.u32(TR_VERSION_TRANSITIONS);
-  const offsetAt = out.length;
-  out.u32(0); // first-track offset, patched below
-  out.u32(TR_TRACK_HEADER_SIZE);
-  out.u32(cylinders);
-  out.u32(heads);
-  out.u32(TR_CLOCK);
-  out.u32(cmd.length);
-  out.bytes(cmd);
-  out.u32(note.length);
-  out.bytes(note);
-  out.u32(opts.startTimeNs ?? 0);
-  out.patchU32(offsetAt, out.length + 4);
-  out.crc(0);
+  // magic, then 10 words (version, offset, track header size, cylinders, heads,
+  // clock, command-line length, note length, start time, checksum) and the texts
+  const length = TR_MAGIC.length + 4 * 10 + cmd.length + note.length;
+  const out = new Uint8Array(length);
+  out.set(TR_MAGIC);
+  let at = TR_MAGIC.length;
+  const word = (v: number) => {
+    le32(out, at, v);
+    at += 4;
+  };
+  word(TR_VERSION_TRANSITIONS);
+  word(length);
+  word(TR_TRACK_HEADER_SIZE);
+  word(cylinders);
+  word(heads);
+  word(TR_CLOCK);
+  word(cmd.length);
+  out.set(cmd, at);
+  at += cmd.length;
+  word(note.length);
+  out.set(note, at);
+  at += note.length;
+  word(opts.startTimeNs ?? 0);
+  word(trChecksum(out, 0, at));
+  return out;
+}
 
-  for (const t of tracks) {
-    const where = `cyl ${t.cyl} head ${t.head}`;
-    const capture = t.capture; // may be a getter that unpacks a track: read it once
-    const packed = packDeltas(toTrTicks(capture, opts.channels), `${capture.source ?? "capture"} (${where})`);
-    const start = out.length;
-    out.i32(t.cyl);
-    out.i32(t.head);
-    out.u32(packed.length);
-    out.bytes(packed);
-    out.crc(start);
+function checkTrack(t: { cyl: number; head: number }, cylinders: number, heads: number): void {
+  if (!Number.isInteger(t.cyl) || !Number.isInteger(t.head) || t.cyl < 0 || t.head < 0 || t.cyl >= cylinders || t.head >= heads) {
+    throw new DiskfluxError("E_ARGUMENT", `track cyl ${t.cyl} head ${t.head} lies outside the ${cylinders} x ${heads} geometry`);
   }
-  // End marker: a track header with cylinder = head = -1.
-  out.i32(-1);
-  out.i32(-1);
-  out.u32(0);
-  return out.result();
+}
+
+/** One track record: cyl, head, N, N bytes of packed deltas, CRC-32 of all that. */
+export function trRecord(track: TrWriteTrack, geometry: { readonly cylinders: number; readonly heads: number }, channels?: EdgeChannels): Uint8Array {
+  checkTrack(track, geometry.cylinders, geometry.heads);
+  const capture = track.capture; // may be a getter that unpacks a track: read it once
+  const packed = packDeltas(toTrTicks(capture, channels), `${capture.source ?? "capture"} (cyl ${track.cyl} head ${track.head})`);
+  const n = packed.length;
+  const out = new Uint8Array(TR_TRACK_HEADER_SIZE + n + 4);
+  const v = new DataView(out.buffer);
+  v.setInt32(0, track.cyl, true);
+  v.setInt32(4, track.head, true);
+  v.setUint32(8, n, true);
+  out.set(packed, TR_TRACK_HEADER_SIZE);
+  v.setUint32(TR_TRACK_HEADER_SIZE + n, trChecksum(out, 0, TR_TRACK_HEADER_SIZE + n), true);
+  return out;
+}
+
+/**
+ * The end record: cyl = head = -1, N = 0 and the CRC-32 of those 12 bytes, like
+ * any track record (16 bytes, ending 33 A5 3E A5). A fresh copy on each access.
+ */
+export function trEndRecord(): Uint8Array {
+  const out = new Uint8Array(16);
+  const v = new DataView(out.buffer);
+  v.setInt32(0, -1, true);
+  v.setInt32(4, -1, true);
+  v.setUint32(8, 0, true);
+  v.setUint32(12, trChecksum(out, 0, 12), true);
+  return out;
+}
+
+/** Writes tracks as a transitions file: header with checksum, one CRC'd record per track, the end record with its CRC. */
+export function writeTr(tracks: readonly TrWriteTrack[], opts: TrWriteOptions = {}): Uint8Array {
+  let maxCyl = 0;
+  let maxHead = 0;
+  for (const t of tracks) {
+    maxCyl = Math.max(maxCyl, t.cyl);
+    maxHead = Math.max(maxHead, t.head);
+  }
+  const cylinders = opts.cylinders ?? maxCyl + 1;
+  const heads = opts.heads ?? maxHead + 1;
+  const geometry = { cylinders, heads };
+  const header = trHeader({ ...opts, ...geometry });
+  for (const t of tracks) checkTrack(t, cylinders, heads);
+  const parts: Uint8Array[] = [header];
+  let length = header.length;
+  for (const t of tracks) {
+    const r = trRecord(t, geometry, opts.channels);
+    parts.push(r);
+    length += r.length;
+  }
+  const end = trEndRecord();
+  parts.push(end);
+  length += end.length;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/**
+ * Writes a transitions file to a sink one track at a time: the header, then each
+ * track's record as the (async) iterable yields it, then the end record. Only
+ * one track is held at once, so a drive of any size streams through; the
+ * geometry must be given up front (the header comes first). The sink's promise,
+ * if it returns one, is awaited before the next track is made.
+ */
+export async function writeTrStream(
+  tracks: Iterable<TrWriteTrack> | AsyncIterable<TrWriteTrack>,
+  sink: (chunk: Uint8Array) => void | Promise<void>,
+  opts: TrStreamOptions,
+): Promise<{ readonly tracks: number; readonly bytes: number }> {
+  const geometry = { cylinders: opts.cylinders, heads: opts.heads };
+  const header = trHeader(opts);
+  await sink(header);
+  let bytes = header.length;
+  let count = 0;
+  for await (const t of tracks) {
+    const r = trRecord(t, geometry, opts.channels);
+    await sink(r);
+    bytes += r.length;
+    count++;
+  }
+  const end = trEndRecord();
+  await sink(end);
+  return { tracks: count, bytes: bytes + end.length };
 }
