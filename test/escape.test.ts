@@ -380,7 +380,7 @@ describe(".tr reader: file names are escaped; header texts never reach a message
   });
 
   it("warnings, and the header texts kept as they are in the result", () => {
-    const bytes = tr().slice(0, -12); // no end marker
+    const bytes = tr().slice(0, -16); // no end marker
     const file = readTr(bytes, EVIL_NAME);
     expect(file.note).toBe(`note ${EVIL}`);
     expect(file.warnings).toHaveLength(1);
@@ -452,7 +452,7 @@ describe("file names and command-line values", () => {
     // a .tr with a hostile name on disk, without its end marker: the warning names it escaped
     const track = { cyl: 0, head: 0, capture: { kind: "edges" as const, sampleRate: 200e6, edges: Float64Array.from([100, 300, 500, 700]) } };
     const name = `t${EVIL_FILE}.tr`;
-    writeFileSync(join(dir, name), writeTr([track]).slice(0, -12));
+    writeFileSync(join(dir, name), writeTr([track]).slice(0, -16));
     const warned = await run(convertCommand, [join(dir, name), join(dir, `o${EVIL_FILE}.vcd`)]);
     expect(warned.code, warned.err).toBe(0);
     expectSafeErr(warned.err, `diskflux: warning: t${EVIL_FILE_ESC}.tr: no end marker`);

@@ -49,7 +49,8 @@ describe("diskflux synth", () => {
     expect(r.out).toMatch(/^.*disk\.tr: 4 tracks \(cyl 0-1, head 0-1\), MFM, 6 sectors x 512 bytes per track, 200 MHz \(bad data CRC: 1; bad ID CRC: 2; no data field: 4,5\)\n/);
     const tr = readTr(readFileSync(p("disk.tr")));
     expect(tr.tracks.map((t) => `${t.cyl}/${t.head}`)).toEqual(["0/0", "0/1", "1/0", "1/1"]);
-    expect(tr.commandLine).toMatch(/^diskflux synth --format MFM/);
+    expect(tr.commandLine).toBe("--heads 2 --cylinders 2"); // mfm_read options, which mfm_util parses
+    expect(tr.note).toMatch(/^diskflux synth: MFM, 6 sectors x 512 bytes per track/);
     for (const t of tr.tracks) {
       const res = await decode(t.capture, "data_rate=5000000:format=MFM");
       const ids = res.records.filter((x) => x.kind === "id");

@@ -96,7 +96,12 @@ function parseTrIndependently(b: Uint8Array) {
   let end = false;
   while (p < b.length) {
     const cyl = v.getInt32(p, true), head = v.getInt32(p + 4, true);
-    if (cyl === -1 && head === -1) { end = true; p += 12; break; }
+    if (cyl === -1 && head === -1) {
+      // the end record carries its CRC like any record (16 bytes, ending 33 A5 3E A5)
+      end = u32(p + 8) === 0 && BigInt(u32(p + 12)) === crcOf(32, 0x140a0445n, 0xffffffffn, b.subarray(p, p + 12));
+      p += 16;
+      break;
+    }
     const n = u32(p + 8);
     const crc = u32(p + 12 + n);
     tracks.push({ cyl, head, deltas: b.subarray(p + 12, p + 12 + n), crcOk: BigInt(crc) === crcOf(32, 0x140a0445n, 0xffffffffn, b.subarray(p, p + 12 + n)) });
