@@ -9,11 +9,11 @@ import { DiskfluxError } from "../errors.js";
 import { escapeInput, escapeName, quoteArg } from "../escape.js";
 import { extensionOf, intArg, listArg, numArg, parseCommand, rateArg, runCommand, writeFileBytes } from "./run.js";
 
-export const SYNTH_USAGE = `usage: diskflux synth --format FM|MFM|MFM_floppy|RLL_WD|RLL_Seagate -o <out.sr|out.tr|out.vcd> [options]
+export const SYNTH_USAGE = `usage: diskflux synth --format FM|MFM|MFM_floppy|MFM_WD|RLL_WD|RLL_Seagate -o <out.sr|out.tr|out.vcd> [options]
   --cyl N|A-B --head N|A-B   track(s) to make (default 0 0); several tracks need a .tr output
                              or {cyl}/{head} in the output name. As far as the ID header
                              holds them: cyl 0-255 head 0-255 (FM, MFM, MFM_floppy),
-                             cyl 0-2047 head 0-15 (RLL_WD), cyl 0-1023 head 0-15 (RLL_Seagate);
+                             cyl 0-2047 head 0-15 (MFM_WD, RLL_WD), cyl 0-1023 head 0-15 (RLL_Seagate);
                              tracks are made and written one at a time
   --sectors N --size N       sectors per track and bytes per sector (default per format)
   --first-sector N           number of the first sector (default per format: 0 or 1)

@@ -50,8 +50,8 @@ import {
   type RllCodemap,
 } from "./cells.js";
 
-export type SynthFormatName = "FM" | "MFM" | "MFM_floppy" | "RLL_WD" | "RLL_Seagate";
-export const SYNTH_FORMAT_NAMES: readonly SynthFormatName[] = ["FM", "MFM", "MFM_floppy", "RLL_WD", "RLL_Seagate"];
+export type SynthFormatName = "FM" | "MFM" | "MFM_floppy" | "MFM_WD" | "RLL_WD" | "RLL_Seagate";
+export const SYNTH_FORMAT_NAMES: readonly SynthFormatName[] = ["FM", "MFM", "MFM_floppy", "MFM_WD", "RLL_WD", "RLL_Seagate"];
 
 /** Header layouts used by the synth formats (§5.3). */
 export type SynthHeaderFormat = "4" | "3" | "Seagate";
@@ -214,6 +214,32 @@ export const SYNTH_FORMATS: Readonly<Record<SynthFormatName, SynthFormat>> = {
       sectorSize: 256,
       firstSector: 1,
       gaps: { lead: 32, preamble: 12, gap1: 50, gap2: 22, gap3: 24, trail: 16 },
+    },
+  },
+  MFM_WD: {
+    name: "MFM_WD",
+    description: "MFM hard disk, WD1003/WD1006 style: A1 FE ID with the high cylinder bits in the mark (header format 3, cylinders 0-2047), A1 F8 data, CRC-16 header, CRC-32 0x140a0445 data",
+    options: "data_rate=5000000:format=MFM:header_format=3:data_crc_poly=0x140a0445",
+    preset: "MFM",
+    ...fromPreset("MFM"),
+    encoding: "MFM",
+    dataRate: 5_000_000,
+    sampleRate: 100_000_000,
+    headerFormat: "3",
+    headerBytes: 3,
+    headerCrc: CRC16,
+    dataCrc: { width: 32, poly: 0x140a0445n, init: 0xffffffffn },
+    idMark: [0xa1, 0xfe],
+    idCrcPrefix: [0xa1, 0xfe],
+    dataMark: [0xa1, 0xf8],
+    dataCrcPrefix: [0xa1, 0xf8],
+    indexMark: [0xc2, 0xc2, 0xc2, 0xfc],
+    gapByte: 0x4e,
+    defaults: {
+      sectorsPerTrack: 17,
+      sectorSize: 512,
+      firstSector: 1,
+      gaps: { lead: 16, preamble: 13, gap1: 16, gap2: 5, gap3: 16, trail: 16 },
     },
   },
   RLL_WD: {
