@@ -6,13 +6,21 @@
 // the first capture is detected in the worker, the form then shows the detected
 // values (each marked "detected", with the confidence), and `?opts=` carries the
 // detected option string, so a reload or a shared link decodes directly.
+//
+// A flux file (.scp, .hfe, a KryoFlux stream, .tr), or a KryoFlux set's files
+// picked or dropped together, opens as a whole disk (web/diskview.ts): the
+// worker detects the options once over the first tracks, decodes every track
+// with them (progress below the header) and assembles the image; the grid shows
+// every sector's status, the .img and the sector map download, and a click on a
+// sector or a track decodes that one track for the track views.
 import { sectorRows, type SectorRow } from "../src/report/table.js";
 import { parseOptionString, type OptionKey } from "../src/options.js";
 import { DETECTED_KEYS, wantsDetection } from "../src/detect/options.js";
 import { AUTO_KEYS, GROUPS, OptionState, PRESET_STRINGS, optionSpecs, type OptionSpec } from "./options.js";
 import { HistogramView } from "./histogram.js";
 import { Timeline, type SectorSpan } from "./timeline.js";
-import type { Backend, DecodedTrack, TrackDetection, WorkerRequest, WorkerResponse } from "./protocol.js";
+import { DiskView } from "./diskview.js";
+import type { Backend, DecodedDisk, DecodedTrack, DiskCell, DiskProgress, DiskRow, TrackDetection, WorkerRequest, WorkerResponse } from "./protocol.js";
 
 const $ = <T extends HTMLElement = HTMLElement>(sel: string): T => {
   const el = document.querySelector<T>(sel);
@@ -25,6 +33,7 @@ const els = {
   demo: $<HTMLButtonElement>("#demo"),
   compare: $<HTMLButtonElement>("#compare"),
   status: $("#status"),
+  progress: $<HTMLProgressElement>("#progress"),
   error: $("#error"),
   preset: $<HTMLSelectElement>("#preset"),
   optstring: $<HTMLInputElement>("#optstring"),
@@ -44,6 +53,9 @@ const els = {
   downloadJson: $<HTMLButtonElement>("#download-json"),
   readout: $("#view-readout"),
   overlay: $("#drop-overlay"),
+  downloadImg: $<HTMLButtonElement>("#download-img"),
+  downloadMap: $<HTMLButtonElement>("#download-map"),
+  downloadImd: $<HTMLButtonElement>("#download-imd"),
 };
 
 // ---------------------------------------------------------------- state
@@ -64,10 +76,29 @@ let detection: TrackDetection | undefined;
 /** The values detection set, per key; a field is marked detected while it still holds its value. */
 const detectedValues = new Map<OptionKey, string>();
 const times: Record<Backend, number | undefined> = { wasm: undefined, js: undefined };
+/** The name of what is being opened (for the disk card while it is read). */
+let opening = "";
+/** Disk mode: the worker holds a disk; the track views show one of its tracks (index in disk.tracks, -1: none yet). */
+let shownTrack = -1;
+/** The sector to select when the track asked for arrives. */
+let pendingSec: { cyl: number; head: number; sec: number } | undefined;
 
 const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
 const histogram = new HistogramView($<HTMLCanvasElement>("#histogram"));
 const timeline = new Timeline($<HTMLCanvasElement>("#timeline"), $<HTMLCanvasElement>("#overview"));
+const diskView = new DiskView({
+  card: $("#disk"),
+  heading: $("#disk-heading"),
+  summary: $("#disk-summary"),
+  warnings: $<HTMLUListElement>("#disk-warnings"),
+  grid: $<HTMLTableElement>("#disk-grid"),
+  current: $("#disk-current"),
+  legend: $("#disk-legend"),
+});
+/** The disk the page shows, when one is open. */
+const currentDisk = (): DecodedDisk | undefined => diskView.current;
+/** Whether the worker holds a disk (a disk is shown, or one is being read). */
+let diskMode = false;
 
 // ---------------------------------------------------------------- URL <-> options
 
@@ -259,7 +290,7 @@ function optionsChanged(): void {
   clearTimeout(debounce);
   setState("busy");
   els.status.textContent = options.wantsDetection() ? "Detecting options…" : "Decoding…";
-  debounce = setTimeout(() => post({ type: "decode", seq: 0, options: options.toString(), backend }), 200);
+  debounce = setTimeout(() => post(diskMode ? { type: "disk", seq: 0, options: options.toString(), backend } : { type: "decode", seq: 0, options: options.toString(), backend }), 200);
 }
 
 // ---------------------------------------------------------------- worker
@@ -267,13 +298,42 @@ function optionsChanged(): void {
 function post(req: WorkerRequest, transfer: Transferable[] = []): void {
   req.seq = ++seq;
   lastType = req.type;
-  lastDetects = req.type !== "demo" && wantsDetection(req.options);
+  lastDetects = req.type !== "demo" && req.type !== "track" && wantsDetection(req.options);
   setState("busy");
   const what = req.type === "open" ? `Reading ${req.name}${lastDetects ? " and detecting its options" : ""}…` :
+    req.type === "open-set" ? `Reading ${req.files.length} files${lastDetects ? " and detecting their options" : ""}…` :
+    req.type === "disk" ? `Decoding every track of ${currentDisk()?.source ?? "the disk"} again${lastDetects ? ", options detected first" : ""}…` :
+    req.type === "track" ? `Decoding ${currentDisk()?.tracks[req.index]?.source ?? "the track"}…` :
     req.type === "demo" ? "Synthesizing the demo track…" : req.type === "compare" ? "Decoding with both backends…" :
     lastDetects ? "Detecting options…" : "Decoding…";
   els.status.textContent = what;
+  if (req.type === "disk") diskView.progress(currentDisk()?.source ?? opening, { phase: "decode", done: 0, total: 1, text: "" });
+  showProgress(undefined);
   worker.postMessage(req, transfer);
+}
+
+/** The progress bar: hidden without a value; indeterminate while detecting. */
+function showProgress(p: DiskProgress | undefined): void {
+  els.progress.hidden = p === undefined;
+  if (!p) return;
+  if (p.phase === "decode") {
+    els.progress.max = Math.max(1, p.total);
+    els.progress.value = p.done;
+  } else els.progress.removeAttribute("value");
+  const what = p.phase === "read" ? `Reading ${p.text}` : p.phase === "detect" ? `Detecting options over ${p.text}` : `Decoding track ${Math.min(p.done + 1, p.total)} of ${p.total}: ${p.text}`;
+  els.progress.setAttribute("aria-valuetext", what);
+  els.progress.title = what;
+}
+
+function onProgress(p: DiskProgress): void {
+  diskMode = true;
+  diskView.progress(currentDisk()?.source ?? opening, p);
+  showProgress(p);
+  const text =
+    p.phase === "read" ? `Reading ${p.text}…` :
+    p.phase === "detect" ? `Detecting options over ${p.text}…` :
+    `Decoding ${p.total} track${p.total === 1 ? "" : "s"}…`;
+  if (els.status.textContent !== text) els.status.textContent = text;
 }
 
 worker.addEventListener("message", (e: MessageEvent<WorkerResponse>) => {
@@ -287,8 +347,19 @@ worker.addEventListener("message", (e: MessageEvent<WorkerResponse>) => {
     return;
   }
   if (m.seq !== seq) return; // a newer request is on its way
+  if (m.type === "progress") {
+    onProgress(m.progress);
+    return;
+  }
+  showProgress(undefined);
+  // a disk decode that a newer request replaced leaves no stale grid behind
+  if (m.type !== "disk" && m.type !== "error" && diskMode) diskView.setBusy(false);
   if (m.type === "error") {
     haveCapture = m.held; // a capture that could not be read is gone; one that did not decode stays for new options
+    if (!m.held) {
+      diskMode = false;
+      diskView.hide();
+    } else if (diskMode) diskView.setBusy(false);
     setState("error");
     els.status.textContent = lastDetects ? "Detection failed: set the options you know (or all of them) and the rest stays on auto." : "Decoding failed.";
     showError(m.message);
@@ -302,6 +373,14 @@ worker.addEventListener("message", (e: MessageEvent<WorkerResponse>) => {
     els.status.textContent = `Both backends: Wasm ${fmtMs(m.ms.wasm)}, TypeScript ${fmtMs(m.ms.js)} — ` +
       (m.identical ? "identical outputs." : `outputs differ in ${m.differences.join(", ")}!`);
     return;
+  }
+  if (m.type === "disk") {
+    showDisk(m.disk);
+    return;
+  }
+  if (!m.track.place && diskMode) {
+    diskMode = false;
+    diskView.hide();
   }
   showTrack(m.track);
 });
@@ -327,30 +406,41 @@ function message(e: unknown): string {
 
 // ---------------------------------------------------------------- loading
 
-async function openFile(file: File): Promise<void> {
+/** Opens one capture, or several files at once (a KryoFlux set: every trackNN.S.raw of a disk). */
+async function openFiles(files: File[]): Promise<void> {
+  if (files.length === 0) return;
   showError(null);
   const problem = options.validate();
   if (problem) {
     showOptError(problem);
     return;
   }
-  const bytes = await file.arrayBuffer();
+  const buffers = await Promise.all(files.map((f) => f.arrayBuffer()));
   haveCapture = true;
   forgetDetection();
   times.wasm = times.js = undefined;
-  // Transfer, not copy: after this call `bytes` is detached on this side.
-  post({ type: "open", seq: 0, name: file.name, bytes, options: options.toString(), backend }, [bytes]);
+  // The previous disk (if any) is gone once the worker reads something else.
+  diskMode = false;
+  diskView.hide();
+  shownTrack = -1;
+  pendingSec = undefined;
+  opening = files.length === 1 ? files[0].name : `${files.length} files`;
+  // Transfer, not copy: after this call the buffers are detached on this side.
+  if (files.length === 1) post({ type: "open", seq: 0, name: files[0].name, bytes: buffers[0], options: options.toString(), backend }, buffers);
+  else post({ type: "open-set", seq: 0, files: files.map((f, i) => ({ name: f.name, bytes: buffers[i] })), options: options.toString(), backend }, buffers);
 }
 
 els.file.addEventListener("change", () => {
-  const f = els.file.files?.[0];
-  if (f) void openFile(f);
+  const files = [...(els.file.files ?? [])];
+  void openFiles(files);
   els.file.value = "";
 });
 
 els.demo.addEventListener("click", () => {
   showError(null);
   haveCapture = true;
+  diskMode = false;
+  diskView.hide();
   forgetDetection();
   times.wasm = times.js = undefined;
   post({ type: "demo", seq: 0, backend });
@@ -372,9 +462,31 @@ document.addEventListener("drop", (e) => {
   e.preventDefault();
   dragDepth = 0;
   els.overlay.hidden = true;
-  const f = e.dataTransfer?.files?.[0];
-  if (f) void openFile(f);
+  const dt = e.dataTransfer;
+  if (!dt) return;
+  void droppedFiles(dt).then(openFiles, (err: unknown) => showError(`Cannot read the dropped files: ${message(err)}`));
 });
+
+/** The files dropped: a dropped folder (a KryoFlux set's directory) gives the files in it, one level deep. */
+async function droppedFiles(dt: DataTransfer): Promise<File[]> {
+  const files = [...dt.files];
+  const entries = [...dt.items].map((i) => (typeof i.webkitGetAsEntry === "function" ? i.webkitGetAsEntry() : null));
+  if (!entries.some((en) => en?.isDirectory)) return files;
+  const out: File[] = [];
+  for (const en of entries) {
+    if (!en) continue;
+    if (en.isFile) out.push(await new Promise<File>((res, rej) => (en as FileSystemFileEntry).file(res, rej)));
+    else if (en.isDirectory) {
+      const reader = (en as FileSystemDirectoryEntry).createReader();
+      for (;;) {
+        const batch = await new Promise<FileSystemEntry[]>((res, rej) => reader.readEntries(res, rej));
+        if (batch.length === 0) break;
+        for (const f of batch) if (f.isFile) out.push(await new Promise<File>((res, rej) => (f as FileSystemFileEntry).file(res, rej)));
+      }
+    }
+  }
+  return out;
+}
 
 // ---------------------------------------------------------------- backend
 
@@ -389,7 +501,7 @@ for (const r of document.querySelectorAll<HTMLInputElement>('input[name="backend
   r.addEventListener("change", () => {
     if (!r.checked) return;
     setBackend(r.value as Backend);
-    if (haveCapture && !options.validate()) post({ type: "decode", seq: 0, options: options.toString(), backend });
+    if (haveCapture && !options.validate()) post(diskMode ? { type: "disk", seq: 0, options: options.toString(), backend } : { type: "decode", seq: 0, options: options.toString(), backend });
   });
 }
 
@@ -443,9 +555,80 @@ function showTrack(t: DecodedTrack): void {
   const ids = rows.filter((r) => r.id).length;
   const good = rows.filter((r) => r.id?.crc?.ok && r.data?.crc?.ok).length;
   const how = t.detection ? `options detected (${t.detection.confidence} confidence) in ${fmtMs(t.detection.detectMs)}, ` : "";
-  const hint = good === 0 && !t.detection && t.demoOptions === undefined ? " None verify: try Auto-detect." : "";
-  els.status.textContent = `${t.capture.source}: ${ids} ID records, ${good} sectors with good ID and data CRCs — ${how}decoded in ${fmtMs(t.decodeMs)} (${t.backend === "wasm" ? "Wasm" : "TypeScript"}).${hint}`;
+  const hint = good === 0 && !t.detection && t.demoOptions === undefined && !t.place ? " None verify: try Auto-detect." : "";
+  const trackText = `${t.capture.source}: ${ids} ID records, ${good} sectors with good ID and data CRCs — ${how}decoded in ${fmtMs(t.decodeMs)} (${t.backend === "wasm" ? "Wasm" : "TypeScript"}).${hint}`;
+  const d = currentDisk();
+  if (t.place && d) {
+    shownTrack = t.place.index;
+    diskView.setCurrent(shownTrack);
+    if (pendingSec !== undefined) selectSector(pendingSec);
+    pendingSec = undefined;
+    els.status.textContent = `${diskText(d)} Shown: ${trackText}`;
+  } else els.status.textContent = trackText;
   setState("done");
+}
+
+// ---------------------------------------------------------------- disks
+
+function diskText(d: DecodedDisk): string {
+  const n = d.counts;
+  const how = d.detection ? `options detected (${d.detection.confidence} confidence) in ${fmtMs(d.detection.detectMs)}, ` : "";
+  const none = n.good + n["bad-crc"] + n.conflict === 0 ? " No sector was read: check the options, or try Auto-detect." : "";
+  return `${d.source}: ${d.tracks.length} track${d.tracks.length === 1 ? "" : "s"}, ${n.good} good, ${n["bad-crc"]} bad CRC, ${n.missing} missing, ${n.conflict} conflict sectors — ` +
+    `${how}every track decoded in ${fmtMs(d.decodeMs)} (${d.backend === "wasm" ? "Wasm" : "TypeScript"}).${none}`;
+}
+
+function showDisk(d: DecodedDisk): void {
+  diskMode = true;
+  if (d.detection) adoptDetection(d.detection, d.options);
+  diskView.show(d);
+  els.downloadImg.disabled = false;
+  els.downloadImg.textContent = `Disk image (.img, ${d.image.length.toLocaleString("en-US")} bytes)`;
+  els.downloadMap.disabled = false;
+  els.downloadImd.disabled = !d.imd;
+  els.downloadImd.textContent = d.imd ? `ImageDisk (.imd, ${d.imd.length.toLocaleString("en-US")} bytes)` : "ImageDisk (.imd)";
+  els.downloadImd.title = d.imd ? "ImageDisk: every track with its mode, sector numbering and each sector's status" : `No ImageDisk file for this disk: ${d.imdError ?? "not available"}`;
+  els.status.textContent = diskText(d);
+  // The track views show the track shown before (new options) or the first one.
+  const keep = shownTrack >= 0 && shownTrack < d.tracks.length ? shownTrack : d.rows.find((r) => r.track >= 0)?.track ?? (d.tracks.length ? 0 : -1);
+  if (keep >= 0) openTrack(keep, pendingSec);
+  else setState("done");
+}
+
+/** Decodes one track of the held disk for the track views (nothing to do when it is the one shown). */
+function openTrack(index: number, sec?: { cyl: number; head: number; sec: number }): void {
+  const d = currentDisk();
+  if (!d) return;
+  if (index === shownTrack && track?.place?.index === index && document.body.dataset.state !== "busy") {
+    if (sec !== undefined) selectSector(sec);
+    return;
+  }
+  pendingSec = sec;
+  post({ type: "track", seq: 0, index, options: d.options, backend });
+}
+
+diskView.onOpen = (row: DiskRow, cell: DiskCell | undefined) => {
+  const index = cell && cell.track >= 0 ? cell.track : row.track;
+  if (index < 0) {
+    els.status.textContent = `cyl ${row.cyl} head ${row.head} is not in the file.`;
+    return;
+  }
+  openTrack(index, cell ? { cyl: row.cyl, head: row.head, sec: cell.sec } : undefined);
+};
+
+/** Selects a sector in the track shown: its (cyl, head, sec) header, else its number alone; a good copy first. */
+function selectSector(want: { cyl: number; head: number; sec: number }): void {
+  const exact = (r: SectorRow) => r.id?.sec === want.sec && r.id.cyl === want.cyl && r.id.head === want.head;
+  const bySec = (r: SectorRow) => r.id?.sec === want.sec;
+  for (const match of [exact, bySec]) {
+    let i = rows.findIndex((r) => match(r) && r.id?.crc?.ok && r.data?.crc?.ok);
+    if (i < 0) i = rows.findIndex((r) => match(r) && r.id?.crc?.ok);
+    if (i < 0) i = rows.findIndex(match);
+    if (i >= 0) {
+      selectRow(i, { scroll: false, jump: true });
+      return;
+    }
+  }
 }
 
 // ---------------------------------------------------------------- detection
@@ -515,6 +698,7 @@ function renderSummary(t: DecodedTrack): void {
     ["Capture", c.source],
     ...(c.description ? [["About", c.description] as [string, string]] : []),
     ["Samples", `${c.sampleCount.toLocaleString("en-US")} at ${fmtRate(c.sampleRate)} (${fmtTime(dur)})`],
+    ...(c.revolutions ? [["Revolutions", c.revolutions > 1 ? `${c.revolutions}, back to back: a sector read in each is a row in each` : "1"] as [string, string]] : []),
     ["Channels", c.channels.map((name, i) => `${name}${["data", "index", "suppress"][i] ? ` (${["data", "index", "suppress"][i]})` : ""}`).join(", ")],
     ...(c.fileBytes ? [["File", `${c.fileBytes.toLocaleString("en-US")} bytes, read in ${fmtMs(c.readMs)}`] as [string, string]] : []),
     ...(t.detection ? [["Detected", `${t.detection.confidence} confidence, in ${fmtMs(t.detection.detectMs)}`] as [string, string]] : []),
@@ -692,6 +876,8 @@ $("#zoom-fit").addEventListener("click", () => timeline.fit());
 // ---------------------------------------------------------------- downloads
 
 function stem(): string {
+  const d = currentDisk();
+  if (d && track?.place) return `${d.stem}.c${track.place.cyl}h${track.place.head}`;
   return (track?.capture.source ?? "capture").replace(/\.(sr|dsl)$/i, "");
 }
 
@@ -732,6 +918,21 @@ els.downloadJson.addEventListener("click", () => {
   download(`${stem()}.records.json`, json, "application/json");
 });
 
+els.downloadImg.addEventListener("click", () => {
+  const d = currentDisk();
+  if (d) download(`${d.stem}.img`, d.image, "application/octet-stream");
+});
+
+els.downloadImd.addEventListener("click", () => {
+  const d = currentDisk();
+  if (d?.imd) download(`${d.stem}.imd`, d.imd, "application/octet-stream");
+});
+
+els.downloadMap.addEventListener("click", () => {
+  const d = currentDisk();
+  if (d) download(`${d.stem}.map.txt`, d.map, "text/plain");
+});
+
 els.downloadSector.addEventListener("click", () => {
   const r = rows[selected];
   const data = r?.data?.bytes;
@@ -754,6 +955,7 @@ histogram.set(undefined);
   timeline,
   get track() { return track; },
   get detection() { return detection; },
+  get disk() { return currentDisk(); },
   /** ms per timeline draw: whole track, a quarter, and a 2000-sample window in the middle. */
   benchTimeline(n = 10): number {
     const total = track?.capture.sampleCount ?? 1;

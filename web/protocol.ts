@@ -8,12 +8,23 @@
 import type { BinaryStreams, DecodeStats, FieldEvent, TrackRecord } from "../src/types.js";
 import type { CrcEvidence, DetectResult } from "../src/detect/detect.js";
 import type { TimelineRows } from "./rows.js";
+import type { ImageGeometry, OutsideSector, SectorStatus } from "../src/image/assemble.js";
 
 export type Backend = "wasm" | "js";
 
 export type WorkerRequest =
-  /** A capture file: bytes (transferred), its name, then decode it. */
+  /**
+   * A capture file: bytes (transferred), its name, then decode it. A file of
+   * tracks (SuperCard Pro .scp, HxC .hfe, a KryoFlux stream, dgesswein/mfm .tr)
+   * opens as a disk: "progress" messages, then "disk" (not "decoded").
+   */
   | { type: "open"; seq: number; name: string; bytes: ArrayBuffer; options: string; backend: Backend }
+  /** Several files given together: a KryoFlux set (trackNN.S.raw; other names are skipped with a warning). Answered like a disk "open". */
+  | { type: "open-set"; seq: number; files: { name: string; bytes: ArrayBuffer }[]; options: string; backend: Backend }
+  /** Decode every track of the held disk again (new options or backend); detection first when the options ask for it. */
+  | { type: "disk"; seq: number; options: string; backend: Backend }
+  /** Decode one track of the held disk (its index in DecodedDisk.tracks) for the track views; answered by "decoded". */
+  | { type: "track"; seq: number; index: number; options: string; backend: Backend }
   /** Synthesize the built-in demo track in the worker and decode it (options: undefined = the demo's own). */
   | { type: "demo"; seq: number; backend: Backend; options?: string }
   /**
@@ -35,6 +46,8 @@ export interface CaptureInfo {
   fileBytes: number;
   /** Time to read (unzip/inflate) the file, ms. */
   readMs: number;
+  /** Flux tracks: the revolutions in the capture. */
+  revolutions?: number;
 }
 
 export interface Histogram {
@@ -83,13 +96,99 @@ export interface DecodedTrack {
   rows: TimelineRows;
   /** Set when the options were detected first. */
   detection?: TrackDetection;
+  /** A track of the held disk: its index in DecodedDisk.tracks and its place. */
+  place?: { index: number; cyl: number; head: number };
+}
+
+/** One physical track of a disk file, as decoded for the whole-disk view. */
+export interface DiskTrackInfo {
+  cyl: number;
+  head: number;
+  /** "ibm360.scp cyl 3 head 1": the source of its sector reads in the image map. */
+  source: string;
+  revolutions: number;
+  /** ID records, and sectors with a good ID and data CRC (every revolution counts). */
+  ids: number;
+  good: number;
+  /** Why the track gave nothing, when its decode failed. */
+  error?: string;
+}
+
+/** A sector of the image, as the grid shows it. */
+export interface DiskCell {
+  sec: number;
+  status: SectorStatus;
+  reads: number;
+  good: number;
+  bad: number;
+  noData: number;
+  variants: number;
+  /** The physical track (index in DecodedDisk.tracks) that read it first; -1 when none did. */
+  track: number;
+}
+
+/** A track of the image (cylinder, head) with its sectors. */
+export interface DiskRow {
+  cyl: number;
+  head: number;
+  cells: DiskCell[];
+  /** The physical track with this cylinder and head (else the one that read its first sector); -1 when the file has none. */
+  track: number;
+}
+
+/** What the worker made of a disk file (or set): every track decoded with one option string, and the image. */
+export interface DecodedDisk {
+  /** File name, or "acorn00.0.raw … acorn39.0.raw" for a set. */
+  source: string;
+  /** Base name for downloads ("ibm360", "acorn"). */
+  stem: string;
+  format: string;
+  /** Files and bytes read. */
+  files: number;
+  fileBytes: number;
+  readMs: number;
+  backend: Backend;
+  /** The option string every track was decoded with. */
+  options: string;
+  detection?: TrackDetection;
+  /** Wall time of decoding every track, ms (detection not included). */
+  decodeMs: number;
+  tracks: DiskTrackInfo[];
+  /** Tracks the file should hold but does not (or that hold no flux). */
+  missing: { cyl: number; head: number }[];
+  /** The reader's and the decoder's warnings, as text. */
+  warnings: string[];
+  geometry: ImageGeometry;
+  inferred: string[];
+  counts: Record<SectorStatus, number>;
+  rows: DiskRow[];
+  outside: OutsideSector[];
+  badHeaders: number;
+  orphanData: number;
+  /** The flat image (assembleImage) and its sector map as text. */
+  image: Uint8Array;
+  map: string;
+  /** The ImageDisk file of the image (src/writers/imd.ts), or why there is none (an encoding or rate IMD has no mode for, more than 2 heads…). */
+  imd?: Uint8Array;
+  imdError?: string;
+}
+
+/** Progress of a disk: reading, detecting over the first tracks, decoding every track. */
+export interface DiskProgress {
+  phase: "read" | "detect" | "decode";
+  done: number;
+  total: number;
+  /** What is being done, as text ("cyl 3 head 1"). */
+  text: string;
 }
 
 export type WorkerResponse =
   | { type: "ready"; wasm: boolean }
   | { type: "decoded"; seq: number; track: DecodedTrack }
+  | { type: "progress"; seq: number; progress: DiskProgress }
+  | { type: "disk"; seq: number; disk: DecodedDisk }
   | { type: "compared"; seq: number; ms: Record<Backend, number>; identical: boolean; differences: string[] }
-  /** held: whether the worker still holds a capture (a read failed: no; a decode or detection failed: yes). */
+  /** held: whether the worker still holds a capture or disk (a read failed: no; a decode or detection failed: yes). */
   | { type: "error"; seq: number; code?: string; message: string; held: boolean };
 
 /** Typed arrays that own their whole buffer can be transferred; others are copied into one that does. */

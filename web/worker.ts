@@ -11,14 +11,25 @@
 // Options with "auto" in them (a capture opened with no `?opts=`) are detected
 // first, here, on the chosen backend: detect() finds them, decode() then runs
 // with the option string it returns, and the track carries what was found.
+//
+// A file of tracks (SuperCard Pro .scp, HxC .hfe, a KryoFlux stream, a .tr), or
+// a KryoFlux set given as several files, opens as a *disk* (web/disk.ts, loaded
+// on demand): options detected once over the first tracks, every track decoded
+// with that option string, the image assembled; progress goes to the page
+// between tracks, and a newer request cancels the rest. One track of the held
+// disk is then decoded on demand ("track") for the track views, and becomes the
+// capture "decode" and "compare" work on.
 import { decode, readCapture, isDiskfluxError, getKernels, wasmAvailable } from "../src/index.js";
+import { detectCaptureFormat } from "../src/readers/index.js";
+import { kryofluxTrackName } from "../src/readers/kryoflux.js";
 import type { Capture, DecodeResult, TrackRecord } from "../src/index.js";
 import { demoCapture } from "../src/encode/demo.js";
 import { wantsDetection } from "../src/detect/options.js";
 import { buildHistogram, buildRows, rowViews } from "./rows.js";
 import {
-  owned, transferList, type Backend, type CaptureInfo, type DecodedTrack, type TrackDetection, type WorkerRequest, type WorkerResponse,
+  owned, transferList, type Backend, type CaptureInfo, type DecodedTrack, type DiskProgress, type TrackDetection, type WorkerRequest, type WorkerResponse,
 } from "./protocol.js";
+import type { DiskFile, HeldDisk } from "./disk.js";
 
 interface WorkerScope {
   postMessage(message: WorkerResponse, transfer?: Transferable[]): void;
@@ -26,7 +37,11 @@ interface WorkerScope {
 }
 const scope = self as unknown as WorkerScope;
 
-let held: { capture: Capture; info: CaptureInfo; demoOptions?: string } | undefined;
+let held: { capture: Capture; info: CaptureInfo; demoOptions?: string; place?: DecodedTrack["place"] } | undefined;
+/** The disk file (or KryoFlux set) last opened, while it is the current one. */
+let disk: HeldDisk | undefined;
+/** The newest request's sequence number: a disk still decoding for an older one stops. */
+let latest = 0;
 
 // Compile the Wasm module once, in the background, as soon as the worker starts.
 const warm = wasmAvailable() ? getKernels("wasm").then(() => true, () => false) : Promise.resolve(false);
@@ -85,6 +100,7 @@ function send(seq: number, result: DecodeResult, decodeMs: number, options: stri
     decodeMs,
     options,
     ...(held.demoOptions !== undefined ? { demoOptions: held.demoOptions } : {}),
+    ...(held.place ? { place: held.place } : {}),
     records,
     stats: result.stats,
     binary,
@@ -124,14 +140,96 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+// ---------------------------------------------------------------- disks
+
+/** Thrown out of a disk decode that a newer request replaced; nothing is posted for it. */
+const CANCELLED = Symbol("cancelled");
+
+/** Whether a file opens as a disk of tracks rather than one capture. */
+function isDiskFile(bytes: Uint8Array, name: string): boolean {
+  const f = detectCaptureFormat(bytes);
+  if (f === "scp" || f === "hfe" || f === "kryoflux" || f === "tr") return true;
+  // streams of older KryoFlux firmware open with flux: only the name tells them
+  return f === undefined && bytes.length > 0 && kryofluxTrackName(name) !== undefined;
+}
+
+/** A macrotask turn, so the worker sees new requests while a disk decodes. */
+function yieldToEvents(): Promise<void> {
+  return new Promise((resolve) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => {
+      ch.port1.close();
+      resolve();
+    };
+    ch.port2.postMessage(null);
+  });
+}
+
+/** A progress reporter for one request: throttled messages, a yield now and then, and cancellation. */
+function reporter(seq: number): (p: DiskProgress) => Promise<void> {
+  let lastPost = -Infinity;
+  let lastYield = performance.now();
+  let phase = "";
+  return async (p) => {
+    const now = performance.now();
+    if (now - lastYield > 40) {
+      await yieldToEvents();
+      lastYield = performance.now();
+    }
+    if (latest !== seq) throw CANCELLED;
+    if (p.phase !== phase || p.done >= p.total || now - lastPost > 100) {
+      phase = p.phase;
+      lastPost = now;
+      scope.postMessage({ type: "progress", seq, progress: p });
+    }
+  };
+}
+
+async function openDisk(seq: number, files: DiskFile[], options: string, backend: Backend): Promise<void> {
+  const report = reporter(seq);
+  await report({ phase: "read", done: 0, total: files.length, text: files.length === 1 ? files[0].name : `${files.length} files` });
+  const { readDisk } = await import("./disk.js");
+  disk = await readDisk(files);
+  return decodeHeldDisk(seq, options, backend);
+}
+
+async function decodeHeldDisk(seq: number, options: string, backend: Backend): Promise<void> {
+  if (!disk) throw new Error("no disk loaded");
+  await warm;
+  const { decodeDisk } = await import("./disk.js");
+  const d = await decodeDisk(disk, options, backend, reporter(seq));
+  const image = owned(d.image);
+  const imd = d.imd ? owned(d.imd) : undefined;
+  scope.postMessage({ type: "disk", seq, disk: { ...d, image, ...(imd ? { imd } : {}) } }, transferList(imd ? [image, imd] : [image]));
+}
+
+async function openTrack(seq: number, index: number, options: string, backend: Backend): Promise<void> {
+  if (!disk) throw new Error("no disk loaded");
+  const t = disk.tracks[index];
+  if (!t) throw new Error(`the disk has no track ${index}`);
+  const t0 = performance.now();
+  const capture = t.capture; // unpacked on access: once
+  const file = (t as { file?: string }).file ?? disk.source;
+  const revolutions = Math.max(1, t.revolutions?.length ?? 1);
+  const info: CaptureInfo = {
+    ...infoOf(capture, 0, performance.now() - t0, `cylinder ${t.cyl}, head ${t.head} of ${disk.source} (${disk.format})`),
+    source: `${file} cyl ${t.cyl} head ${t.head}`,
+    revolutions,
+  };
+  held = { capture, info, place: { index, cyl: t.cyl, head: t.head } };
+  return decodeHeld(seq, options, backend);
+}
+
 // Requests run one at a time, in order.
 let queue: Promise<void> = Promise.resolve();
 
 scope.addEventListener("message", (e) => {
   const req = e.data;
+  latest = req.seq;
   queue = queue.then(() => handle(req)).catch((err: unknown) => {
+    if (err === CANCELLED) return;
     const message = err instanceof Error ? err.message : String(err);
-    scope.postMessage({ type: "error", seq: req.seq, ...(isDiskfluxError(err) ? { code: err.code } : {}), message, held: held !== undefined });
+    scope.postMessage({ type: "error", seq: req.seq, ...(isDiskfluxError(err) ? { code: err.code } : {}), message, held: held !== undefined || disk !== undefined });
   });
 });
 
@@ -139,12 +237,24 @@ async function handle(req: WorkerRequest): Promise<void> {
   switch (req.type) {
     case "open": {
       held = undefined;
+      disk = undefined;
+      const bytes = new Uint8Array(req.bytes);
+      if (isDiskFile(bytes, req.name)) return openDisk(req.seq, [{ name: req.name, bytes }], req.options, req.backend);
       const t0 = performance.now();
-      const capture = await readCapture(new Uint8Array(req.bytes), req.name);
+      const capture = await readCapture(bytes, req.name);
       held = { capture, info: infoOf(capture, req.bytes.byteLength, performance.now() - t0) };
       return decodeHeld(req.seq, req.options, req.backend);
     }
+    case "open-set":
+      held = undefined;
+      disk = undefined;
+      return openDisk(req.seq, req.files.map((f) => ({ name: f.name, bytes: new Uint8Array(f.bytes) })), req.options, req.backend);
+    case "disk":
+      return decodeHeldDisk(req.seq, req.options, req.backend);
+    case "track":
+      return openTrack(req.seq, req.index, req.options, req.backend);
     case "demo": {
+      disk = undefined;
       const t0 = performance.now();
       const demo = demoCapture();
       held = { capture: demo.capture, info: infoOf(demo.capture, 0, performance.now() - t0, demo.description), demoOptions: demo.options };

@@ -1,0 +1,237 @@
+// The whole disk, worker side: a flux file (SuperCard Pro .scp, HxC .hfe, a
+// KryoFlux stream or set, a dgesswein/mfm .tr) read into its tracks, options
+// detected once over the first tracks, every track decoded with that one option
+// string, and the flat image assembled with its per-sector statuses
+// (src/image/assemble.ts) for the page's grid (web/diskview.ts), with the
+// ImageDisk file of it (src/writers/imd.ts) where IMD can hold the disk.
+//
+// Loaded on demand by web/worker.ts, so a page that only ever opens .sr files
+// never fetches it. Tracks of flux files unpack their edges on each access
+// (src/readers/flux.ts): a track is unpacked once per decode and dropped after.
+import { decode } from "../src/decode.js";
+import { detect } from "../src/detect/detect.js";
+import { wantsDetection } from "../src/detect/options.js";
+import { DiskfluxError, isDiskfluxError } from "../src/errors.js";
+import { escapeName } from "../src/escape.js";
+import { assembleImage, type ImageTrackInput } from "../src/image/assemble.js";
+import { sectorMapText } from "../src/image/map.js";
+import { resolveOptions } from "../src/options.js";
+import { imdFromImage, writeImd } from "../src/writers/imd.js";
+import { readAnyCapture, readKryofluxCapture, type CaptureTrack } from "../src/readers/index.js";
+import { kryofluxTrackName } from "../src/readers/kryoflux.js";
+import type { Backend, DecodedDisk, DiskProgress, DiskRow, DiskTrackInfo, TrackDetection } from "./protocol.js";
+
+/** Tracks detection looks at (the CLI's DETECT_CAPTURES). */
+export const DETECT_TRACKS = 8;
+
+const FORMAT_NAMES: Record<string, string> = {
+  scp: "SuperCard Pro .scp",
+  hfe: "HxC .hfe",
+  kryoflux: "KryoFlux stream",
+  tr: "dgesswein/mfm .tr",
+  vcd: "VCD (tr_to_vcd)",
+};
+
+/** A disk the worker holds: its tracks (captures unpacked on access) and what reading it said. */
+export interface HeldDisk {
+  source: string;
+  stem: string;
+  format: string;
+  files: number;
+  fileBytes: number;
+  readMs: number;
+  tracks: readonly CaptureTrack[];
+  missing: { cyl: number; head: number }[];
+  warnings: string[];
+}
+
+export interface DiskFile {
+  name: string;
+  bytes: Uint8Array;
+}
+
+const baseName = (name: string) => name.split(/[\\/]/).pop() || name;
+
+/** Reads one file of tracks, or several files given together as a KryoFlux set. */
+export async function readDisk(files: readonly DiskFile[]): Promise<HeldDisk> {
+  const t0 = performance.now();
+  const fileBytes = files.reduce((n, f) => n + f.bytes.length, 0);
+  if (files.length === 1) {
+    const f = files[0];
+    const name = baseName(f.name);
+    const any = await readAnyCapture(f.bytes, name);
+    if (any.kind !== "tracks") throw new DiskfluxError("E_FORMAT", `${escapeName(name)}: one capture, not a disk of tracks`);
+    const kf = any.format === "kryoflux" ? kryofluxTrackName(name) : undefined;
+    return {
+      source: name,
+      stem: kf ? stemOfPrefix(kf.prefix, name) : name.replace(/\.(scp|hfe|raw|tr|vcd)$/i, "") || "disk",
+      format: FORMAT_NAMES[any.format] ?? any.format,
+      files: 1,
+      fileBytes,
+      readMs: performance.now() - t0,
+      tracks: any.tracks,
+      missing: [...(any.missing ?? [])],
+      warnings: [...(any.warnings ?? [])],
+    };
+  }
+  const streams = files.filter((f) => kryofluxTrackName(baseName(f.name)) !== undefined);
+  const skipped = files.filter((f) => kryofluxTrackName(baseName(f.name)) === undefined);
+  if (streams.length === 0) {
+    throw new DiskfluxError(
+      "E_FORMAT",
+      `${files.length} files given together, none named like a KryoFlux stream (trackNN.S.raw): open one capture at a time, or the stream files of one KryoFlux set`,
+    );
+  }
+  const any = readKryofluxCapture(streams.map((f) => ({ name: baseName(f.name), bytes: f.bytes })));
+  if (any.kind !== "tracks") throw new DiskfluxError("E_FORMAT", "not a KryoFlux set");
+  const names = streams.map((f) => baseName(f.name)).sort();
+  const warnings = [...(any.warnings ?? [])];
+  if (skipped.length > 0) {
+    const list = skipped.slice(0, 8).map((f) => escapeName(baseName(f.name))).join(", ");
+    warnings.unshift(`skipped ${skipped.length} file${skipped.length === 1 ? "" : "s"} not named like a KryoFlux stream (trackNN.S.raw): ${list}${skipped.length > 8 ? ", …" : ""}`);
+  }
+  return {
+    source: names.length === 1 ? names[0] : `${names[0]} … ${names[names.length - 1]}`,
+    stem: stemOfPrefix(kryofluxTrackName(names[0])!.prefix, names[0]),
+    format: `${FORMAT_NAMES.kryoflux} set (${streams.length} files)`,
+    files: files.length,
+    fileBytes,
+    readMs: performance.now() - t0,
+    tracks: any.tracks,
+    missing: [...(any.missing ?? [])],
+    warnings,
+  };
+}
+
+function stemOfPrefix(prefix: string, name: string): string {
+  const p = prefix.replace(/[._\- ]+$/, "");
+  return p === "" || p.toLowerCase() === "track" ? "kryoflux" : p || name;
+}
+
+/** Sources of a track's sector reads in the image map: the file (its own, for a set) and the place. */
+function trackSource(disk: HeldDisk, t: CaptureTrack): string {
+  const file = (t as { file?: string }).file ?? disk.source;
+  return `${file} cyl ${t.cyl} head ${t.head}`;
+}
+
+/**
+ * Decodes every track of a disk with one option string (detected first, over
+ * the first DETECT_TRACKS tracks, when `requested` asks for it) and assembles
+ * the image. `progress` is awaited between tracks: it reports, yields to the
+ * worker's event loop and throws to cancel.
+ */
+export async function decodeDisk(
+  disk: HeldDisk,
+  requested: string,
+  backend: Backend,
+  progress: (p: DiskProgress) => Promise<void>,
+): Promise<DecodedDisk> {
+  const tracks = disk.tracks;
+  const total = tracks.length;
+  if (total === 0) throw new DiskfluxError("E_CORRUPT", `${escapeName(disk.source)}: no track with flux in it`);
+
+  let options = requested;
+  let detection: TrackDetection | undefined;
+  if (wantsDetection(requested)) {
+    const n = Math.min(DETECT_TRACKS, total);
+    await progress({ phase: "detect", done: 0, total: n, text: `the first ${n} track${n === 1 ? "" : "s"}` });
+    const t0 = performance.now();
+    const found = await detect(tracks.slice(0, n).map((t) => t.capture), requested, { backend, maxCaptures: n });
+    options = found.optionString;
+    detection = {
+      requested,
+      optionString: found.optionString,
+      confidence: found.confidence,
+      missing: [...found.evidence.missing],
+      ...(found.evidence.headerCrc ? { headerCrc: { ...found.evidence.headerCrc } } : {}),
+      ...(found.evidence.dataCrc ? { dataCrc: { ...found.evidence.dataCrc } } : {}),
+      detectMs: performance.now() - t0,
+    };
+  }
+
+  const warnings = [...disk.warnings];
+  const inputs: ImageTrackInput[] = [];
+  const infos: DiskTrackInfo[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < total; i++) {
+    const t = tracks[i];
+    await progress({ phase: "decode", done: i, total, text: `cyl ${t.cyl} head ${t.head}` });
+    const info: DiskTrackInfo = { cyl: t.cyl, head: t.head, source: trackSource(disk, t), revolutions: Math.max(1, t.revolutions?.length ?? 1), ids: 0, good: 0 };
+    infos.push(info);
+    try {
+      const result = await decode(t.capture, options, { backend });
+      inputs.push({ result, source: info.source, cyl: t.cyl, head: t.head });
+      const recs = result.records;
+      for (let j = 0; j < recs.length; j++) {
+        const r = recs[j];
+        if (r.kind !== "id") continue;
+        info.ids++;
+        const d = recs[j + 1];
+        if (r.crc?.ok && d?.kind === "data" && d.crc?.ok) info.good++;
+      }
+    } catch (e) {
+      // Options that do not parse fail every track alike: say it once.
+      if (isDiskfluxError(e) && (e.code === "E_OPTION" || e.code === "E_WASM")) throw e;
+      info.error = e instanceof Error ? e.message : String(e);
+      warnings.push(`cyl ${t.cyl} head ${t.head}: not decoded (${info.error})`);
+    }
+  }
+  await progress({ phase: "decode", done: total, total, text: "assembling the image" });
+  const decodeMs = performance.now() - t0;
+
+  const img = assembleImage(inputs);
+  const bySource = new Map(infos.map((t, i) => [t.source, i]));
+  const byPlace = new Map(infos.map((t, i) => [`${t.cyl}/${t.head}`, i]));
+  const rows: DiskRow[] = img.tracks.map((tm) => {
+    const cells = tm.sectors.map((s) => ({
+      sec: s.sec,
+      status: s.status,
+      reads: s.reads,
+      good: s.good,
+      bad: s.bad,
+      noData: s.noData,
+      variants: s.variants,
+      track: s.sources.length > 0 ? bySource.get(s.sources[0]) ?? -1 : -1,
+    }));
+    const track = byPlace.get(`${tm.cyl}/${tm.head}`) ?? cells.find((c) => c.track >= 0)?.track ?? -1;
+    return { cyl: tm.cyl, head: tm.head, cells, track };
+  });
+
+  // ImageDisk: the track mode comes from the encoding and data rate the tracks were decoded with.
+  let imd: Uint8Array | undefined;
+  let imdError: string | undefined;
+  try {
+    const r = resolveOptions(options);
+    const comment = `diskflux: ${disk.source} (${disk.format})\n-P mfm:${options}`.replace(/[\x00-\x09\x0b-\x1f\x7f]/g, "?");
+    imd = writeImd(imdFromImage(img, { encoding: r.preset.limits, dataRate: r.dataRate }), { comment });
+  } catch (e) {
+    imdError = e instanceof Error ? e.message : String(e);
+  }
+
+  return {
+    source: disk.source,
+    stem: disk.stem,
+    format: disk.format,
+    files: disk.files,
+    fileBytes: disk.fileBytes,
+    readMs: disk.readMs,
+    backend,
+    options,
+    ...(detection ? { detection } : {}),
+    decodeMs,
+    tracks: infos,
+    missing: disk.missing,
+    warnings,
+    geometry: { ...img.geometry },
+    inferred: [...img.inferred],
+    counts: { ...img.counts },
+    rows,
+    outside: img.outside.map((o) => ({ ...o })),
+    badHeaders: img.badHeaders,
+    orphanData: img.orphanData,
+    image: img.image,
+    map: sectorMapText(img),
+    ...(imd ? { imd } : {}),
+    ...(imdError !== undefined ? { imdError } : {}),
+  };
+}
