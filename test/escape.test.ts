@@ -438,7 +438,7 @@ describe("file names and command-line values", () => {
 
     const badOut = await run(convertCommand, [join(dir, "in.sr"), join(dir, `out${EVIL}.txt`)]);
     expect(badOut.code).toBe(2);
-    expectSafeErr(badOut.err, `out${EVIL_ESC}.txt: the output must end in .tr, .vcd or .sr`);
+    expectSafeErr(badOut.err, `out${EVIL_ESC}.txt: the output must end in .tr, .vcd, .sr, .scp or .hfe`);
 
     const badTrack = await run(convertCommand, [join(dir, "in.sr"), join(dir, "x.vcd"), "--track", EVIL]);
     expect(badTrack.code).toBe(2);

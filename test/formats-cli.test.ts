@@ -193,7 +193,7 @@ describe("diskflux convert", () => {
   it("errors: usage 2, unreadable input 1, one line each", async () => {
     const cases: [string[], number, RegExp][] = [
       [[p("ref.sr")], 2, /takes an input and an output/],
-      [[p("ref.sr"), p("x.img")], 2, /must end in \.tr, \.vcd or \.sr/],
+      [[p("ref.sr"), p("x.img")], 2, /must end in \.tr, \.vcd, \.sr, \.scp or \.hfe/],
       [[p("ref.sr"), p("x.tr"), "--track", "1:0"], 2, /single capture/],
       [[p("ref.sr"), p("x.tr"), "--track", "one"], 2, /--track takes CYL:HEAD/],
       [[p("three.tr"), p("x.vcd")], 2, /holds 3 tracks/],

@@ -1,10 +1,13 @@
-// `diskflux convert <in> <out>`: any capture diskflux reads to .tr, .vcd or .sr,
-// chosen by the output's extension. Also the small helpers the image and synth
-// commands share (argument parsing, numbers, writing files, error reporting).
+// `diskflux convert <in> <out>`: any capture diskflux reads to .tr, .vcd, .sr,
+// .scp or .hfe, chosen by the output's extension. Also the small helpers the
+// image and synth commands share (argument parsing, numbers, writing files,
+// error reporting).
 //
 //   diskflux convert capture.sr capture.tr            200 MHz transitions (other rates rescaled)
 //   diskflux convert capture.tr track.vcd --track 0:1 one track, tr_to_vcd style
 //   diskflux convert disk.tr 'c{cyl}h{head}.sr'       every track to its own file
+//   diskflux convert disk.scp disk.hfe                flux to bit cells (src/writers/hfe.ts)
+//   diskflux convert kryoflux-dir disk.scp            revolutions and index kept (src/writers/scp.ts)
 //
 // Exit codes as `diskflux decode`: 0 ok, 1 unreadable input or unwritable output, 2 usage.
 
@@ -13,8 +16,16 @@ import { DiskfluxError } from "../errors.js";
 import { escapeName, oneLine, quoteArg } from "../escape.js";
 import { runCommand, parseCommand, extensionOf, intArg, rateArg, leadingEdgeArg, baseName, writeFileBytes } from "./run.js";
 
-export const CONVERT_USAGE = `usage: diskflux convert <input> <output.tr|output.vcd|output.sr> [options]
-  input: sigrok .sr, DSView .dsl, dgesswein/mfm .tr, .vcd or .csv (told apart by content)
+export const CONVERT_USAGE = `usage: diskflux convert <input> <output.tr|output.vcd|output.sr|output.scp|output.hfe> [options]
+  input: sigrok .sr, DSView .dsl, dgesswein/mfm .tr, .vcd, .csv, SuperCard Pro .scp, HxC .hfe,
+         KryoFlux stream files or a directory of them (told apart by content)
+  .scp: every track, all revolutions and index times kept, 25 ns ticks; a capture without
+        index pulses is cut into revolutions of one rotation (--rpm, default 300)
+  .hfe: one revolution per track as bit cells at the data rate (nearest cell)
+  --data-rate BPS        .hfe: the data rate (250000, 250k; default: -P data_rate, an .hfe
+                         input's, else read from the pulse widths)
+  --revolution N         .hfe: which revolution of a multi-revolution track (default 1)
+  --rpm 300|360          .scp: rotation of captures without index; .hfe: the header's rpm
   --track C:H            take one track of a multi-track input (.tr); or put {cyl}, {head}
                          and {track} in the output name to write every track to its own file
   --cyl N --head N       where a single capture goes in a .tr (default 0 0)
@@ -70,6 +81,9 @@ export async function convertCommand(argv: string[], out: Out = process.stdout, 
       edges: { type: "boolean" },
       rate: { type: "string" },
       note: { type: "string" },
+      "data-rate": { type: "string" },
+      revolution: { type: "string" },
+      rpm: { type: "string" },
     });
     if (values.help) {
       out.write(CONVERT_USAGE + "\n");
@@ -80,9 +94,18 @@ export async function convertCommand(argv: string[], out: Out = process.stdout, 
     }
     const [input, output] = positionals;
     const ext = extensionOf(output);
-    if (ext !== ".tr" && ext !== ".vcd" && ext !== ".sr") {
-      throw new DiskfluxError("E_USAGE", `${escapeName(output)}: the output must end in .tr, .vcd or .sr (it picks the format)`);
+    if (ext !== ".tr" && ext !== ".vcd" && ext !== ".sr" && ext !== ".scp" && ext !== ".hfe") {
+      throw new DiskfluxError("E_USAGE", `${escapeName(output)}: the output must end in .tr, .vcd, .sr, .scp or .hfe (it picks the format)`);
     }
+    const flux = ext === ".scp" || ext === ".hfe";
+    for (const [flag, v] of [["--data-rate", values["data-rate"]], ["--revolution", values.revolution]] as const) {
+      if (v !== undefined && ext !== ".hfe") throw new DiskfluxError("E_USAGE", `${flag} is for an .hfe output`);
+    }
+    if (values.rpm !== undefined && !flux) throw new DiskfluxError("E_USAGE", "--rpm is for an .scp or .hfe output");
+    const rpm = intArg("--rpm", values.rpm, 1, 65535);
+    if (rpm !== undefined && ext === ".scp" && rpm !== 300 && rpm !== 360) throw new DiskfluxError("E_USAGE", `--rpm must be 300 or 360 for an .scp (its header says one or the other), not ${rpm}`);
+    const revolution = intArg("--revolution", values.revolution, 1, 255);
+    const dataRate = rateArg("--data-rate", values["data-rate"]);
     let track: { cyl: number; head: number } | undefined;
     if (values.track !== undefined) {
       const m = /^\s*(\d+)\s*[:/.]\s*(\d+)\s*$/.exec(values.track);
@@ -157,6 +180,72 @@ export async function convertCommand(argv: string[], out: Out = process.stdout, 
       await writeFileBytes(output, bytes);
       const rates = [...seen].map((r) => `${r / 1e6} MHz`).join(", ");
       out.write(`${escapeName(output)}: ${items.length} track${items.length === 1 ? "" : "s"} of 200 MHz transitions (from ${rates}), ${bytes.length} bytes\n`);
+      return 0;
+    }
+
+    if (flux) {
+      // flux readers' tracks carry their revolutions; captures are unpacked one at a time
+      type Revs = import("../readers/flux.js").Revolution[];
+      const fluxTracks = items.map((t) => {
+        const revolutions = (t as { revolutions?: Revs }).revolutions;
+        return {
+          cyl: t.cyl,
+          head: t.head,
+          ...(revolutions ? { revolutions } : {}),
+          get capture(): Capture {
+            return t.capture;
+          },
+        };
+      });
+      const channelsFor = (c: Capture) => ({ data: channelOf(c), leadingEdge });
+      const first = items[0]?.capture;
+      const channels = first ? channelsFor(first) : { leadingEdge };
+      if (ext === ".scp") {
+        const { writeScpDetailed } = await import("../writers/scp.js");
+        const r = writeScpDetailed(fluxTracks, { channels, ...(rpm !== undefined ? { rpm: rpm as 300 | 360 } : {}) });
+        for (const w of r.warnings) err.write(`diskflux: warning: ${oneLine(w)}\n`);
+        await writeFileBytes(output, r.bytes);
+        const rates = [...new Set(r.tracks.map((t) => t.sampleRate))].map((x) => `${x / 1e6} MHz`).join(", ");
+        const how = r.tracks.every((t) => t.from === "none")
+          ? `not index-cued: no index pulses, revolutions of ${rpm === 360 ? "166.7" : "200"} ms`
+          : r.flags & 1 ? "index-cued" : "not index-cued";
+        out.write(`${escapeName(output)}: ${r.tracks.length} track${r.tracks.length === 1 ? "" : "s"}, up to ${r.revolutionsPerTrack} revolution${r.revolutionsPerTrack === 1 ? "" : "s"} each, ${how}, 25 ns ticks (from ${rates}), ${r.bytes.length} bytes\n`);
+        return 0;
+      }
+      // .hfe: the data rate and encoding
+      const { parseOptionString } = await import("../options.js");
+      const given = values["protocol-decoder"] !== undefined ? parseOptionString(values["protocol-decoder"].replace(/^mfm:?/, "")) : {};
+      let rate = dataRate ?? (given.data_rate !== undefined ? Number(given.data_rate) : undefined);
+      let encoding: "FM" | "MFM" | number | undefined = given.format === "FM" || given.format === "MFM" ? given.format : undefined;
+      if (any.kind === "tracks" && any.hfe) {
+        rate ??= any.hfe.bitRate * 1000;
+        encoding ??= any.hfe.encoding;
+      }
+      if (rate === undefined || encoding === undefined) {
+        const { pulseHistogram } = await import("../detect/histogram.js");
+        const c = first ? (first.kind === "logic" ? logicToEdges(first, edgeChannels(first)) : first) : undefined;
+        const best = c ? pulseHistogram(c.edges, c.sampleRate).guesses.find((g) => g.family !== "RLL" && (rate === undefined || g.dataRate === rate)) : undefined;
+        if (rate === undefined) {
+          if (!best || best.score < 0.5) throw new DiskfluxError("E_ARGUMENT", `${escapeName(input)}: the pulse widths fit no FM or MFM data rate; give one with --data-rate`);
+          rate = best.dataRate;
+          err.write(`diskflux: ${best.family} at ${rate} bit/s from the pulse widths (--data-rate to set it)\n`);
+        }
+        if (encoding === undefined && best && best.score >= 0.5) encoding = best.family as "FM" | "MFM";
+      }
+      const { writeHfeDetailed } = await import("../writers/hfe.js");
+      const r = writeHfeDetailed(fluxTracks, {
+        dataRate: rate, channels,
+        ...(encoding !== undefined ? { encoding } : {}),
+        ...(rpm !== undefined ? { rpm } : any.kind === "tracks" && any.hfe && any.hfe.rpm > 0 ? { rpm: any.hfe.rpm } : {}),
+        ...(revolution !== undefined ? { revolution: revolution - 1 } : {}),
+      });
+      for (const w of r.warnings) err.write(`diskflux: warning: ${oneLine(w)}\n`);
+      await writeFileBytes(output, r.bytes);
+      const whole = r.tracks.filter((t) => t.from === "none").length;
+      out.write(
+        `${escapeName(output)}: ${r.tracks.length} track${r.tracks.length === 1 ? "" : "s"} of bit cells at ${rate / 1000} kbit/s` +
+          (whole ? `, ${whole} without index written whole` : `, revolution ${(revolution ?? 1)} of each`) + `, ${r.bytes.length} bytes\n`,
+      );
       return 0;
     }
 

@@ -6,12 +6,18 @@
 
 import { DiskfluxError } from "../errors.js";
 import { escapeName, oneLine, quoteArg } from "../escape.js";
-import { baseName, intArg, parseCommand, rateArg, reportTracks, runCommand, writeFileBytes } from "./run.js";
+import { baseName, extensionOf, intArg, parseCommand, rateArg, reportTracks, runCommand, writeFileBytes } from "./run.js";
 
-export const IMAGE_USAGE = `usage: diskflux image <capture|file.tr>... [-P mfm:<options>] -o <disk.img> [--map <map.txt>] [--json]
+export const IMAGE_USAGE = `usage: diskflux image <capture|file.tr>... [-P mfm:<options>] -o <disk.img|disk.imd> [--map <map.txt>] [--json]
   without -P (or with -P mfm:auto) the options are detected once over the first captures
   captures: .sr, .dsl, .tr (every track), .vcd, .csv; a sector read more than once keeps its best copy
-  -o FILE                the flat image: sectors in (cylinder, head, sector) order
+  -o FILE                the image, by extension: .imd an ImageDisk file (per-track mode, sector
+                         order, deleted and bad sectors kept); any other a flat image: sectors in
+                         (cylinder, head, sector) order
+  --geometry NAME        a standard floppy: pc160 pc180 pc320 pc360 pc720 pc1200 pc1440 pc2880
+                         ibm8sssd (the values below override it); without it a geometry equal to
+                         one of them is named, and one short of its cylinders is completed
+  --comment TEXT         the comment of an .imd (default: what made it)
   --map FILE             write the sector map there (default: print it)
   --json                 the sector map as JSON
   --cylinders N --heads N --sectors N --size N --first-sector N
@@ -45,6 +51,8 @@ export async function imageCommand(argv: string[], out: Out = process.stdout, er
       rate: { type: "string" },
       backend: { type: "string" },
       force: { type: "boolean" },
+      geometry: { type: "string" },
+      comment: { type: "string" },
     });
     if (values.help) {
       out.write(IMAGE_USAGE + "\n");
@@ -72,9 +80,22 @@ export async function imageCommand(argv: string[], out: Out = process.stdout, er
       firstCylinder: intArg("--first-cylinder", values["first-cylinder"], 0, 65535),
     };
     const rate = rateArg("--rate", values.rate);
+    const asImd = extensionOf(values.output) === ".imd";
+    if (values.geometry !== undefined) {
+      const { geometryByName } = await import("../image/geometries.js");
+      geometryByName(values.geometry);
+    }
+    if (values.comment !== undefined && !asImd) throw new DiskfluxError("E_USAGE", "--comment is for an .imd output");
     if (auto) {
       const found = await detectForFiles(positionals, pd, backend, err, { ...(rate !== undefined ? { rate } : {}), ...(values.force ? { force: true } : {}) });
       pd = found.optionString;
+    }
+    if (asImd) {
+      // an IMD track needs a mode: FM or MFM at one of ImageDisk's rates (checked before decoding)
+      const { resolveOptions } = await import("../options.js");
+      const { imdMode } = await import("../writers/imd.js");
+      const o = resolveOptions(pd!);
+      imdMode(o.preset.limits, o.dataRate);
     }
 
     const { readAnyCaptureFile, channelIndex } = await import("../readers/index.js");
@@ -103,14 +124,27 @@ export async function imageCommand(argv: string[], out: Out = process.stdout, er
       ...Object.fromEntries(Object.entries(geometry).filter(([, v]) => v !== undefined)),
       ...(values["by-track"] ? { placeBy: "track" as const } : {}),
       ...(values.fill !== undefined ? { fill: values.fill } : {}),
+      ...(values.geometry !== undefined ? { geometry: values.geometry } : {}),
     });
-    await writeFileBytes(values.output, img.image);
+    for (const w of img.floppy?.warnings ?? []) err.write(`diskflux: warning: ${oneLine(w)}\n`);
+    let written = `${img.image.length} bytes`;
+    if (asImd) {
+      const { resolveOptions } = await import("../options.js");
+      const { imdFromImage, writeImd } = await import("../writers/imd.js");
+      const o = resolveOptions(pd!);
+      const comment = values.comment ?? `diskflux image of ${positionals.map(baseName).join(" ")}\n-P mfm:${pd!.replace(/^mfm:?/, "")}\n`;
+      const imd = writeImd(imdFromImage(img, { encoding: o.preset.limits, dataRate: o.dataRate }), { comment });
+      await writeFileBytes(values.output, imd);
+      written = `ImageDisk, ${imd.length} bytes`;
+    } else {
+      await writeFileBytes(values.output, img.image);
+    }
     const mapText = values.json ? JSON.stringify(sectorMapJson(img), null, 2) + "\n" : sectorMapText(img);
     if (values.map !== undefined) await writeFileBytes(values.map, mapText);
     const g = img.geometry;
     const n = img.counts;
     const summary =
-      `${escapeName(values.output)}: ${g.cylinders} x ${g.heads} x ${g.sectorsPerTrack} sectors of ${g.sectorSize} bytes (${img.image.length} bytes) ` +
+      `${escapeName(values.output)}: ${g.cylinders} x ${g.heads} x ${g.sectorsPerTrack} sectors of ${g.sectorSize} bytes (${written}) ` +
       `from ${inputs.length} track${inputs.length === 1 ? "" : "s"}: ${n.good} good, ${n["bad-crc"]} bad-crc, ${n.missing} missing, ${n.conflict} conflict\n`;
     if (values.map !== undefined) out.write(summary);
     else if (values.json) out.write(mapText);

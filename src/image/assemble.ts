@@ -20,9 +20,30 @@
 // sectors per track = the run of sector numbers from it (a lone far-away
 // number such as Seagate's spare sector 254 ends the run and is reported as
 // outside the geometry), sector size = the most common data length.
+//
+// Floppies (src/image/geometries.ts): a geometry given by name (`geometry:
+// "pc360"`) supplies the values not given one by one. Otherwise a geometry
+// that equals a standard floppy's is named in the result (`floppy`), and one
+// that is short of a standard floppy's cylinders by at most 10 % (with the
+// same heads, sectors, size, first sector, encoding and data rate) is
+// completed to it, so the cylinders never read are reported missing.
+//
+// Each track also keeps, for writers of track-level formats (IMD), the order in
+// which its sectors pass the head (`order`: the first-read order of the first
+// input that read every sector of the track that was read at all, else
+// ascending; sectors never read come last) and, per sector, whether the copy
+// in the image had a deleted-data mark and which cylinder/head its ID named
+// (`ids`). A copy is deleted data when the decoder says so (FM marks F8-FA)
+// or, on a floppy MFM track (at most 1 Mbit/s), its mark is F8, the IBM
+// deleted-data mark (hard-disk controllers such as WD's use F8 as their normal
+// data mark, so faster MFM tracks are not judged by it).
+//
+// assembleReads() does the same from sector reads of any origin (an IMD file's
+// sectors: src/readers/imd.ts).
 
 import type { DecodeResult } from "../types.js";
 import { DiskfluxError } from "../errors.js";
+import { geometryByName, geometryMismatch, matchGeometry, type FloppyGeometry } from "./geometries.js";
 
 /** What fills missing sectors, repeated (24 bytes). */
 export const MISSING_SECTOR_TEXT = "DISKFLUX MISSING SECTOR ";
@@ -51,8 +72,13 @@ export interface SectorRead {
   readonly dataCrcOk?: boolean;
   readonly deleted?: boolean;
   readonly source: string;
-  /** Sample number of the ID record in its capture. */
+  /** Sample number of the ID record in its capture (or the record's position in its file). */
   readonly at: number;
+  /** Cylinder and head the ID record names (cyl/head above are where the sector is placed). */
+  readonly idCyl?: number;
+  readonly idHead?: number;
+  /** Which input (track) the read came from, counted from 0: reads of one input are in track order. */
+  readonly input?: number;
 }
 
 export interface ImageGeometry {
@@ -76,6 +102,17 @@ export interface ImageOptions {
   readonly placeBy?: "header" | "track";
   /** Fill of missing sectors (default MISSING_SECTOR_TEXT). */
   readonly fill?: string | Uint8Array;
+  /**
+   * A standard floppy geometry (name such as "pc360", or one of
+   * FLOPPY_GEOMETRIES): fills cylinders, heads, sectors, size and first sector
+   * where they are not given.
+   */
+  readonly geometry?: string | FloppyGeometry;
+  /** Match the geometry against the standard floppies (default true; see the header). */
+  readonly standard?: boolean;
+  /** Encoding and data rate of the tracks, for matching (default: the first input's decode options). */
+  readonly encoding?: string;
+  readonly dataRate?: number;
 }
 
 export interface SectorEntry {
@@ -100,6 +137,27 @@ export interface TrackMap {
   readonly head: number;
   readonly offset: number;
   readonly sectors: readonly SectorEntry[];
+  /** Sector numbers in the order they pass the head (see the header); IMD's sector numbering map. */
+  readonly order?: readonly number[];
+  /** Per sector (as `sectors`): the image's copy had a deleted-data mark; the cylinder and head its ID named. */
+  readonly ids?: readonly SectorId[];
+}
+
+export interface SectorId {
+  readonly deleted: boolean;
+  readonly cyl: number;
+  readonly head: number;
+}
+
+/** A standard floppy geometry the image follows. */
+export interface FloppyMatch {
+  readonly geometry: FloppyGeometry;
+  /** given: by name; exact: the inferred geometry is this one; completed: cylinders added up to it. */
+  readonly how: "given" | "exact" | "completed";
+  /** With "completed": the cylinders inferred from the reads. */
+  readonly cylindersRead?: number;
+  /** Where the decode options disagree with the geometry (data rate, encoding). */
+  readonly warnings: readonly string[];
 }
 
 export interface OutsideSector {
@@ -123,17 +181,22 @@ export interface DiskImage {
   readonly badHeaders: number;
   /** Data records with no ID record before them (not placed). */
   readonly orphanData: number;
+  /** The standard floppy geometry followed, if any. */
+  readonly floppy?: FloppyMatch;
 }
 
 const MAX_IMAGE = 2 ** 32;
 
-/** The sector reads of one decoded track, in track order. */
-export function sectorReads(input: ImageTrackInput, placeBy: "header" | "track" = "header"): { reads: SectorRead[]; badHeaders: number; orphanData: number } {
+/** The sector reads of one decoded track, in track order; `index` numbers the input. */
+export function sectorReads(input: ImageTrackInput, placeBy: "header" | "track" = "header", index = 0): { reads: SectorRead[]; badHeaders: number; orphanData: number } {
   const source = input.source ?? "capture";
   const reads: SectorRead[] = [];
   let badHeaders = 0;
   let orphanData = 0;
   const recs = input.result.records;
+  // IBM floppy MFM: F8 is the deleted-data mark (the decoder flags deleted data on FM tracks only)
+  const o = input.result.options as DecodeResult["options"] | undefined;
+  const floppyMfm = o?.preset?.limits === "MFM" && o.dataRate <= 1_000_000;
   if (placeBy === "track" && (input.cyl === undefined || input.head === undefined)) {
     throw new DiskfluxError("E_ARGUMENT", `${source}: placing by physical track needs the track's cylinder and head (a .tr input)`);
   }
@@ -156,9 +219,12 @@ export function sectorReads(input: ImageTrackInput, placeBy: "header" | "track" 
       head: placeBy === "track" ? input.head! : r.head,
       sec: r.sec,
       len: r.len,
-      ...(complete ? { data: data!.bytes, dataCrcOk: data!.crc!.ok, deleted: data!.deleted } : {}),
+      ...(complete ? { data: data!.bytes, dataCrcOk: data!.crc!.ok, deleted: data!.deleted || (floppyMfm && data!.mark === 0xf8) } : {}),
       source,
       at: r.start,
+      idCyl: r.cyl,
+      idHead: r.head,
+      input: index,
     });
   }
   return { reads, badHeaders, orphanData };
@@ -234,11 +300,39 @@ export function assembleImage(inputs: readonly ImageTrackInput[], opts: ImageOpt
   let badHeaders = 0;
   let orphanData = 0;
   const reads: SectorRead[] = [];
-  for (const input of inputs) {
-    const r = sectorReads(input, placeBy);
-    reads.push(...r.reads);
+  inputs.forEach((input, i) => {
+    const r = sectorReads(input, placeBy, i);
+    for (const x of r.reads) reads.push(x);
     badHeaders += r.badHeaders;
     orphanData += r.orphanData;
+  });
+  const o = inputs.find((x) => x.result.options !== undefined)?.result.options;
+  const family = o?.preset?.limits;
+  return assembleReads(reads, {
+    ...opts,
+    ...(opts.encoding === undefined && family !== undefined ? { encoding: family } : {}),
+    ...(opts.dataRate === undefined && o?.dataRate !== undefined ? { dataRate: o.dataRate } : {}),
+  }, { badHeaders, orphanData });
+}
+
+/**
+ * Builds the image and its sector map from sector reads (placed by their
+ * cyl/head/sec; `opts.placeBy` is not used here). `counts` are carried into
+ * the result.
+ */
+export function assembleReads(reads: readonly SectorRead[], opts: ImageOptions = {}, counts0: { badHeaders?: number; orphanData?: number } = {}): DiskImage {
+  const badHeaders = counts0.badHeaders ?? 0;
+  const orphanData = counts0.orphanData ?? 0;
+  const named = opts.geometry === undefined ? undefined : typeof opts.geometry === "string" ? geometryByName(opts.geometry) : opts.geometry;
+  if (named) {
+    opts = {
+      ...opts,
+      cylinders: opts.cylinders ?? named.cylinders,
+      heads: opts.heads ?? named.heads,
+      sectorsPerTrack: opts.sectorsPerTrack ?? named.sectorsPerTrack,
+      sectorSize: opts.sectorSize ?? named.sectorSize,
+      firstSector: opts.firstSector ?? named.firstSector,
+    };
   }
   checkGeom("cylinders", opts.cylinders, 1, 1 << 16);
   checkGeom("heads", opts.heads, 1, 256);
@@ -279,6 +373,18 @@ export function assembleImage(inputs: readonly ImageTrackInput[], opts: ImageOpt
     inferred.push("sectorSize");
     const good = reads.filter((r) => r.data && r.dataCrcOk).map((r) => r.data!.length);
     sectorSize = mode(good) ?? mode(reads.filter((r) => r.data).map((r) => r.data!.length)) ?? mode(reads.map((r) => r.len)) ?? 512;
+  }
+  let floppy: FloppyMatch | undefined;
+  const shapeOf = { encoding: opts.encoding, dataRate: opts.dataRate };
+  if (named) {
+    floppy = { geometry: named, how: "given", warnings: geometryMismatch(named, shapeOf) };
+  } else if (opts.standard !== false && firstCylinder === 0) {
+    const m = matchGeometry({ cylinders, heads, sectorsPerTrack, sectorSize, firstSector, ...(opts.encoding !== undefined ? { encoding: opts.encoding } : {}), ...(opts.dataRate !== undefined ? { dataRate: opts.dataRate } : {}) });
+    if (m?.how === "exact") floppy = { geometry: m.geometry, how: "exact", warnings: [] };
+    else if (m?.how === "short" && inferred.includes("cylinders")) {
+      floppy = { geometry: m.geometry, how: "completed", cylindersRead: cylinders, warnings: [] };
+      cylinders = m.geometry.cylinders;
+    }
   }
   const geometry: ImageGeometry = { cylinders, heads, sectorsPerTrack, sectorSize, firstSector, firstCylinder };
   const trackBytes = sectorsPerTrack * sectorSize;
@@ -330,7 +436,42 @@ export function assembleImage(inputs: readonly ImageTrackInput[], opts: ImageOpt
       data = missingSector;
     }
     const sources = [...new Set(copies.map((r) => r.source))];
-    return { status, data, reads: copies.length, good: good.length, bad: bad.length, noData, variants, sources };
+    // the read whose payload is in the image (the first copy with those bytes), else the first read
+    const chosen = status === "missing" ? copies[0] : copies.find((r) => r.data !== undefined && sameBytes(r.data, data)) ?? copies[0];
+    const id: SectorId | undefined = chosen && { deleted: status !== "missing" && chosen.deleted === true, cyl: chosen.idCyl ?? chosen.cyl, head: chosen.idHead ?? chosen.head };
+    return { status, data, reads: copies.length, good: good.length, bad: bad.length, noData, variants, sources, id };
+  };
+
+  /** Sector order of a track from its reads (see the header). */
+  const byTrack = new Map<string, SectorRead[]>();
+  for (const r of reads) {
+    const k = `${r.cyl}/${r.head}`;
+    const list = byTrack.get(k);
+    if (list) list.push(r);
+    else byTrack.set(k, [r]);
+  }
+  const orderOf = (cyl: number, head: number): number[] => {
+    const inside = (s: number) => s >= firstSector! && s < firstSector! + sectorsPerTrack!;
+    const byInput = new Map<number, number[]>();
+    const all = new Set<number>();
+    for (const r of byTrack.get(`${cyl}/${head}`) ?? []) {
+      if (!inside(r.sec)) continue;
+      all.add(r.sec);
+      const k = r.input ?? 0;
+      let seq = byInput.get(k);
+      if (!seq) byInput.set(k, (seq = []));
+      if (!seq.includes(r.sec)) seq.push(r.sec);
+    }
+    let order: number[] | undefined;
+    for (const seq of byInput.values()) {
+      if (seq.length === all.size) {
+        order = seq;
+        break;
+      }
+    }
+    order = order ? [...order] : [...all].sort((a, b) => a - b);
+    for (let i = 0; i < sectorsPerTrack!; i++) if (!all.has(firstSector! + i)) order.push(firstSector! + i);
+    return order;
   };
 
   const tracks: TrackMap[] = [];
@@ -339,6 +480,7 @@ export function assembleImage(inputs: readonly ImageTrackInput[], opts: ImageOpt
     for (let head = 0; head < heads; head++) {
       const offset = (c * heads + head) * trackBytes;
       const sectors: SectorEntry[] = [];
+      const ids: SectorId[] = [];
       for (let i = 0; i < sectorsPerTrack; i++) {
         const sec = firstSector + i;
         const j = judge(bySector.get(key(cyl, head, sec)));
@@ -350,8 +492,9 @@ export function assembleImage(inputs: readonly ImageTrackInput[], opts: ImageOpt
         }
         counts[j.status]++;
         sectors.push({ sec, status: j.status, reads: j.reads, good: j.good, bad: j.bad, noData: j.noData, variants: j.variants, offset: at, sources: j.sources });
+        ids.push(j.id ?? { deleted: false, cyl, head });
       }
-      tracks.push({ cyl, head, offset, sectors });
+      tracks.push({ cyl, head, offset, sectors, order: orderOf(cyl, head), ids });
     }
   }
 
@@ -365,5 +508,5 @@ export function assembleImage(inputs: readonly ImageTrackInput[], opts: ImageOpt
     }
   }
   outside.sort((a, b) => a.cyl - b.cyl || a.head - b.head || a.sec - b.sec);
-  return { image, geometry, inferred, tracks, counts, outside, badHeaders, orphanData };
+  return { image, geometry, inferred, tracks, counts, outside, badHeaders, orphanData, ...(floppy ? { floppy } : {}) };
 }

@@ -47,6 +47,16 @@ export function sectorMapText(img: DiskImage): string {
       `first sector ${g.firstSector}, first cylinder ${g.firstCylinder}; image ${img.image.length} bytes`,
   );
   if (img.inferred.length) out.push(`# inferred: ${img.inferred.join(", ")}`);
+  const f = img.floppy;
+  if (f) {
+    const g = f.geometry;
+    const how =
+      f.how === "given" ? "given" :
+      f.how === "exact" ? "matches the geometry read" :
+      `completed from ${plural(f.cylindersRead ?? 0, "cylinder")} read: cylinders ${f.cylindersRead}-${g.cylinders - 1} are reported missing`;
+    out.push(`# floppy: ${g.name}, ${g.title} (${g.cylinders} x ${g.heads} x ${g.sectorsPerTrack} x ${g.sectorSize}, ${g.encoding} ${g.dataRate / 1000} kbit/s); ${how}`);
+    for (const w of f.warnings) out.push(`# warning: ${w}`);
+  }
   out.push("# legend: . good  B bad CRC  - missing  C conflict; one column per sector, lowest number first");
   const cw = String(Math.max(...img.tracks.map((t) => t.cyl))).length;
   const hw = String(Math.max(...img.tracks.map((t) => t.head))).length;
@@ -77,6 +87,7 @@ export function sectorMapJson(img: DiskImage): {
   orphanData: number;
   tracks: { cyl: number; head: number; offset: number; map: string; sectors: SectorEntry[] }[];
   outside: DiskImage["outside"];
+  floppy?: { name: string; title: string; how: string; cylindersRead?: number; warnings: string[] };
 } {
   return {
     geometry: img.geometry,
@@ -93,5 +104,16 @@ export function sectorMapJson(img: DiskImage): {
       sectors: t.sectors.map((s) => ({ ...s, sources: [...s.sources] })),
     })),
     outside: img.outside,
+    ...(img.floppy
+      ? {
+          floppy: {
+            name: img.floppy.geometry.name,
+            title: img.floppy.geometry.title,
+            how: img.floppy.how,
+            ...(img.floppy.cylindersRead !== undefined ? { cylindersRead: img.floppy.cylindersRead } : {}),
+            warnings: [...img.floppy.warnings],
+          },
+        }
+      : {}),
   };
 }

@@ -18,6 +18,7 @@ import { readDslZip } from "./dsl.js";
 import { readSigrokZip } from "./sigrok.js";
 import type { Revolution } from "./flux.js";
 import { isHfe, readHfe, type HfeFile } from "./hfe.js";
+import { isImd } from "./imd.js";
 import { isKryoflux, kryofluxTrackName, readKryofluxFile, readKryofluxSet, type KryofluxFile, type KryofluxSet } from "./kryoflux.js";
 import { isScp, readScp, type ScpFile } from "./scp.js";
 import { isTr, readTr, type TrFile } from "./tr.js";
@@ -210,6 +211,9 @@ export async function readAnyCapture(bytes: Uint8Array, source?: string, opts: A
       // Streams from older KryoFlux firmware open with flux, not an OOB block:
       // content alone cannot tell them, so a trackNN.S.raw name does.
       if (kryofluxTrackName(src) !== undefined && bytes.length > 0) return kryofluxCapture(readKryofluxFile(bytes, src, { force: opts.force }));
+      if (isImd(bytes)) {
+        throw new DiskfluxError("E_FORMAT", `${escapeName(src)}: an ImageDisk (.imd) image holds sectors, not flux, so there is nothing to decode; readImd() and imdToImage() read its sectors`);
+      }
       throw new DiskfluxError("E_FORMAT", `${escapeName(src)}: not a capture diskflux reads (sigrok .sr, DSView .dsl, dgesswein/mfm .tr, SuperCard Pro .scp, HxC .hfe, KryoFlux stream, VCD or CSV)`);
   }
 }
