@@ -187,3 +187,128 @@ describe("malformed flux files (SCP, HFE, KryoFlux)", () => {
     });
   }
 });
+
+// ---------------------------------------------------------------- declared sizes (issue 14 part 3)
+
+/** A ZIP whose central directory record for `name` is patched: [offset in the record, 32-bit value]... */
+function patchCentral(zip: Uint8Array, name: string, fields: [number, number][]): Uint8Array {
+  const out = zip.slice();
+  const view = new DataView(out.buffer);
+  for (let i = out.length - 22; i >= 0; i--) {
+    if (view.getUint32(i, true) === 0x02014b50 && new TextDecoder().decode(out.subarray(i + 46, i + 46 + name.length)) === name) {
+      for (const [off, v] of fields) view.setUint32(i + off, v, true);
+    }
+  }
+  return out;
+}
+
+/**
+ * Runs `read` and returns its DiskfluxError code ("ok" when it succeeds),
+ * checking that no Uint8Array longer than `most` was asked for on the way (the
+ * global constructor is watched while it runs: a lazily zeroed 3 GB buffer costs
+ * no memory until written, so memory figures would not show it).
+ */
+async function refusedWithin(read: () => unknown, most = 64 << 20): Promise<string> {
+  const Real = globalThis.Uint8Array;
+  let largest = 0;
+  class Watched extends Real {
+    constructor(...args: unknown[]) {
+      if (typeof args[0] === "number") largest = Math.max(largest, args[0]);
+      super(...(args as []));
+    }
+  }
+  let code = "ok";
+  globalThis.Uint8Array = Watched as unknown as Uint8ArrayConstructor;
+  try {
+    await read();
+  } catch (e) {
+    if (!(e instanceof DiskfluxError)) throw e;
+    expect(e.message).not.toMatch(/[\r\n]/);
+    code = e.code;
+  } finally {
+    globalThis.Uint8Array = Real;
+  }
+  expect(largest, "largest Uint8Array asked for").toBeLessThanOrEqual(most);
+  return code;
+}
+
+describe("declared sizes are checked against the real input before anything is allocated", () => {
+  const meta = "[device 1]\nsamplerate=1 MHz\ntotal probes=1\nunitsize=1\n";
+
+  it("a stored member declaring 3 GB in a small file (sizes in the directory agree, the file has 1000 bytes)", async () => {
+    const zip = zipSync({ metadata: strToU8(meta), "logic-1-1": [new Uint8Array(1000), { level: 0 }] });
+    const lie = patchCentral(zip, "logic-1-1", [[20, 3_000_000_000], [24, 3_000_000_000]]);
+    expect(await refusedWithin(() => readCapture(lie, "lie.sr"))).toBe("E_CORRUPT");
+    const { openCaptureStream } = await import("../src/readers/stream.js");
+    expect(await refusedWithin(() => openCaptureStream(lie, "lie.sr"))).toBe("E_CORRUPT");
+  });
+
+  it("a deflated member whose compressed size runs past the file cannot vouch for a large uncompressed size", async () => {
+    const zip = zipSync({ metadata: strToU8(meta), "logic-1-1": new Uint8Array(1000) });
+    const lie = patchCentral(zip, "logic-1-1", [[20, 3_000_000], [24, 3_000_000_000]]);
+    expect(await refusedWithin(() => readCapture(lie, "lie.sr"))).toBe("E_CORRUPT");
+  });
+
+  it("a member in an unknown method or encrypted is refused without allocating its declared size", async () => {
+    const zip = zipSync({ metadata: strToU8(meta), "logic-1-1": new Uint8Array(1000) });
+    const view = new DataView(zip.buffer);
+    const odd = zip.slice();
+    for (let i = zip.length - 22; i >= 0; i--) {
+      if (view.getUint32(i, true) === 0x02014b50 && new TextDecoder().decode(zip.subarray(i + 46, i + 55)) === "logic-1-1") {
+        new DataView(odd.buffer).setUint16(i + 10, 12, true); // bzip2
+        new DataView(odd.buffer).setUint32(i + 24, 4_000_000_000, true);
+      }
+    }
+    expect(await refusedWithin(() => readCapture(odd, "bz.sr"))).toBe("E_FORMAT");
+    const { openCaptureStream } = await import("../src/readers/stream.js");
+    expect(await refusedWithin(async () => {
+      const s = await openCaptureStream(odd, "bz.sr");
+      for await (const _ of s.chunks()) void _;
+    })).toBe("E_FORMAT");
+  });
+
+  it("a .dsl block declaring more than its bytes can hold is refused before the samples are allocated", async () => {
+    const header = "[header]\ntotal samples = 2000000000\ntotal probes = 1\ntotal blocks = 1\nsamplerate = 100 MHz\nprobe0 = 0\n";
+    const zip = zipSync({ header: strToU8(header), "L-0/0": new Uint8Array(4096) });
+    const lie = patchCentral(zip, "L-0/0", [[24, 250_000_000]]);
+    expect(await refusedWithin(() => readCapture(lie, "lie.dsl"))).toBe("E_CORRUPT");
+  });
+
+  it("metadata and header members are text of at most 1 MiB", async () => {
+    const big = rezip({ metadata: `${meta}${"#".repeat(2 << 20)}\n`, "logic-1-1": new Uint8Array(8) });
+    expect(await refusedWithin(() => readCapture(big, "big.sr"))).toBe("E_LIMIT");
+  });
+
+  it("VCD timestamps: logic samples expand at most 1024 per byte of file (256 MiB whatever the size); tokens are short", async () => {
+    const { readVcd } = await import("../src/readers/vcd.js");
+    const vcd = strToU8("$timescale 1 ns $end\n$var wire 1 ! d $end\n$enddefinitions $end\n#0 1!\n#3000000000 0!\n");
+    expect(await refusedWithin(() => readVcd(vcd, "far.vcd", { as: "logic" }))).toBe("E_LIMIT");
+    expect(await refusedWithin(() => readVcd(vcd, "far.vcd", { as: "edges" }))).toBe("ok"); // edges are bounded by the file
+    const long = strToU8(`$timescale 1 ns $end\n$var wire 1 ! d $end\n$enddefinitions $end\n#0 1${"!".repeat((1 << 20) + 10)}\n`);
+    expect(await refusedWithin(() => readVcd(long, "long.vcd"))).toBe("E_LIMIT");
+  });
+
+  it("CSV: a time column spans at most 1024 samples per byte of file (64 MiB whatever the size), rows at most 1024 columns", async () => {
+    const { readCsv } = await import("../src/readers/csv.js");
+    const far = strToU8("; Samplerate: 1 GHz\nTime [s],d\n0,1\n3.5,0\n");
+    expect(await refusedWithin(() => readCsv(far, "far.csv"))).toBe("E_LIMIT");
+    const wide = strToU8(`; Samplerate: 1 MHz\n${Array(2000).fill("0").join(",")}\n`);
+    expect(await refusedWithin(() => readCsv(wide, "wide.csv"))).toBe("E_LIMIT");
+  });
+
+  it("CSV is read without keeping its rows: memory is the samples, not the text", async () => {
+    const { readCsv } = await import("../src/readers/csv.js");
+    const rows: string[] = ["; Samplerate: 10 MHz", "Time [s],data,index"];
+    for (let i = 0; i < 300_000; i++) rows.push(`${(i * 3e-7).toFixed(7)},${i & 1},${(i >> 10) & 1}`);
+    const text = strToU8(rows.join("\n"));
+    const { fullGc } = await import("./support/fuzz.js");
+    fullGc();
+    const before = process.memoryUsage();
+    const c = readCsv(text, "long.csv");
+    const after = process.memoryUsage();
+    expect(c.sampleCount).toBe(3 * 299_999 + 1);
+    // the old reader kept every row as an array of strings: about 25 bytes of heap per byte of text
+    // (here 130 MB); now the samples, 8 bytes of time per row and some garbage
+    expect(after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers).toBeLessThan(text.length * 4 + c.sampleCount + (16 << 20));
+  });
+});

@@ -4,13 +4,16 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import fc from "fast-check";
 import { readFileSync } from "node:fs";
-import { readCaptureFile } from "../src/readers/index.js";
+import { unzipSync } from "fflate";
+import { readCapture, readCaptureFile } from "../src/readers/index.js";
 import { openCaptureStream } from "../src/readers/stream.js";
 import { decode, type DecodeResult } from "../src/decode.js";
 import { decodeChunks, openTrackStream } from "../src/stream.js";
 import type { LogicCapture } from "../src/capture.js";
 import type { TrackRecord } from "../src/decode.js";
+import { synthTrack } from "../src/encode/synth.js";
 import { SAMPLES_DIR, haveShared, oracleCaptures, warnMissing } from "./support/shared.js";
+import { bigDsl, bitPlane, writeDsl } from "./support/dsl-writer.js";
 
 function summary(records: readonly TrackRecord[]) {
   return records.map((r) => ({ ...r, bytes: Buffer.from(r.bytes).toString("hex") }));
@@ -131,5 +134,119 @@ describe("streaming equals one-shot", () => {
     s2.pushSamples(capture.samples.subarray(1000));
     expectSame(s1.finish(), s2.finish());
     expect(() => s1.pushSamples(new Uint8Array(1))).toThrow(/finished/);
+  });
+});
+
+// ---------------------------------------------------------------- DSView .dsl, block by block
+
+async function collect(chunks: AsyncIterable<Uint8Array>): Promise<{ bytes: Uint8Array; biggest: number }> {
+  const parts: Uint8Array[] = [];
+  let biggest = 0;
+  for await (const c of chunks) {
+    parts.push(c.slice());
+    biggest = Math.max(biggest, c.length);
+  }
+  return { bytes: new Uint8Array(Buffer.concat(parts)), biggest };
+}
+
+describe(".dsl streams block by block", () => {
+  it("the shared hdd_mfm_RQDX3.dsl: chunked reading gives the whole read's samples and records", async () => {
+    if (!haveShared) return warnMissing(".dsl streaming on the shared capture");
+    const bytes = new Uint8Array(readFileSync(`${SAMPLES_DIR}/hdd_mfm_RQDX3.dsl`));
+    const whole = await readCapture(bytes, "hdd_mfm_RQDX3.dsl");
+    for (const size of [4093, 1 << 16, 1 << 20, 1 << 23]) {
+      const s = await openCaptureStream(bytes, "hdd_mfm_RQDX3.dsl");
+      expect(s.setup).toMatchObject({ sampleRate: whole.sampleRate, unitSize: whole.unitSize, sampleCount: whole.sampleCount, channels: whole.channels });
+      const { bytes: got, biggest } = await collect(s.chunks(size));
+      expect(Buffer.compare(got, whole.samples), `chunks of ${size}`).toBe(0);
+      expect(biggest).toBeLessThanOrEqual(Math.max(8, size));
+    }
+    const options = "data_rate=5000000:format=MFM";
+    const one = await decode(whole, options);
+    const s = await openCaptureStream(bytes, "hdd_mfm_RQDX3.dsl");
+    const gen = decodeChunks(s.chunks(1 << 16), s.setup, options);
+    let step = await gen.next();
+    while (!step.done) step = await gen.next();
+    expectSame(one, step.value);
+    expect(one.records.length).toBe(40);
+  });
+
+  it("several channels and blocks, unit sizes 1 and 2: chunked equals whole for any chunk size", async () => {
+    const t = synthTrack({ format: "MFM", sectorsPerTrack: 3, sectorSize: 128, indexPulse: true, seed: 5 });
+    expect(t.capture.sampleCount).toBeLessThan(200_000);
+    const wide: LogicCapture = {
+      ...t.capture,
+      unitSize: 2,
+      samples: (() => {
+        const w = new Uint8Array(t.capture.sampleCount * 2);
+        for (let i = 0; i < t.capture.sampleCount; i++) {
+          w[2 * i] = t.capture.samples[i] | ((i * 7) & 0xf8);
+          w[2 * i + 1] = (i >> 5) & 3;
+        }
+        return w;
+      })(),
+      channels: Array.from({ length: 10 }, (_, k) => ({ index: k, name: `D${k}` })),
+    };
+    for (const capture of [t.capture, wide]) {
+      const dsl = writeDsl(capture, 4093); // blocks that end mid-way through a chunk
+      const whole = await readCapture(dsl, "synth.dsl");
+      expect(Buffer.compare(whole.samples, capture.samples.subarray(0, capture.sampleCount * capture.unitSize))).toBe(0);
+      await fc.assert(
+        fc.asyncProperty(fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 41, max: 300_000 })), async (size) => {
+          const s = await openCaptureStream(dsl, "synth.dsl");
+          const { bytes } = await collect(s.chunks(size));
+          expect(Buffer.compare(bytes, whole.samples)).toBe(0);
+        }),
+        { numRuns: 8, seed: 14 },
+      );
+    }
+    const s = await openCaptureStream(writeDsl(t.capture, 4093), "synth.dsl");
+    const gen = decodeChunks(s.chunks(5000), s.setup, t.options, { backend: "js" });
+    let step = await gen.next();
+    while (!step.done) step = await gen.next();
+    expect(step.value.records.filter((r) => r.crc?.ok).length).toBe(6);
+  });
+
+  it("a damaged block fails the chunked read as it fails the whole read", async () => {
+    const t = synthTrack({ format: "FM", sectorsPerTrack: 2, seed: 9 });
+    const dsl = writeDsl(t.capture, 1 << 12);
+    const files = unzipSync(dsl);
+    const names = Object.keys(files).filter((n) => n.startsWith("L-"));
+    // flip a bit of the last block's compressed data: an inflate error or a CRC-32 mismatch
+    const bad = dsl.slice();
+    const last = names[names.length - 1];
+    const at = Buffer.from(bad).indexOf(Buffer.from(last)) + last.length + 5;
+    bad[at] ^= 0x10;
+    const whole = await readCapture(bad, "bad.dsl").then(() => "ok", (e) => e.code);
+    const s = await openCaptureStream(bad, "bad.dsl");
+    const chunked = await collect(s.chunks(1 << 10)).then(() => "ok", (e) => e.code);
+    expect(whole).toBe("E_CORRUPT");
+    expect(chunked).toBe("E_CORRUPT");
+  });
+
+  it("a large .dsl (256 Mi samples; DISKFLUX_BIG_DSL_SAMPLES to change) decodes in bounded memory", async () => {
+    const n = Number(process.env.DISKFLUX_BIG_DSL_SAMPLES ?? 2 ** 28);
+    const t = synthTrack({ format: "MFM", seed: 3 });
+    const dsl = bigDsl(bitPlane(t.capture, 0), n, t.capture.sampleRate);
+    const s = await openCaptureStream(dsl, "big.dsl");
+    expect(s.setup.sampleCount).toBe(n);
+    const stream = await openTrackStream(s.setup, t.options, { backend: "wasm" });
+    const base = process.memoryUsage();
+    let peak = 0;
+    let good = 0;
+    for await (const c of s.chunks(1 << 22)) {
+      stream.pushSamples(c);
+      good += stream.takeRecords().filter((r) => r.crc?.ok).length;
+      const m = process.memoryUsage();
+      peak = Math.max(peak, m.arrayBuffers + m.heapUsed - base.arrayBuffers - base.heapUsed);
+    }
+    const result = stream.finish();
+    good += stream.takeRemaining().filter((r) => r.crc?.ok).length;
+    expect(result.sampleCount).toBe(n);
+    // every whole copy of the track decodes (17 sectors: ID + data), the copies' seams cost at most a sector each
+    const copies = Math.floor(n / t.capture.sampleCount);
+    expect(good).toBeGreaterThanOrEqual(copies * 32);
+    // memory: chunks, the inflaters and the decoded records, nowhere near the n bytes a whole read takes
+    expect(peak, `peak growth ${(peak / 2 ** 20).toFixed(1)} MiB`).toBeLessThan(Math.min(n / 2, 160 * 2 ** 20));
   });
 });

@@ -15,6 +15,12 @@
 // header also means sample numbers. The sample rate comes from the option, else
 // a `samplerate` comment (`; Samplerate: 15 MHz`, `; samplerate=200000000`),
 // else from the smallest step of a time column in seconds.
+//
+// The file is scanned from its bytes line by line, a few times (the first rows
+// for a header, then every row's shape and time, then the levels), keeping no
+// rows: memory is the samples plus 8 bytes a row. Sample numbers must be whole,
+// an empty time is an error, and what a time column spans is checked against
+// the file's size (EXPAND_PER_BYTE) before the samples are allocated.
 
 import type { LogicCapture } from "../capture.js";
 import { DiskfluxError } from "../errors.js";
@@ -28,6 +34,13 @@ export interface CsvReadOptions {
 }
 
 const MAX_SAMPLES = 2 ** 32;
+/**
+ * Rows may skip unchanged samples, so a short file can stand for many samples:
+ * up to this many sample bytes per byte of the file (deflate's ratio, about
+ * what the .sr reader accepts), or EXPAND_FLOOR bytes whatever the file's size.
+ */
+const EXPAND_PER_BYTE = 1024;
+const EXPAND_FLOOR = 64 * 2 ** 20;
 const TIME_UNITS: Record<string, number> = { s: 1, ms: 1e-3, us: 1e-6, "µs": 1e-6, ns: 1e-9, ps: 1e-12 };
 
 function format(src: string, msg: string): DiskfluxError {
@@ -47,122 +60,348 @@ export function isCsv(bytes: Uint8Array): boolean {
   return lines.slice(1).some((l) => /^[\d.eE+-]+([,\t][\d.eE+-]+)*$/.test(l)) || /^[\d.eE+-]+([,\t][\d.eE+-]+)+$/.test(lines[0]);
 }
 
-/** Reads a CSV logic capture (unitSize = ceil(channels / 8), channel k = logic column k). */
+/** Data rows kept whole while deciding whether the first is a header (as many as that test looks at). */
+const HEAD_ROWS = 50;
+/** Bytes of a field kept for a message (quoteInput cuts it shorter). */
+const QUOTE_BYTES = 64;
+/** Longest field read as a number; a longer one is not a time. */
+const MAX_NUMBER = 400;
+/** Most columns a row may have. */
+const MAX_COLUMNS = 1024;
+
+/**
+ * The lines of the file, one at a time, straight from the bytes (lines end at
+ * LF, CRLF or CR; numbered from 1 as a text editor does). Nothing is kept, so
+ * the file is read in memory proportional to one line, as many times as needed.
+ */
+class Lines {
+  /** Current line [start, end), trimmed of ASCII white space, and its number. */
+  start = 0;
+  end = 0;
+  line = 0;
+  private pos: number;
+  private done = false;
+  constructor(private readonly b: Uint8Array) {
+    // a UTF-8 byte order mark is not part of the first line (TextDecoder drops it too)
+    this.pos = b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0;
+  }
+  next(): boolean {
+    if (this.done) return false;
+    const b = this.b;
+    let s = this.pos;
+    let e = s;
+    while (e < b.length && b[e] !== 0x0a && b[e] !== 0x0d) e++;
+    this.line++;
+    if (e >= b.length) this.done = true;
+    else this.pos = b[e] === 0x0d && b[e + 1] === 0x0a ? e + 2 : e + 1;
+    while (s < e && isBlank(b[s])) s++;
+    while (e > s && isBlank(b[e - 1])) e--;
+    this.start = s;
+    this.end = e;
+    return true;
+  }
+}
+
+function isBlank(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0b || c === 0x0c;
+}
+
+function latin1(b: Uint8Array, s: number, e: number): string {
+  if (e - s > 64) return new TextDecoder("latin1").decode(b.subarray(s, e));
+  let t = "";
+  for (let i = s; i < e; i++) t += String.fromCharCode(b[i]);
+  return t;
+}
+
+type Sep = "comma" | "tab" | "space";
+
+/**
+ * Splits a line into fields as the separator says: around commas, or runs of
+ * white space holding a tab (white space next to a separator dropped), or at
+ * runs of white space; a field in double quotes loses them. Field k is [out[2k], out[2k + 1]); returns the count.
+ */
+function splitFields(b: Uint8Array, s: number, e: number, sep: Sep, out: number[]): number {
+  let n = 0;
+  if (sep === "space") {
+    let i = s;
+    while (i < e && n <= MAX_COLUMNS) {
+      const fs = i;
+      while (i < e && !isBlank(b[i])) i++;
+      n = pushField(b, out, n, fs, i);
+      while (i < e && isBlank(b[i])) i++;
+    }
+    return n === 0 ? pushField(b, out, 0, s, s) : n;
+  }
+  let fs = s;
+  if (sep === "tab") {
+    // a run of white space holding a tab is one separator (tabs in a row make no empty field)
+    for (let i = s; i < e && n <= MAX_COLUMNS; ) {
+      if (!isBlank(b[i])) {
+        i++;
+        continue;
+      }
+      let j = i, tab = false;
+      while (j < e && isBlank(b[j])) tab = b[j++] === 0x09 || tab;
+      if (tab) {
+        n = pushField(b, out, n, fs, i);
+        fs = j;
+      }
+      i = j;
+    }
+    return pushField(b, out, n, fs, e);
+  }
+  for (let i = s; i < e && n <= MAX_COLUMNS; i++) {
+    if (b[i] === 0x2c) {
+      n = pushField(b, out, n, fs, i);
+      fs = i + 1;
+    }
+  }
+  return pushField(b, out, n, fs, e);
+}
+
+/** Field n = [fs, fe) without white space around it (and without double quotes around that); returns n + 1. */
+function pushField(b: Uint8Array, out: number[], n: number, fs: number, fe: number): number {
+  while (fs < fe && isBlank(b[fs])) fs++;
+  while (fe > fs && isBlank(b[fe - 1])) fe--;
+  if (fe - fs >= 2 && b[fs] === 0x22 && b[fe - 1] === 0x22) {
+    fs++;
+    fe--;
+    while (fs < fe && isBlank(b[fs])) fs++;
+    while (fe > fs && isBlank(b[fe - 1])) fe--;
+  }
+  out[2 * n] = fs;
+  out[2 * n + 1] = fe;
+  return n + 1;
+}
+
+/** 0 or 1 for a field holding exactly "0" or "1", else -1. */
+function bitOf(b: Uint8Array, s: number, e: number): number {
+  return e - s === 1 && (b[s] === 0x30 || b[s] === 0x31) ? b[s] - 0x30 : -1;
+}
+
+const isNum = (f: string) => f !== "" && Number.isFinite(Number(f));
+const isBit = (f: string | undefined) => f === "0" || f === "1";
+
+/**
+ * Reads a CSV logic capture (unitSize = ceil(channels / 8), channel k = logic
+ * column k). The file is scanned line by line a few times (structure, then
+ * positions, then levels) without keeping its rows, so memory is the samples
+ * plus a line, whatever the file's length.
+ */
 export function readCsv(bytes: Uint8Array, source = "capture.csv", opts: CsvReadOptions = {}): LogicCapture {
   const src = source;
   for (let i = 0; i < Math.min(bytes.length, 65536); i++) {
     if (bytes[i] === 0) throw format(src, "holds binary data (NUL bytes), so not a CSV text file");
   }
-  const text = new TextDecoder("utf-8").decode(bytes);
-  const lines = text.split(/\r\n|\n|\r/);
   let rate: number | undefined = opts.sampleRate;
   if (rate !== undefined && (!(rate > 0) || !Number.isFinite(rate))) throw new DiskfluxError("E_ARGUMENT", `sample rate must be positive, got ${rate}`);
+  const b = bytes;
+  const utf8 = new TextDecoder("utf-8");
+  const f: number[] = [];
+
   let commentRate: number | undefined;
-  const rows: string[][] = [];
-  const rowLine: number[] = [];
-  let sep: RegExp | undefined;
-  for (let ln = 0; ln < lines.length; ln++) {
-    const line = lines[ln].trim();
-    if (line === "") continue;
-    if (line.startsWith(";") || line.startsWith("#")) {
-      const m = /samplerate\s*[:=]?\s*(.+)$/i.exec(line);
-      if (m && commentRate === undefined) commentRate = parseSampleRate(m[1].trim());
-      continue;
+  let sep: Sep | undefined;
+  const isComment = (c: number) => c === 0x3b || c === 0x23;
+  /**
+   * Calls `row` with each data line's field count (the fields in f) and line
+   * number, until it returns false; comment lines are read for a sample rate
+   * when asked.
+   */
+  const eachRow = (row: (n: number, line: number) => boolean | void, readComments = false): void => {
+    const it = new Lines(b);
+    while (it.next()) {
+      if (it.start === it.end) continue;
+      if (isComment(b[it.start])) {
+        if (readComments) {
+          const m = /samplerate\s*[:=]?\s*(.+)$/i.exec(latin1(b, it.start, Math.min(it.end, it.start + 4096)));
+          if (m && commentRate === undefined) commentRate = parseSampleRate(m[1].trim());
+        }
+        continue;
+      }
+      if (sep === undefined) {
+        let comma = false, tab = false;
+        for (let i = it.start; i < it.end; i++) {
+          if (b[i] === 0x2c) comma = true;
+          else if (b[i] === 0x09) tab = true;
+        }
+        sep = comma ? "comma" : tab ? "tab" : "space";
+      }
+      const n = splitFields(b, it.start, it.end, sep, f);
+      if (n > MAX_COLUMNS) throw new DiskfluxError("E_LIMIT", `${escapeName(src)}: line ${it.line} has more than ${MAX_COLUMNS} columns; diskflux reads at most ${MAX_COLUMNS} (a time column and logic channels)`);
+      if (row(n, it.line) === false) return;
     }
-    sep ??= line.includes(",") ? /\s*,\s*/ : line.includes("\t") ? /\s*\t\s*/ : /\s+/;
-    rows.push(line.split(sep).map((f) => f.replace(/^"(.*)"$/, "$1").trim()));
-    rowLine.push(ln + 1);
-  }
-  if (rows.length === 0) throw format(src, "no data rows, so not a CSV logic capture");
+  };
+  const text = (k: number) => utf8.decode(b.subarray(f[2 * k], f[2 * k + 1]));
 
-  const isNum = (f: string) => f !== "" && Number.isFinite(Number(f));
-  let header: string[] | undefined;
-  // A header row: text, or (channel names "0,1,2") a level other than 0/1 where the next rows hold only 0/1.
-  const bit = (f: string | undefined) => f === "0" || f === "1";
-  const numericHeader = rows.length > 1 && rows[0].some((f, k) => !bit(f) && rows.slice(1, 50).every((r) => bit(r[k])));
-  if (!rows[0].every(isNum) || numericHeader) {
-    header = rows.shift();
-    rowLine.shift();
-    if (rows.length === 0) throw format(src, "a header row but no data rows");
-  }
-  const width = header?.length ?? rows[0].length;
-  rows.forEach((r, i) => {
-    if (r.length !== width) throw corrupt(src, `line ${rowLine[i]} has ${r.length} columns, the first row ${width}`);
+  // ---- pass 0: the first rows decide whether the first is a header row, and name a time column
+  const head: string[][] = [];
+  eachRow((n) => {
+    head.push(Array.from({ length: n }, (_, k) => text(k)));
+    return head.length < HEAD_ROWS;
   });
-
-  // Time column: by header name, or a first column that is not 0/1.
+  if (head.length === 0) throw format(src, "no data rows, so not a CSV logic capture");
+  // A header row: text, or (channel names "0,1,2") a level other than 0/1 where the next rows hold only 0/1.
+  const numericHeader = head.length > 1 && head[0].some((v, k) => !isBit(v) && head.slice(1).every((r) => isBit(r[k])));
+  const header = !head[0].every(isNum) || numericHeader ? head[0] : undefined;
+  if (header && head.length === 1) throw format(src, "a header row but no data rows");
+  const width = head[0].length;
   let timeCol = -1;
   let timeScale = 0; // seconds per unit; 0 = sample numbers
-  if (header) {
-    header.forEach((h, k) => {
-      if (timeCol >= 0) return;
-      const m = /^(?:time|t)\s*(?:\[\s*(s|ms|us|µs|ns|ps)\s*\])?$/i.exec(h);
-      if (m) {
-        timeCol = k;
-        timeScale = TIME_UNITS[(m[1] ?? "s").toLowerCase()];
-      } else if (/^(?:sample|samplenum|sample ?number|sample_num|n)$/i.test(h)) {
-        timeCol = k;
-        timeScale = 0;
-      }
-    });
-  }
-  if (timeCol < 0) {
-    const first = rows.map((r) => r[0]);
-    if (first.some((f) => f !== "0" && f !== "1")) {
-      if (!first.every(isNum)) {
-        const i = first.findIndex((f) => !isNum(f));
-        throw corrupt(src, `line ${rowLine[i]}: column 1 holds ${quoteInput(first[i])}, neither 0/1 nor a time`);
-      }
-      timeCol = 0;
-      timeScale = first.every((f) => /^\d+$/.test(f)) ? 0 : 1;
+  header?.forEach((h, k) => {
+    if (timeCol >= 0) return;
+    const m = /^(?:time|t)\s*(?:\[\s*(s|ms|us|µs|ns|ps)\s*\])?$/i.exec(h);
+    if (m) {
+      timeCol = k;
+      timeScale = TIME_UNITS[(m[1] ?? "s").toLowerCase()];
+    } else if (/^(?:sample|samplenum|sample ?number|sample_num|n)$/i.test(h)) {
+      timeCol = k;
+      timeScale = 0;
     }
+  });
+
+  // ---- pass 1: every data row's width, what column 1 holds, and the time column's values
+  const stats = {
+    rows: 0,
+    badWidth: undefined as { line: number; n: number } | undefined,
+    col0Bits: true,
+    col0Digits: true,
+    col0NotNum: undefined as { line: number; text: Uint8Array } | undefined,
+  };
+  // the values of the time column: the header's, else column 1 (a time column if it is not all 0/1)
+  const tc = timeCol >= 0 ? timeCol : 0;
+  const time = {
+    bad: undefined as { line: number; text: Uint8Array } | undefined,
+    notWhole: undefined as { line: number; text: Uint8Array } | undefined,
+    t0: NaN,
+    last: NaN,
+    step: Infinity,
+    /** Each data row's value (NaN where it is not a time), 8 bytes a row. */
+    values: new Float64Array(1024),
+  };
+  const cut = (fs: number, fe: number) => b.slice(fs, Math.min(fe, fs + QUOTE_BYTES));
+  let first = true;
+  eachRow((n, line) => {
+    if (first) {
+      first = false;
+      if (header) return;
+    }
+    stats.rows++;
+    if (n !== width) stats.badWidth ??= { line, n };
+    const fs = f[0], fe = f[1];
+    if (bitOf(b, fs, fe) < 0) {
+      stats.col0Bits = false;
+      if (!(fe - fs <= MAX_NUMBER && isNum(latin1(b, fs, fe)))) stats.col0NotNum ??= { line, text: cut(fs, fe) };
+      if (fs === fe) stats.col0Digits = false;
+      for (let i = fs; i < fe && stats.col0Digits; i++) if (b[i] < 0x30 || b[i] > 0x39) stats.col0Digits = false;
+    }
+    let v = NaN;
+    if (tc < n) {
+      const ts = f[2 * tc], te = f[2 * tc + 1];
+      const bit = bitOf(b, ts, te);
+      v = bit >= 0 ? bit : te - ts > MAX_NUMBER || ts === te ? NaN : Number(latin1(b, ts, te));
+      if (!(Number.isFinite(v) && v >= 0)) time.bad ??= { line, text: cut(ts, te) };
+      else {
+        if (!Number.isInteger(v)) time.notWhole ??= { line, text: cut(ts, te) };
+        if (Number.isNaN(time.t0)) time.t0 = v;
+        else if (v > time.last) time.step = Math.min(time.step, v - time.last);
+        time.last = v;
+      }
+    }
+    if (stats.rows > time.values.length) {
+      const grown = new Float64Array(time.values.length * 2);
+      grown.set(time.values);
+      time.values = grown;
+    }
+    time.values[stats.rows - 1] = v;
+  }, true);
+
+  if (stats.badWidth) throw corrupt(src, `line ${stats.badWidth.line} has ${stats.badWidth.n} columns, the first row ${width}`);
+
+  // Without a named time column: a first column that is not all 0/1 is one.
+  if (timeCol < 0 && !stats.col0Bits) {
+    if (stats.col0NotNum) throw corrupt(src, `line ${stats.col0NotNum.line}: column 1 holds ${quoteInput(stats.col0NotNum.text)}, neither 0/1 nor a time`);
+    timeCol = 0;
+    timeScale = stats.col0Digits ? 0 : 1;
   }
   const logicCols: number[] = [];
   for (let k = 0; k < width; k++) if (k !== timeCol) logicCols.push(k);
   if (logicCols.length === 0) throw format(src, "no logic columns (0/1 values)");
 
   rate ??= commentRate;
-  // Row positions in samples.
-  let pos: Float64Array | undefined;
   if (timeCol >= 0) {
-    const values = rows.map((r, i) => {
-      const v = Number(r[timeCol]);
-      if (!Number.isFinite(v) || v < 0) throw corrupt(src, `line ${rowLine[i]}: time ${quoteInput(r[timeCol])} is not a non-negative number`);
-      return v;
-    });
+    if (time.bad) throw corrupt(src, `line ${time.bad.line}: time ${quoteInput(time.bad.text)} is not a non-negative number`);
+    if (timeScale === 0 && time.notWhole) throw corrupt(src, `line ${time.notWhole.line}: sample number ${quoteInput(time.notWhole.text)} is not a whole number`);
     if (timeScale > 0 && rate === undefined) {
-      let step = Infinity;
-      for (let i = 1; i < values.length; i++) if (values[i] > values[i - 1]) step = Math.min(step, values[i] - values[i - 1]);
-      if (step === Infinity) throw format(src, "no sample rate: add a '; Samplerate: 15 MHz' comment or pass the rate (--rate)");
-      rate = parseSampleRate(String(Number((1 / (step * timeScale)).toPrecision(9))));
-    }
-    pos = new Float64Array(values.length);
-    const t0 = values[0];
-    for (let i = 0; i < values.length; i++) {
-      pos[i] = timeScale > 0 ? Math.round((values[i] - t0) * timeScale * rate!) : values[i] - t0;
-      if (i > 0 && pos[i] < pos[i - 1]) throw corrupt(src, `line ${rowLine[i]}: time goes backwards`);
+      if (time.step === Infinity) throw format(src, "no sample rate: add a '; Samplerate: 15 MHz' comment or pass the rate (--rate)");
+      rate = parseSampleRate(String(Number((1 / (time.step * timeScale)).toPrecision(9))));
     }
   }
   if (rate === undefined || !(rate > 0)) throw format(src, "no sample rate: add a '; Samplerate: 15 MHz' comment or pass the rate (--rate)");
+  const r = rate;
+  const t0 = time.t0;
+  const posOf = (v: number) => (timeScale > 0 ? Math.round((v - t0) * timeScale * r) : v - t0);
+  const values = time.values;
+
+  // ---- a time column: positions never go back
+  let sampleCount = stats.rows;
+  if (timeCol >= 0) {
+    let prev = -Infinity;
+    for (let i = 0; i < stats.rows; i++) {
+      const p = posOf(values[i]);
+      if (p < prev) {
+        let row = header ? -1 : 0; // the line of data row i, for the message
+        let at = 0;
+        eachRow((_, line) => {
+          if (row === i) {
+            at = line;
+            return false;
+          }
+          row++;
+        });
+        throw corrupt(src, `line ${at}: time goes backwards`);
+      }
+      prev = p;
+    }
+    sampleCount = posOf(time.last) + 1;
+  }
 
   const channels = logicCols.map((k, index) => ({ index, name: header?.[k] || String(index) }));
   const unitSize = Math.ceil(channels.length / 8);
-  const sampleCount = pos ? pos[pos.length - 1] + 1 : rows.length;
   if (sampleCount * unitSize > MAX_SAMPLES) throw new DiskfluxError("E_LIMIT", `${escapeName(src)}: ${sampleCount} samples is more than diskflux expands`);
+  // A time column is a run length taken from the input: checked against the file's real size before allocating.
+  if (timeCol >= 0 && sampleCount * unitSize > Math.max(EXPAND_FLOOR, EXPAND_PER_BYTE * bytes.length)) {
+    throw new DiskfluxError(
+      "E_LIMIT",
+      `${escapeName(src)}: the time column spans ${sampleCount} samples at ${r} Hz but the file has only ${bytes.length} bytes (more than ${EXPAND_PER_BYTE} samples per byte); the times or the sample rate are wrong`,
+    );
+  }
+
+  // ---- pass 2: the levels, each row from its position to the next row's
   const samples = allocate(src, sampleCount * unitSize);
   const unit = new Uint8Array(unitSize);
-  for (let i = 0; i < rows.length; i++) {
+  const prevUnit = new Uint8Array(unitSize);
+  let prevPos = -1;
+  let i = 0;
+  const fill = (from: number, to: number, u: Uint8Array) => {
+    if (unitSize === 1) samples.fill(u[0], from, to);
+    else for (let s = from; s < to; s++) samples.set(u, s * unitSize);
+  };
+  let k = 0;
+  eachRow((_, line) => {
+    if (k++ === 0 && header) return;
     unit.fill(0);
-    const r = rows[i];
     for (let j = 0; j < logicCols.length; j++) {
-      const f = r[logicCols[j]];
-      if (f === "1") unit[j >> 3] |= 1 << (j & 7);
-      else if (f !== "0") throw corrupt(src, `line ${rowLine[i]}, column ${logicCols[j] + 1}: ${quoteInput(f)} is not a logic level (0 or 1)`);
+      const c = logicCols[j];
+      const bit = bitOf(b, f[2 * c], f[2 * c + 1]);
+      if (bit === 1) unit[j >> 3] |= 1 << (j & 7);
+      else if (bit !== 0) throw corrupt(src, `line ${line}, column ${c + 1}: ${quoteInput(cut(f[2 * c], f[2 * c + 1]))} is not a logic level (0 or 1)`);
     }
-    const from = pos ? pos[i] : i;
-    const to = pos ? (i + 1 < rows.length ? pos[i + 1] : sampleCount) : i + 1;
-    if (unitSize === 1) samples.fill(unit[0], from, to);
-    else for (let s = from; s < to; s++) samples.set(unit, s * unitSize);
-  }
-  return { kind: "logic", sampleRate: rate, sampleCount, unitSize, channels, samples, source: src };
+    const p = timeCol >= 0 ? posOf(values[i]) : i;
+    if (prevPos >= 0) fill(prevPos, p, prevUnit);
+    prevUnit.set(unit);
+    prevPos = p;
+    i++;
+  });
+  if (prevPos >= 0) fill(prevPos, sampleCount, prevUnit);
+  return { kind: "logic", sampleRate: r, sampleCount, unitSize, channels, samples, source: src };
 }

@@ -14,6 +14,12 @@
 // Blocks follow each other in time; the last one may be only partly used (the
 // total sample count need not fill it). diskflux turns the per-channel bit
 // planes into LogicCapture's interleaved units: channel k in bit k.
+//
+// readDsl inflates the blocks into one LogicCapture; dslSession +
+// dslSampleChunks (openCaptureStream) inflate every channel's blocks side by
+// side, piece by piece, so a session of gigabytes decodes in bounded memory.
+// Either way every block's declared size is checked against the bytes really
+// in the file (ZipArchive.check) before anything is allocated from it.
 
 import type { LogicCapture } from "../capture.js";
 import { DiskfluxError } from "../errors.js";
@@ -29,8 +35,132 @@ export async function readDsl(bytes: Uint8Array, source?: string): Promise<Logic
   return readDslZip(ZipArchive.open(bytes, source ?? "capture"));
 }
 
+/** What the header says, and where each channel's blocks are, without inflating them. */
+export interface DslSession {
+  source: string;
+  sampleRate: number;
+  sampleCount: number;
+  unitSize: number;
+  channels: { index: number; name: string }[];
+  /** Each channel's block members in time order (their sizes checked against the file). */
+  planes: { channel: number; blocks: ZipMember[] }[];
+}
+
 /** Reads a DSView session from an opened archive (readCapture opens it once). */
 export async function readDslZip(zip: ZipArchive): Promise<LogicCapture> {
+  const session = await dslSession(zip);
+  const { source: src, sampleRate, sampleCount, unitSize, channels, planes } = session;
+  let scratchSize = 0;
+  for (const p of planes) for (const b of p.blocks) scratchSize = Math.max(scratchSize, b.uncompressedSize);
+  const samples = allocate(src, sampleCount * unitSize);
+  const scratch = allocate(src, scratchSize);
+  for (const { channel, blocks } of planes) {
+    let first = 0;
+    for (const b of blocks) {
+      if (first >= sampleCount) break;
+      await zip.extractInto(b, scratch, 0);
+      const count = Math.min(b.uncompressedSize * 8, sampleCount - first);
+      unpackBits(scratch, count, samples, first, unitSize, channel);
+      first += count;
+    }
+  }
+  return { kind: "logic", sampleRate, sampleCount, unitSize, channels, samples, source: src };
+}
+
+/**
+ * The samples of a session piece by piece, as LogicCapture units (about
+ * chunkBytes each, whole units): every channel's blocks are inflated
+ * incrementally side by side, so memory stays bounded whatever the session
+ * inflates to. Gives the same bytes as readDslZip, and checks the same sizes
+ * and CRC-32s (each block that holds samples is read to its end).
+ */
+export async function* dslSampleChunks(zip: ZipArchive, session: DslSession, chunkBytes = 1 << 20): AsyncGenerator<Uint8Array> {
+  const { sampleCount, unitSize } = session;
+  // samples per piece: a multiple of 8, so each piece starts on a byte of every bit plane
+  const per = Math.max(8, Math.floor(Math.max(1, chunkBytes) / unitSize / 8) * 8);
+  const readers = session.planes.map((p) => ({ channel: p.channel, plane: new PlaneReader(zip, p.blocks, Math.max(64, per >> 3)) }));
+  const scratch = new Uint8Array(per >> 3);
+  try {
+    for (let done = 0; done < sampleCount; ) {
+      const count = Math.min(per, sampleCount - done);
+      const need = (count + 7) >> 3;
+      const out = new Uint8Array(count * unitSize);
+      for (const { channel, plane } of readers) {
+        const got = await plane.read(scratch, need);
+        if (got < need) {
+          throw new DiskfluxError("E_CORRUPT", `${escapeName(session.source)}: channel ${channel} ends after ${done + got * 8} samples but the header declares ${sampleCount}; the file is damaged, ${AGAIN}`);
+        }
+        unpackBits(scratch, count, out, 0, unitSize, channel);
+      }
+      done += count;
+      yield out;
+    }
+    for (const { plane } of readers) await plane.finish();
+  } finally {
+    for (const { plane } of readers) await plane.close(); // an error, or a reader that stopped early
+  }
+}
+
+/** One channel's bit plane: its blocks inflated one after the other, read in exact byte counts. */
+class PlaneReader {
+  private next = 0;
+  private pieces: AsyncGenerator<Uint8Array> | undefined;
+  private piece: Uint8Array = new Uint8Array(0);
+  private at = 0;
+
+  constructor(
+    private readonly zip: ZipArchive,
+    private readonly blocks: readonly ZipMember[],
+    private readonly pieceBytes: number,
+  ) {}
+
+  /** Copies the plane's next n bytes to out[0, n); returns how many there were (fewer only at its end). */
+  async read(out: Uint8Array, n: number): Promise<number> {
+    let got = 0;
+    while (got < n) {
+      if (this.at === this.piece.length && !(await this.advance())) break;
+      const take = Math.min(n - got, this.piece.length - this.at);
+      out.set(this.piece.subarray(this.at, this.at + take), got);
+      got += take;
+      this.at += take;
+    }
+    return got;
+  }
+
+  /** Reads the rest of the current block, so that its size and CRC-32 are checked as readDslZip checks them. */
+  async finish(): Promise<void> {
+    if (!this.pieces) return;
+    for (let r = await this.pieces.next(); !r.done; r = await this.pieces.next());
+    this.pieces = undefined;
+  }
+
+  /** Releases the current block's inflater. */
+  async close(): Promise<void> {
+    const p = this.pieces;
+    this.pieces = undefined;
+    await p?.return(undefined);
+  }
+
+  private async advance(): Promise<boolean> {
+    for (;;) {
+      if (!this.pieces) {
+        if (this.next >= this.blocks.length) return false;
+        this.pieces = this.zip.extractChunks(this.blocks[this.next++], this.pieceBytes);
+      }
+      const r = await this.pieces.next();
+      if (r.done) {
+        this.pieces = undefined;
+        continue;
+      }
+      this.piece = r.value;
+      this.at = 0;
+      if (r.value.length > 0) return true;
+    }
+  }
+}
+
+/** Parses and checks the header of a DSView session; no sample data is inflated. */
+export async function dslSession(zip: ZipArchive): Promise<DslSession> {
   const src = zip.source;
   if (!zip.has("header")) {
     throw new DiskfluxError("E_FORMAT", `${escapeName(src)}: no "header" member, so not a DSView session; expected a DSView .dsl capture`);
@@ -73,35 +203,23 @@ export async function readDslZip(zip: ZipArchive): Promise<LogicCapture> {
     throw new DiskfluxError("E_LIMIT", `${escapeName(src)}: ${sampleCount} samples of ${unitSize} byte(s), more than the 4 GiB diskflux accepts; split the capture into shorter sessions`);
   }
 
-  // Each channel's blocks, checked for presence and length before any inflating.
-  const plan: { channel: number; blocks: ZipMember[] }[] = [];
-  let scratchSize = 0;
+  // Each channel's blocks, checked for presence and length (against the bytes
+  // really in the file) before anything is inflated or allocated.
+  const total = blocksText === undefined ? undefined : headerInt(src, head, "total blocks", 1e6);
+  const planes: { channel: number; blocks: ZipMember[] }[] = [];
   for (const ch of channels) {
-    const blocks = channelBlocks(zip, ch.index, blocksText === undefined ? undefined : headerInt(src, head, "total blocks", 1e6));
+    const blocks = channelBlocks(zip, ch.index, total);
     let bits = 0;
     for (const b of blocks) {
+      zip.check(b);
       bits += b.uncompressedSize * 8;
-      scratchSize = Math.max(scratchSize, b.uncompressedSize);
     }
     if (bits < sampleCount) {
       throw new DiskfluxError("E_CORRUPT", `${escapeName(src)}: channel ${ch.index} holds ${bits} samples but the header declares ${sampleCount}; the file is damaged, ${AGAIN}`);
     }
-    plan.push({ channel: ch.index, blocks });
+    planes.push({ channel: ch.index, blocks });
   }
-
-  const samples = allocate(src, sampleCount * unitSize);
-  const scratch = allocate(src, scratchSize);
-  for (const { channel, blocks } of plan) {
-    let first = 0;
-    for (const b of blocks) {
-      if (first >= sampleCount) break;
-      await zip.extractInto(b, scratch, 0);
-      const count = Math.min(b.uncompressedSize * 8, sampleCount - first);
-      unpackBits(scratch, count, samples, first, unitSize, channel);
-      first += count;
-    }
-  }
-  return { kind: "logic", sampleRate, sampleCount, unitSize, channels, samples, source: src };
+  return { source: src, sampleRate, sampleCount, unitSize, channels, planes };
 }
 
 /** Members L-<channel>/0, /1, ...: `total` of them, or as many as are contiguous from 0. */

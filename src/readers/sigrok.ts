@@ -100,7 +100,10 @@ export async function sigrokSession(zip: ZipArchive): Promise<SigrokSession> {
 
   const chunks = logicChunks(zip, dev.get("capturefile") ?? "logic-1");
   let total = 0;
-  for (const c of chunks) total += c.uncompressedSize;
+  for (const c of chunks) {
+    zip.check(c); // declared sizes against the bytes in the file, before readSigrokZip allocates from them
+    total += c.uncompressedSize;
+  }
   if (total > MAX_CAPTURE_BYTES) {
     throw new DiskfluxError("E_LIMIT", `${escapeName(src)}: ${total} bytes of samples, more than the 4 GiB diskflux accepts; split the capture into shorter sessions`);
   }

@@ -1,8 +1,10 @@
 // Opens a capture for streaming: its metadata now, its samples piece by piece.
-// sigrok .sr members are inflated incrementally, so a capture that inflates to
-// gigabytes never sits in memory; other formats are read whole, then cut up.
+// sigrok .sr members and DSView .dsl blocks are inflated incrementally, so a
+// capture that inflates to gigabytes never sits in memory; other formats are
+// read whole, then cut up.
 import { ZipArchive, looksLikeZip } from "./zip.js";
 import { sigrokSession, sigrokSampleChunks } from "./sigrok.js";
+import { dslSession, dslSampleChunks } from "./dsl.js";
 import { readCapture, readFileBytes } from "./index.js";
 import type { StreamSetup } from "../stream.js";
 
@@ -22,6 +24,13 @@ export async function openCaptureStream(bytes: Uint8Array, source = "capture"): 
         chunks: (chunkBytes = 1 << 20) => sigrokSampleChunks(zip, session, chunkBytes),
       };
     }
+    if (isDslZip(zip)) {
+      const session = await dslSession(zip);
+      return {
+        setup: { sampleRate: session.sampleRate, unitSize: session.unitSize, channels: session.channels, source, sampleCount: session.sampleCount },
+        chunks: (chunkBytes = 1 << 20) => dslSampleChunks(zip, session, chunkBytes),
+      };
+    }
   }
   const capture = await readCapture(bytes, source);
   const data = capture.samples.subarray(0, capture.sampleCount * capture.unitSize);
@@ -31,6 +40,28 @@ export async function openCaptureStream(bytes: Uint8Array, source = "capture"): 
       for (let at = 0; at < data.length; at += chunkBytes) yield data.subarray(at, Math.min(data.length, at + chunkBytes));
     },
   };
+}
+
+/** A DSView session, told apart as readCapture does: a "header" member and L-<channel>/<block> data. */
+function isDslZip(zip: ZipArchive): boolean {
+  return zip.has("header") && zip.members.some((m) => /^L-\d+\/\d+$/.test(m.name));
+}
+
+/**
+ * Bytes of samples (sampleCount × unitSize) a .sr or .dsl session holds, from
+ * its metadata alone (no sample data is inflated); undefined for anything else
+ * or an archive the readers would refuse. For choosing between reading a
+ * capture whole and streaming it (openCaptureStream).
+ */
+export async function sessionSampleBytes(bytes: Uint8Array, source = "capture"): Promise<number | undefined> {
+  if (!looksLikeZip(bytes)) return undefined;
+  try {
+    const zip = ZipArchive.open(bytes, source);
+    const s = zip.has("metadata") ? await sigrokSession(zip) : isDslZip(zip) ? await dslSession(zip) : undefined;
+    return s === undefined ? undefined : s.sampleCount * s.unitSize;
+  } catch {
+    return undefined; // the reader reports what is wrong
+  }
 }
 
 /** Node: openCaptureStream on a file (read as compressed bytes; samples inflate lazily). */

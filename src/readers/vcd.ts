@@ -36,6 +36,19 @@ import { parseSampleRate } from "./sigrok.js";
 import { allocate } from "./zip.js";
 
 const MAX_SAMPLE_BYTES = 2 ** 32;
+/**
+ * Timestamps are run lengths taken from the input, so logic samples are
+ * expanded only up to this many bytes per byte of the file (deflate's ratio, as
+ * for .sr), or LOGIC_FLOOR bytes whatever the file's size (readAnyCapture
+ * expands at most 256 MiB and reads longer files as edges, which are bounded
+ * by the file).
+ */
+const LOGIC_PER_BYTE = 1024;
+const LOGIC_FLOOR = 256 * 2 ** 20;
+/** Longest token copied into a string (a name, an identifier, a vector value); longer ones are refused. */
+const MAX_TOKEN = 1 << 20;
+/** Text of a declaration or comment kept (Scanner.untilEnd); the rest up to its $end is skipped. */
+const KEPT_TEXT = 1 << 16;
 
 export interface VcdReadOptions {
   /** "logic" (default): all wires as samples. "edges": the data wire's leading edges only. */
@@ -132,17 +145,26 @@ class Scanner {
     return [start, i];
   }
   text(t: [number, number]): string {
+    if (t[1] - t[0] > MAX_TOKEN) {
+      throw new DiskfluxError("E_LIMIT", `${escapeName(this.src)}: a token of ${t[1] - t[0]} bytes at byte ${t[0]} (${quoteInput(this.b.subarray(t[0], t[0] + QUOTE_LIMIT + 1))}…); VCD names and values are short, so the file is damaged`);
+    }
     return latin1(this.b, t[0], t[1]);
   }
-  /** Tokens up to `$end` (consumed), as text. */
+  /**
+   * Tokens up to `$end` (consumed), as text: the first KEPT_TEXT bytes of them
+   * (a declaration is short; a long comment is skipped without being copied).
+   */
   untilEnd(what: string): string[] {
     const out: string[] = [];
+    let kept = 0;
     for (;;) {
       const t = this.next();
       if (!t) throw corrupt(this.src, `${what} has no $end; the file is truncated or damaged`);
-      const s = this.text(t);
-      if (s === "$end") return out;
-      out.push(s);
+      const n = t[1] - t[0];
+      if (n === 4 && this.b[t[0]] === 0x24 && this.text(t) === "$end") return out;
+      if (kept + n > KEPT_TEXT) continue;
+      kept += n + 1;
+      out.push(this.text(t));
     }
   }
 }
@@ -348,7 +370,7 @@ function parse(bytes: Uint8Array, src: string, opts: VcdReadOptions, makeSink: (
       continue;
     } else if (c === 0x30 || c === 0x31 || c === 0x78 || c === 0x58 || c === 0x7a || c === 0x5a) {
       if (t[1] - t[0] < 2) throw corrupt(src, `value change ${token(t)} names no wire`);
-      id = latin1(bytes, t[0] + 1, t[1]);
+      id = sc.text([t[0] + 1, t[1]]);
       value = c === 0x31 ? 1 : 0;
     } else {
       throw corrupt(src, `unexpected ${token(t)}; not a VCD timestamp, value change or declaration`);
@@ -380,19 +402,23 @@ class LogicSink implements Sink {
   buf: Uint8Array;
   filled = 0; // samples written
   unit: Uint8Array;
-  constructor(readonly unitSize: number, readonly src: string) {
+  /** Most sample bytes this file may expand to (checked before growing the buffer). */
+  readonly limit: number;
+  constructor(readonly unitSize: number, readonly src: string, readonly fileBytes: number) {
+    this.limit = Math.min(MAX_SAMPLE_BYTES, Math.max(LOGIC_FLOOR, LOGIC_PER_BYTE * fileBytes));
     this.buf = new Uint8Array(unitSize * 65536);
     this.unit = new Uint8Array(unitSize);
   }
   private fillTo(s: number): void {
     const u = this.unitSize;
-    if (s * u > MAX_SAMPLE_BYTES) {
-      throw new DiskfluxError("E_LIMIT", `${escapeName(this.src)}: ${s} samples of ${u} byte(s) is more than the 4 GiB diskflux expands; read it as edges (--as edges) instead`);
+    if (s * u > this.limit) {
+      const what = this.limit === MAX_SAMPLE_BYTES ? "the 4 GiB diskflux expands" : `the ${this.limit} bytes diskflux expands from a ${this.fileBytes}-byte file`;
+      throw new DiskfluxError("E_LIMIT", `${escapeName(this.src)}: its timestamps span ${s} samples of ${u} byte(s), more than ${what}; read it as edges (readVcd with { as: "edges" }) instead`);
     }
     if (s * u > this.buf.length) {
       let size = this.buf.length;
       while (size < s * u) size *= 2;
-      const b = allocate(this.src, Math.min(size, MAX_SAMPLE_BYTES));
+      const b = allocate(this.src, Math.min(size, this.limit));
       b.set(this.buf.subarray(0, this.filled * u));
       this.buf = b;
     }
@@ -477,7 +503,7 @@ export function readVcd(bytes: Uint8Array, source = "capture.vcd", opts: VcdRead
     return edgeResult(sink!, p, src, 0, sink!.count, 0);
   }
   let sink: LogicSink | undefined;
-  const p = parse(bytes, src, opts, (w) => (sink = new LogicSink(Math.ceil(w.length / 8), src)));
+  const p = parse(bytes, src, opts, (w) => (sink = new LogicSink(Math.ceil(w.length / 8), src, bytes.length)));
   const samples = sink!.finish(p.sampleCount);
   return {
     kind: "logic",

@@ -47,6 +47,8 @@ export interface ZipExtractOptions {
 
 /** Members larger than this are refused (E_LIMIT). */
 export const ZIP_MAX_MEMBER_BYTES = 2 ** 32;
+/** Text members (metadata, header) larger than this are refused by extractText (E_LIMIT). */
+export const ZIP_MAX_TEXT_BYTES = 1 << 20;
 
 const SIG_LOCAL = 0x04034b50;
 const SIG_CENTRAL = 0x02014b50;
@@ -100,18 +102,39 @@ export class ZipArchive {
     return this.byName.has(name);
   }
 
+  /**
+   * Checks what a member declares against the file before anything is
+   * allocated from it: its compressed bytes lie inside the file, a stored
+   * member's two sizes agree, a deflated one declares no more than deflate can
+   * produce from its real compressed bytes (about 1032:1), and it is neither
+   * encrypted nor compressed by a method diskflux lacks. Throws E_LIMIT,
+   * E_CORRUPT or E_FORMAT; extract, extractInto and extractChunks all do it.
+   */
+  check(member: string | ZipMember): void {
+    checkMember(this.bytes, this.source, this.resolve(member));
+  }
+
   /** Extracts a member (by name or record) into a new array. */
   async extract(member: string | ZipMember, options?: ZipExtractOptions): Promise<Uint8Array> {
     const m = this.resolve(member);
-    checkLimit(this.source, m);
+    checkMember(this.bytes, this.source, m);
     const out = allocate(this.source, m.uncompressedSize);
     await this.extractInto(m, out, 0, options);
     return out;
   }
 
-  /** Extracts a member as text (UTF-8). */
-  async extractText(member: string | ZipMember, options?: ZipExtractOptions): Promise<string> {
-    return new TextDecoder("utf-8").decode(await this.extract(member, options));
+  /**
+   * Extracts a member as text (UTF-8). Text members (metadata, headers) are
+   * small: one declaring more than `maxBytes` (default 1 MiB) is refused
+   * (E_LIMIT) before it is inflated.
+   */
+  async extractText(member: string | ZipMember, options?: ZipExtractOptions & { maxBytes?: number }): Promise<string> {
+    const m = this.resolve(member);
+    const max = options?.maxBytes ?? ZIP_MAX_TEXT_BYTES;
+    if (m.uncompressedSize > max) {
+      throw new DiskfluxError("E_LIMIT", `${escapeName(this.source)}: member ${quoteInput(m.name)} declares ${m.uncompressedSize} bytes of text, more than the ${max} diskflux reads; the file is damaged or not a capture`);
+    }
+    return new TextDecoder("utf-8").decode(await this.extract(m, options));
   }
 
   /**
@@ -121,25 +144,12 @@ export class ZipArchive {
   async extractInto(member: string | ZipMember, target: Uint8Array, offset: number, options?: ZipExtractOptions): Promise<void> {
     const m = this.resolve(member);
     const src = this.source;
-    checkLimit(src, m);
+    const data = checkMember(this.bytes, src, m);
     const size = m.uncompressedSize;
     if (!Number.isInteger(offset) || offset < 0 || offset + size > target.length) {
       throw new DiskfluxError("E_ARGUMENT", `${escapeName(src)}: no room to extract member ${quoteInput(m.name)} (${size} bytes at offset ${offset} of ${target.length})`);
     }
-    if (m.flags & 1) {
-      throw new DiskfluxError("E_FORMAT", `${escapeName(src)}: member ${quoteInput(m.name)} is encrypted, which diskflux does not support; save the capture without a password`);
-    }
-    if (m.method !== 0 && m.method !== 8) {
-      throw new DiskfluxError(
-        "E_FORMAT",
-        `${escapeName(src)}: member ${quoteInput(m.name)} uses ZIP compression method ${m.method}; diskflux reads only stored (0) and deflate (8), so re-save the capture with sigrok or DSView`,
-      );
-    }
-    const data = memberData(this.bytes, src, m);
     if (m.method === 0) {
-      if (m.compressedSize !== size) {
-        throw new DiskfluxError("E_CORRUPT", `${escapeName(src)}: stored member ${quoteInput(m.name)} declares ${m.compressedSize} stored but ${size} uncompressed bytes; the file is damaged, ${AGAIN}`);
-      }
       target.set(data, offset);
     } else {
       const got = await inflate(data, target, offset, size, options?.inflater ?? "auto", src, m.name);
@@ -164,57 +174,48 @@ export class ZipArchive {
    * materialising it: memory stays bounded whatever the member inflates to.
    * Checks the declared size and the CRC-32 at the end, like extractInto.
    */
-  async *extractChunks(member: string | ZipMember, chunkBytes = 1 << 20): AsyncGenerator<Uint8Array> {
+  async *extractChunks(member: string | ZipMember, chunkBytes = 1 << 20, options?: Pick<ZipExtractOptions, "inflater">): AsyncGenerator<Uint8Array> {
     const m = this.resolve(member);
     const src = this.source;
-    checkLimit(src, m);
-    if (m.flags & 1 || (m.method !== 0 && m.method !== 8)) {
-      // same messages as extractInto
-      await this.extractInto(m, new Uint8Array(m.uncompressedSize), 0);
-    }
-    const data = memberData(this.bytes, src, m);
+    const data = checkMember(this.bytes, src, m);
+    const step = Math.max(1, Math.floor(chunkBytes));
+    const which = options?.inflater ?? "auto";
+    const zlib = which === "auto" || which === "zlib" ? await loadZlib() : null;
+    if (which === "zlib" && !zlib) throw new DiskfluxError("E_ARGUMENT", `${escapeName(src)}: the zlib inflater needs Node.js; use inflater "auto"`);
     let produced = 0;
-    let crc = 0xffffffff;
+    let crc = zlib?.crc32 ? 0 : 0xffffffff;
     const account = (piece: Uint8Array): void => {
       produced += piece.length;
       if (produced > m.uncompressedSize) {
         throw new DiskfluxError("E_CORRUPT", `${escapeName(src)}: member ${quoteInput(m.name)} inflates to more than the ${m.uncompressedSize} bytes it declares; the file is damaged, ${AGAIN}`);
       }
-      crc = crc32Update(crc, piece);
+      crc = zlib?.crc32 ? zlib.crc32(piece, crc) : crc32Update(crc, piece);
     };
-    if (m.method === 0) {
-      for (let at = 0; at < data.length; at += chunkBytes) {
-        const piece = data.subarray(at, Math.min(data.length, at + chunkBytes));
-        account(piece);
-        yield piece;
-      }
-    } else {
-      const pending: Uint8Array[] = [];
-      const inflater = new Inflate((chunk) => pending.push(chunk));
-      // deflate expands at most ~1032:1, so this many compressed bytes per push
-      // keeps each push's output near chunkBytes
-      const step = Math.max(64, chunkBytes >> 10);
-      for (let at = 0; at < data.length; at += step) {
-        const end = Math.min(data.length, at + step);
+    const outputs = m.method === 0 ? storedPieces(data, step) : zlib ? inflatePiecesZlib(zlib, data, step) : inflatePiecesFflate(data, step);
+    try {
+      for (;;) {
+        let next: IteratorResult<Uint8Array>;
         try {
-          inflater.push(data.subarray(at, end), end === data.length);
+          next = await outputs.next();
         } catch (e) {
           throw new DiskfluxError("E_CORRUPT", `${escapeName(src)}: member ${quoteInput(m.name)} does not inflate (${e instanceof Error ? e.message : String(e)}); the file is damaged, ${AGAIN}`, { cause: e });
         }
-        while (pending.length > 0) {
-          const out = pending.shift()!;
-          for (let o = 0; o < out.length; o += chunkBytes) {
-            const piece = out.subarray(o, Math.min(out.length, o + chunkBytes));
-            account(piece);
-            yield piece;
-          }
+        if (next.done) break;
+        const out = next.value;
+        for (let o = 0; o < out.length; o += step) {
+          const piece = out.subarray(o, Math.min(out.length, o + step));
+          account(piece);
+          yield piece;
         }
       }
+    } finally {
+      await outputs.return(undefined); // an error or a reader that stops early: release the inflater
     }
     if (produced !== m.uncompressedSize) {
       throw new DiskfluxError("E_CORRUPT", `${escapeName(src)}: member ${quoteInput(m.name)} inflates to ${produced} bytes but declares ${m.uncompressedSize}; the file is damaged, ${AGAIN}`);
     }
-    if (((crc ^ 0xffffffff) >>> 0) !== m.crc32) {
+    const final = zlib?.crc32 ? crc >>> 0 : (crc ^ 0xffffffff) >>> 0;
+    if (final !== m.crc32) {
       throw new DiskfluxError("E_CORRUPT", `${escapeName(src)}: member ${quoteInput(m.name)} fails its CRC-32 check; the file is damaged, ${AGAIN}`);
     }
   }
@@ -360,6 +361,25 @@ function memberData(bytes: Uint8Array, src: string, m: ZipMember): Uint8Array {
   return bytes.subarray(start, end);
 }
 
+/** Every check of a member's declared sizes and method against the file (ZipArchive.check); its compressed bytes. */
+function checkMember(bytes: Uint8Array, src: string, m: ZipMember): Uint8Array {
+  checkLimit(src, m);
+  if (m.flags & 1) {
+    throw new DiskfluxError("E_FORMAT", `${escapeName(src)}: member ${quoteInput(m.name)} is encrypted, which diskflux does not support; save the capture without a password`);
+  }
+  if (m.method !== 0 && m.method !== 8) {
+    throw new DiskfluxError(
+      "E_FORMAT",
+      `${escapeName(src)}: member ${quoteInput(m.name)} uses ZIP compression method ${m.method}; diskflux reads only stored (0) and deflate (8), so re-save the capture with sigrok or DSView`,
+    );
+  }
+  const data = memberData(bytes, src, m);
+  if (m.method === 0 && m.compressedSize !== m.uncompressedSize) {
+    throw new DiskfluxError("E_CORRUPT", `${escapeName(src)}: stored member ${quoteInput(m.name)} declares ${m.compressedSize} stored but ${m.uncompressedSize} uncompressed bytes; the file is damaged, ${AGAIN}`);
+  }
+  return data;
+}
+
 function checkLimit(src: string, m: ZipMember): void {
   if (m.uncompressedSize > ZIP_MAX_MEMBER_BYTES || m.compressedSize > ZIP_MAX_MEMBER_BYTES) {
     throw new DiskfluxError(
@@ -389,6 +409,7 @@ export function allocate(src: string, size: number): Uint8Array {
 
 interface NodeZlib {
   inflateRawSync(data: Uint8Array, options: { chunkSize?: number; maxOutputLength?: number }): Uint8Array;
+  createInflateRaw(options: { chunkSize?: number }): AsyncIterable<unknown> & { end(data: Uint8Array): void; destroy(): void };
   crc32?: (data: Uint8Array, value?: number) => number;
 }
 
@@ -502,6 +523,43 @@ function inflateWithFflate(data: Uint8Array, target: Uint8Array, offset: number,
   } catch (e) {
     if (e instanceof RangeError) return size + 1; // a stored block that did not fit
     throw e;
+  }
+}
+
+// ---------------------------------------------------------------- inflate piece by piece
+
+/** A stored member's bytes in pieces (views into the file). */
+async function* storedPieces(data: Uint8Array, step: number): AsyncGenerator<Uint8Array> {
+  for (let at = 0; at < data.length; at += step) yield data.subarray(at, Math.min(data.length, at + step));
+}
+
+/**
+ * Node's zlib as a stream: output comes in chunkSize pieces and zlib pauses
+ * while the reader has not taken them (stream backpressure), so memory stays
+ * near one piece whatever the member inflates to.
+ */
+async function* inflatePiecesZlib(zlib: NodeZlib, data: Uint8Array, step: number): AsyncGenerator<Uint8Array> {
+  const z = zlib.createInflateRaw({ chunkSize: Math.max(64, Math.min(step, 1 << 26)) });
+  z.end(data);
+  try {
+    for await (const out of z) yield out as Uint8Array;
+  } finally {
+    z.destroy();
+  }
+}
+
+/**
+ * fflate outside Node: deflate expands at most ~1032:1, so this many compressed
+ * bytes per push keeps each push's output near `step`.
+ */
+async function* inflatePiecesFflate(data: Uint8Array, step: number): AsyncGenerator<Uint8Array> {
+  const pending: Uint8Array[] = [];
+  const inflater = new Inflate((chunk) => pending.push(chunk));
+  const feed = Math.max(64, step >> 10);
+  for (let at = 0; at < data.length; at += feed) {
+    const end = Math.min(data.length, at + feed);
+    inflater.push(data.subarray(at, end), end === data.length);
+    while (pending.length > 0) yield pending.shift()!;
   }
 }
 
