@@ -145,6 +145,15 @@ describe.skipIf(!haveShared)("detection details", () => {
 });
 
 describe("bad and hard inputs", () => {
+  it("detection's work is capped: past maxTrials it gives up and says after how many", async () => {
+    const r = synthTrack({ format: "RLL_Seagate", sectorsPerTrack: 4 });
+    // RLL_Seagate is the second RLL preset: one trial decode does not reach it
+    await expect(detect(r.capture, {}, { maxTrials: 1 })).rejects.toMatchObject({ code: "E_DETECT", message: /gave up after 1 trial decodes/ });
+    const found = await detect(r.capture, {}, { maxTrials: 2 });
+    expect(found.evidence.missing.join(" ")).toMatch(/gave up after 2 trial decodes/);
+    expect(found.confidence).not.toBe("high");
+  });
+
   const base = synthTrack({ format: "MFM", sectorsPerTrack: 2 }).capture;
   const withSamples = (samples: Uint8Array): LogicCapture => ({ ...base, samples, sampleCount: samples.length, source: "odd.sr" });
 

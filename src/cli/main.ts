@@ -151,7 +151,7 @@ async function runDecode(
         any = await readAnyCaptureFile(f, { force });
       } else {
         const { bytes, base } = await readFileBytes(f, "readAnyCapture()");
-        if (annotations === undefined && (await isLargeSigrok(bytes, base))) {
+        if (annotations === undefined && (await isLargeSession(bytes, base))) {
           yield { name: f, options, stream: { bytes } };
           continue;
         }
@@ -221,21 +221,13 @@ async function isDirectory(path: string): Promise<boolean> {
 /** Captures with more than this many sample bytes are streamed (bounded memory, progress). */
 const STREAM_BYTES = 64 << 20;
 
-async function isLargeSigrok(bytes: Uint8Array, source: string): Promise<boolean> {
-  const { looksLikeZip, ZipArchive } = await import("../readers/zip.js");
-  if (!looksLikeZip(bytes)) return false;
-  try {
-    const zip = ZipArchive.open(bytes, source);
-    if (!zip.has("metadata")) return false;
-    let total = 0;
-    for (const m of zip.members) if (/^logic-/.test(m.name)) total += m.uncompressedSize;
-    return total > STREAM_BYTES;
-  } catch {
-    return false; // the reader reports what is wrong
-  }
+/** A .sr or .dsl session with more sample bytes than STREAM_BYTES (its metadata says so; nothing is inflated). */
+async function isLargeSession(bytes: Uint8Array, source: string): Promise<boolean> {
+  const { sessionSampleBytes } = await import("../readers/stream.js");
+  return ((await sessionSampleBytes(bytes, source)) ?? 0) > STREAM_BYTES;
 }
 
-/** Decodes a big .sr piece by piece, with a progress bar on a terminal (none when stderr is piped). */
+/** Decodes a big .sr or .dsl piece by piece, with a progress bar on a terminal (none when stderr is piped). */
 async function decodeStreaming(bytes: Uint8Array, path: string, options: string, backend: "wasm" | "js" | "auto", err: NodeJS.WritableStream) {
   const { openCaptureStream } = await import("../readers/stream.js");
   const { openTrackStream } = await import("../stream.js");

@@ -39,6 +39,8 @@ export interface DetectRequest {
   channels?: ChannelMap;
   /** Captures looked at when many are given (the rest share the answer); default 8. */
   maxCaptures?: number;
+  /** Trial decodes at most (default 48); past it detection gives up with what it has, and says so. */
+  maxTrials?: number;
 }
 
 export interface CrcEvidence {
@@ -129,6 +131,9 @@ interface DataTrial {
 }
 
 interface Context {
+  /** Trial decodes made; past maxTrials detection gives up with what it has. */
+  trials: number;
+  maxTrials: number;
   tracks: EdgeCapture[];
   given: DecodeOptions;
   backend: BackendChoice;
@@ -154,8 +159,12 @@ interface TrialRecords {
 }
 
 /** Decodes every track with these options: the records that carry a CRC input, and the marks seen. */
+/** Trial decodes one detection makes at most (a capture built to keep it trying ends here). */
+const MAX_TRIALS = 48;
+
 async function trialRecords(ctx: Context, options: DecodeOptions): Promise<TrialRecords> {
   const out: TrialRecords = { ids: [], data: [], idMarks: 0, dataMarks: 0, idOk: 0 };
+  if (++ctx.trials > ctx.maxTrials) return out;
   for (const t of ctx.tracks) {
     const r = await decode(t, options, { backend: ctx.backend, keepCrcInputs: true });
     out.idMarks += r.stats.IDAM;
@@ -355,7 +364,7 @@ export async function detect(input: Capture | readonly Capture[], partial: strin
     return captureEdges(k, c, request.channels, leading);
   });
   // the tracks are edges now: channels were applied when they were extracted
-  const ctx: Context = { tracks, given, backend, gf };
+  const ctx: Context = { trials: 0, maxTrials: request.maxTrials ?? MAX_TRIALS, tracks, given, backend, gf };
   const source = captures[0].source ?? "capture";
 
   // 1. readings of the pulse widths, over every capture (weighted by pulses)
@@ -426,7 +435,8 @@ export async function detect(input: Capture | readonly Capture[], partial: strin
   if (!reading) {
     const c = readings[0];
     const closest = c ? `${c.family} at ${c.dataRate} b/s fits ${(c.fit * 100).toFixed(0)}% of the pulses but no address mark decoded` : "no reading fits";
-    throw new DiskfluxError("E_DETECT", `${source}: no FM/MFM/RLL track found (closest: ${closest}); check the data channel, or give data_rate and format`);
+    const gaveUp = ctx.trials > ctx.maxTrials ? ` (gave up after ${ctx.maxTrials} trial decodes)` : "";
+    throw new DiskfluxError("E_DETECT", `${source}: no FM/MFM/RLL track found${gaveUp} (closest: ${closest}); check the data channel, or give data_rate and format`);
   }
   evidence.cellNs = Math.round((reading.cell / tracks[0].sampleRate) * 1e10) / 10;
   const family = reading.family;
@@ -527,6 +537,10 @@ async function finish(ctx: Context, detected: Record<string, string | number>, c
       }
       if (bestKp !== undefined) detected.pll_kp = bestKp;
     }
+  }
+  if (ctx.trials > ctx.maxTrials) {
+    evidence.missing.push(`gave up after ${ctx.maxTrials} trial decodes: the answer is the best found by then`);
+    confidence = lowest(confidence, "medium");
   }
   const options = { ...baseOptions(ctx), ...detected } as DecodeOptions;
   return { options, optionString: formatOptionString(options), confidence, evidence };

@@ -48,6 +48,8 @@ export interface CrcSolution {
 
 /** How many records at most go into the GCD (the rest verify). */
 const GCD_RECORDS = 12;
+/** Codeword bits that go into one GCD at most (16 KiB records: 3 of them). */
+const GCD_BITS = 1 << 18;
 const S_ACC = 1, S_BASE = 2, S_NEXT = 3, S_SAVE = 4;
 
 function big(hi: number, lo: number): bigint {
@@ -175,7 +177,10 @@ export function solvePoly(gf: Gf2Kernel, width: number, records: readonly CrcRec
   let group: number[] = [];
   for (const g of byLength.values()) if (g.length > group.length) group = g;
   if (group.length < 3) return undefined;
-  const half = group.slice(0, Math.min(GCD_RECORDS, Math.ceil(group.length / 2)));
+  // long records cost more per GCD: at most GCD_BITS bits of codewords go in (three at least)
+  const bits = (records[group[0]].msg.length + records[group[0]].check.length) * 8;
+  const most = Math.max(3, Math.min(GCD_RECORDS, Math.floor(GCD_BITS / bits)));
+  const half = group.slice(0, Math.min(most, Math.ceil(group.length / 2)));
   const used = new Set<number>([half[0]]);
   loadCodeword(gf, S_BASE, records[half[0]]);
   let deg = -1;

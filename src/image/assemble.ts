@@ -186,6 +186,9 @@ export interface DiskImage {
 }
 
 const MAX_IMAGE = 2 ** 32;
+/** An inferred image may be at most this many times the sector bytes read, once past the floor. */
+const INFERRED_IMAGE_FACTOR = 64;
+const INFERRED_IMAGE_FLOOR = 256 * 2 ** 20;
 
 /** The sector reads of one decoded track, in track order; `index` numbers the input. */
 export function sectorReads(input: ImageTrackInput, placeBy: "header" | "track" = "header", index = 0): { reads: SectorRead[]; badHeaders: number; orphanData: number } {
@@ -391,6 +394,12 @@ export function assembleReads(reads: readonly SectorRead[], opts: ImageOptions =
   const total = cylinders * heads * trackBytes;
   if (total > MAX_IMAGE) {
     throw new DiskfluxError("E_LIMIT", `a ${cylinders} x ${heads} x ${sectorsPerTrack} x ${sectorSize}-byte image is ${total} bytes, more than the 4 GiB diskflux builds; give the geometry (--cylinders ...)`);
+  }
+  // An inferred geometry far larger than what was read (one damaged header saying cyl 255 head
+  // 255 of 16 KiB sectors) would build a huge image of fill: refuse it unless the caller gave it.
+  const readBytes = reads.reduce((a, r) => a + (r.data?.length ?? 0), 0);
+  if ((inferred.includes("cylinders") || inferred.includes("heads")) && total > INFERRED_IMAGE_FLOOR && total > INFERRED_IMAGE_FACTOR * readBytes) {
+    throw new DiskfluxError("E_LIMIT", `the headers read imply a ${cylinders} x ${heads} x ${sectorsPerTrack} x ${sectorSize}-byte image (${total} bytes) for ${readBytes} bytes of sectors read; give the geometry (--cylinders --heads) if that is right`);
   }
 
   // Group the reads by sector.
