@@ -1,0 +1,423 @@
+// decodeMany's engine, platform-neutral: captures in, DecodeResults out in input
+// order, decoded inline (one thread, jobs 1) or by a pool of workers that the
+// platform starts (node.ts: worker_threads; web.ts: Web Workers).
+//
+// Memory is bounded: each worker holds at most perWorker jobs (the one it
+// decodes and the next, by default), and at most jobs × (perWorker + 1) inputs
+// are taken from the input iterator and not yet handed to the caller, whether
+// being decoded, queued in a worker, or done and waiting for an earlier one (the
+// extra one per worker lets a worker go on while a slower track holds up the
+// order). The iterator is only pulled when there is room (backpressure), so a
+// lazy source (a huge .tr read track by track, a folder read file by file) is
+// never held whole, and a caller that stops pulling results stops the reading.
+//
+// Workers are started on demand up to `jobs` (two inputs never start sixteen),
+// each decodes its jobs one at a time with its own kernels, and every worker is
+// terminated when the iterator finishes, is returned early (break), throws, or
+// its AbortSignal fires.
+import type { Capture } from "../capture.js";
+import { decode } from "../decode.js";
+import { DiskfluxError } from "../errors.js";
+import { escapeName } from "../escape.js";
+import type { DecodeOptions } from "../options.js";
+import type { DecodeRequest, DecodeResult } from "../types.js";
+import { captureForTransfer, poolError, workerRequest, type FromWorker, type PoolError, type ToWorker } from "./protocol.js";
+
+export type { PoolError, PoolErrorCode } from "./protocol.js";
+
+/** A capture with where it came from (the tracks of readAnyCapture's `{ kind: "tracks" }` are these). */
+export interface TrackInput {
+  readonly capture: Capture;
+  readonly cyl?: number;
+  readonly head?: number;
+  /** Names the input in its result and errors; default the capture's own source. */
+  readonly source?: string;
+  /** This capture's decoder options, instead of the ones decodeMany was given. */
+  readonly options?: string | DecodeOptions;
+}
+
+export type PoolInput = Capture | TrackInput;
+
+/**
+ * An input, or a function that produces one when the pool takes it (a file read
+ * lazily): when the function throws, that input's result is its error, in order,
+ * and the others still decode.
+ */
+export type PoolItem = PoolInput | (() => PoolInput | Promise<PoolInput>);
+
+/** Captures in any iterable or async iterable (a generator reading a drive track by track). */
+export type PoolInputs = Iterable<PoolItem> | AsyncIterable<PoolItem>;
+
+interface Where {
+  /** Position in the input, from 0. */
+  readonly index: number;
+  readonly source?: string;
+  readonly cyl?: number;
+  readonly head?: number;
+}
+
+/** One input's outcome, yielded in input order. */
+export type PoolResult = Where & ({ readonly ok: true; readonly result: DecodeResult } | { readonly ok: false; readonly error: PoolError });
+
+export interface DecodeManyOptions extends DecodeRequest {
+  /**
+   * Captures decoded at once; default the available cores (os.availableParallelism()
+   * in Node, navigator.hardwareConcurrency in browsers). 1 decodes inline: no worker.
+   */
+  jobs?: number;
+  /** Decode on the calling thread, no worker (default: jobs is 1). false with jobs 1 = one worker (keeps a page responsive). */
+  inline?: boolean;
+  /** Jobs queued in each worker, the one it decodes included (default 2: a worker never waits for the next). */
+  perWorker?: number;
+  /**
+   * true (default): each capture's samples / edges / index buffer is moved to its
+   * worker and is detached (length 0) in the caller's capture afterwards; a view
+   * into a larger buffer (one track of a whole file) is copied, leaving that
+   * buffer alone. false: copied, so the caller's captures stay usable. Inline
+   * decoding (jobs 1) neither moves nor copies anything.
+   */
+  transfer?: boolean;
+  /** Stops every worker; the iterator then throws the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/** A started worker, as the pool drives it. */
+export interface WorkerHandle {
+  /** Throws (DataCloneError) when a buffer cannot move or the message cannot clone. */
+  post(message: ToWorker, transfer: ArrayBuffer[]): void;
+  /** Busy workers keep a Node process alive; idle ones do not (an abandoned iterator never hangs it). */
+  busy(busy: boolean): void;
+  /** Stops it; resolves once it is gone. Safe to call twice. */
+  terminate(): Promise<void>;
+}
+
+export interface WorkerEvents {
+  message(m: FromWorker): void;
+  /** It stopped without being asked (load failure, crash, out of memory); called at most once per worker that matters. */
+  failed(reason: string): void;
+}
+
+export interface PoolPlatform {
+  defaultJobs(): number | Promise<number>;
+  /** Called when the first worker is needed (dynamic imports of platform modules go here). */
+  load(): Promise<(events: WorkerEvents) => WorkerHandle>;
+}
+
+let live = 0;
+
+/** Workers started by decodeMany and not yet gone (for tests and leak checks). */
+export function liveWorkers(): number {
+  return live;
+}
+
+/** For platforms: count a worker in when started and out when it is gone. */
+export function countWorker(delta: 1 | -1): void {
+  live += delta;
+}
+
+function isTrackInput(x: PoolInput): x is TrackInput {
+  return typeof x === "object" && x !== null && "capture" in x && !("kind" in x);
+}
+
+function where(index: number, input: PoolInput): Where {
+  const capture = isTrackInput(input) ? input.capture : input;
+  const source = (isTrackInput(input) ? input.source : undefined) ?? capture?.source;
+  return {
+    index,
+    ...(source !== undefined ? { source } : {}),
+    ...(isTrackInput(input) && input.cyl !== undefined ? { cyl: input.cyl } : {}),
+    ...(isTrackInput(input) && input.head !== undefined ? { head: input.head } : {}),
+  };
+}
+
+function optionsOf(input: PoolInput, fallback: string | DecodeOptions): string | DecodeOptions {
+  return isTrackInput(input) && input.options !== undefined ? input.options : fallback;
+}
+
+function captureOf(input: PoolInput): Capture {
+  const c = isTrackInput(input) ? input.capture : input;
+  if (typeof c !== "object" || c === null || (c.kind !== "logic" && c.kind !== "edges")) {
+    throw new DiskfluxError("E_ARGUMENT", "decodeMany: an input is not a capture (want a LogicCapture, an EdgeCapture or { capture, cyl, head })");
+  }
+  return c;
+}
+
+async function resolveItem(item: PoolItem): Promise<PoolInput> {
+  return typeof item === "function" ? await item() : item;
+}
+
+function checkCount(name: string, v: number): number {
+  if (!Number.isInteger(v) || v < 1) throw new DiskfluxError("E_ARGUMENT", `decodeMany: ${name} must be a whole number ≥ 1, got ${String(v)}`);
+  return v;
+}
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DiskfluxError("E_ARGUMENT", "decodeMany: aborted");
+}
+
+/** decodeMany on a platform: inline for jobs 1, else a pool of its workers. */
+export async function* runDecodeMany(
+  inputs: PoolInputs,
+  options: string | DecodeOptions,
+  o: DecodeManyOptions,
+  platform: PoolPlatform,
+): AsyncGenerator<PoolResult, void, undefined> {
+  const { jobs: jobsGiven, inline, perWorker = 2, transfer = true, signal, ...request } = o;
+  if (signal?.aborted) throw abortReason(signal);
+  const iterable = (x: unknown) => typeof x === "object" && x !== null && (Symbol.iterator in x || Symbol.asyncIterator in x);
+  if (!iterable(inputs)) {
+    throw new DiskfluxError("E_ARGUMENT", "decodeMany: inputs must be an iterable or async iterable of captures (an array, a generator); for one capture use decode()");
+  }
+  const jobs = checkCount("jobs", jobsGiven ?? Math.max(1, (await platform.defaultJobs()) | 0));
+  checkCount("perWorker", perWorker);
+  if (inline ?? jobs === 1) {
+    yield* decodeInline(inputs, options, request, signal);
+  } else {
+    yield* decodePooled(inputs, options, request, { jobs, perWorker, move: transfer, signal }, platform);
+  }
+}
+
+/** One thread, one capture at a time: exactly sequential decode(), nothing moved or copied. */
+async function* decodeInline(
+  inputs: PoolInputs, options: string | DecodeOptions, request: DecodeRequest, signal: AbortSignal | undefined,
+): AsyncGenerator<PoolResult, void, undefined> {
+  let index = 0;
+  for await (const item of inputs) {
+    if (signal?.aborted) throw abortReason(signal);
+    const i = index++;
+    let input: PoolInput;
+    try {
+      input = await resolveItem(item);
+    } catch (e) {
+      yield { index: i, ok: false, error: poolError(e) };
+      continue;
+    }
+    const at = where(i, input);
+    let outcome: PoolResult;
+    try {
+      outcome = { ...at, ok: true, result: await decode(captureOf(input), optionsOf(input, options), request) };
+    } catch (e) {
+      outcome = { ...at, ok: false, error: poolError(e, at.source) };
+    }
+    yield outcome;
+  }
+  if (signal?.aborted) throw abortReason(signal);
+}
+
+interface Slot {
+  handle: WorkerHandle;
+  /** Job ids posted and not answered, in posting order (the first is being decoded). */
+  readonly inflight: Set<number>;
+  ready: boolean;
+  gone: boolean;
+}
+
+function asyncIterator(inputs: PoolInputs): AsyncIterator<PoolItem> {
+  if (Symbol.asyncIterator in inputs) return (inputs as AsyncIterable<PoolItem>)[Symbol.asyncIterator]();
+  const it = (inputs as Iterable<PoolItem>)[Symbol.iterator]();
+  return {
+    next: async () => it.next(),
+    return: async () => it.return?.() ?? { done: true, value: undefined },
+  };
+}
+
+async function* decodePooled(
+  inputs: PoolInputs,
+  options: string | DecodeOptions,
+  request: DecodeRequest,
+  cfg: { jobs: number; perWorker: number; move: boolean; signal: AbortSignal | undefined },
+  platform: PoolPlatform,
+): AsyncGenerator<PoolResult, void, undefined> {
+  const { jobs, perWorker, move, signal } = cfg;
+  const window = jobs * (perWorker + 1);
+  const wreq = workerRequest(request);
+  const warm: ToWorker = { type: "warm", backend: request.backend ?? "auto" };
+  const it = asyncIterator(inputs);
+  const start = await platform.load();
+
+  const finished = new Map<number, PoolResult>();
+  const pending = new Map<number, Where>();
+  const slots: Slot[] = [];
+  let nextIn = 0;
+  let nextOut = 0;
+  let inputDone = false;
+  let pulling = false;
+  let inputError: { e: unknown } | undefined;
+  let fatal: { e: unknown } | undefined;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const ABORTED = Symbol("aborted");
+  /** p, or ABORTED as soon as the signal fires (no listener is left behind: a long race would keep every input alive). */
+  const orAbort = <T>(p: Promise<T>): Promise<T | typeof ABORTED> => {
+    if (!signal) return p;
+    return new Promise((resolve, reject) => {
+      const stop = () => resolve(ABORTED);
+      signal.addEventListener("abort", stop, { once: true });
+      p.then(
+        (v) => (signal.removeEventListener("abort", stop), resolve(v)),
+        (e: unknown) => (signal.removeEventListener("abort", stop), reject(e)),
+      );
+    });
+  };
+  // (a function: fatal is set from callbacks, which flow analysis does not see)
+  const checkFatal = () => {
+    if (fatal) throw fatal.e;
+  };
+  const onAbort = () => {
+    fatal ??= { e: abortReason(signal!) };
+    notify();
+  };
+  signal?.addEventListener("abort", onAbort, { once: true });
+
+  const spawn = (): Slot => {
+    const slot: Slot = { handle: undefined as unknown as WorkerHandle, inflight: new Set(), ready: false, gone: false };
+    slot.handle = start({
+      message(m) {
+        if (slot.gone) return;
+        if (m.type === "ready") {
+          slot.ready = true;
+          return;
+        }
+        if (m.type !== "done" || !slot.inflight.delete(m.id)) return;
+        if (slot.inflight.size === 0) slot.handle.busy(false);
+        const at = pending.get(m.id) ?? { index: m.id };
+        pending.delete(m.id);
+        finished.set(m.id, m.ok ? { ...at, ok: true, result: m.result } : { ...at, ok: false, error: m.error });
+        notify();
+      },
+      failed(reason) {
+        if (slot.gone) return;
+        slot.gone = true;
+        slots.splice(slots.indexOf(slot), 1);
+        void slot.handle.terminate();
+        if (!slot.ready) {
+          // It never started: the worker file is missing or does not load. Not one track's fault.
+          fatal ??= { e: new DiskfluxError("E_FILE", `decodeMany: a decode worker did not start (${reason}); decode with jobs: 1, or rebuild diskflux`) };
+        } else {
+          let first = true;
+          for (const id of slot.inflight) {
+            const at = pending.get(id) ?? { index: id };
+            pending.delete(id);
+            const name = at.source !== undefined ? `${escapeName(at.source)}: ` : "";
+            const message = first
+              ? `${name}the decode worker stopped while decoding this capture (${reason})`
+              : `${name}not decoded: its worker stopped while decoding an earlier capture (${reason})`;
+            finished.set(id, { ...at, ok: false, error: { code: "E_WORKER", message: message.replace(/[\r\n]+/g, " ") } });
+            first = false;
+          }
+        }
+        slot.inflight.clear();
+        notify();
+      },
+    });
+    slots.push(slot);
+    slot.handle.post(warm, []);
+    return slot;
+  };
+
+  /** The least busy worker with room, a new one while fewer than jobs run and all are busy, or none. */
+  const pick = (): Slot | undefined => {
+    let best: Slot | undefined;
+    for (const s of slots) if (!best || s.inflight.size < best.inflight.size) best = s;
+    if (!best || (best.inflight.size > 0 && slots.length < jobs)) return spawn();
+    return best.inflight.size < perWorker ? best : undefined;
+  };
+  const room = () => slots.length < jobs || slots.some((s) => s.inflight.size < perWorker);
+
+  const dispatch = (id: number, input: PoolInput) => {
+    const at = where(id, input);
+    const fail = (e: unknown) => finished.set(id, { ...at, ok: false, error: poolError(e, at.source) });
+    let capture: Capture;
+    let transfer: ArrayBuffer[];
+    try {
+      ({ capture, transfer } = captureForTransfer(captureOf(input), move ? "move" : "copy"));
+    } catch (e) {
+      fail(e);
+      return;
+    }
+    const slot = pick()!; // (the feed loop only takes an input when there is room)
+    try {
+      slot.handle.post({ type: "job", id, capture, options: optionsOf(input, options), request: wreq }, transfer);
+    } catch (e) {
+      // A buffer that may not move (Node's pooled Buffers are untransferable): copy it and try once more.
+      try {
+        const copied = captureForTransfer(captureOf(input), "copy");
+        slot.handle.post({ type: "job", id, capture: copied.capture, options: optionsOf(input, options), request: wreq }, copied.transfer);
+      } catch {
+        fail(e);
+        return;
+      }
+    }
+    pending.set(id, at);
+    slot.inflight.add(id);
+    if (slot.inflight.size === 1) slot.handle.busy(true);
+  };
+
+  try {
+    for (;;) {
+      checkFatal();
+      // Feed: take inputs while the window has room.
+      while (!inputDone && !fatal && nextIn - nextOut < window && room()) {
+        let r: IteratorResult<PoolItem> | typeof ABORTED;
+        pulling = true;
+        try {
+          r = await orAbort(it.next().finally(() => (pulling = false)));
+        } catch (e) {
+          inputDone = true;
+          inputError = { e };
+          break;
+        }
+        if (r === ABORTED) break;
+        if (r.done) {
+          inputDone = true;
+          break;
+        }
+        const id = nextIn++;
+        let input: PoolInput | typeof ABORTED;
+        try {
+          input = await orAbort(resolveItem(r.value));
+        } catch (e) {
+          finished.set(id, { index: id, ok: false, error: poolError(e) });
+          continue;
+        }
+        if (input === ABORTED) break;
+        dispatch(id, input);
+      }
+      checkFatal();
+      // Yield: the next result in input order, when it is there.
+      const next = finished.get(nextOut);
+      if (next) {
+        finished.delete(nextOut);
+        nextOut++;
+        yield next;
+        continue;
+      }
+      if (inputDone && nextOut === nextIn) break;
+      // Wait for a worker (or the abort signal).
+      await new Promise<void>((res) => (wake = res));
+    }
+    // Everything taken before the input failed has been yielded; now its error.
+    if (inputError) throw inputError.e;
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+    const stopping = slots.splice(0).map((s) => {
+      s.gone = true;
+      return s.handle.terminate();
+    });
+    if (!inputDone) {
+      inputDone = true;
+      // Close the caller's iterator (its finally blocks run). Not awaited while a
+      // next() is still pending (an abort during a slow read): an async generator
+      // answers return() only after that next() settles.
+      const closing = Promise.resolve()
+        .then(() => it.return?.())
+        .catch(() => undefined); // failing to close is not ours to report over the real outcome
+      if (!pulling) await closing;
+    }
+    await Promise.allSettled(stopping);
+  }
+}

@@ -1,0 +1,101 @@
+// decodeMany for Node.js: a pool of worker_threads.
+//
+// Where the worker is (resolved against this module's own URL):
+//   - built (dist/): this code is bundled into dist/index.js (or a chunk beside
+//     it), so the worker is `new URL("./worker-node.js", import.meta.url)` =
+//     dist/worker-node.js, which the build emits from src/pool/worker-node.ts.
+//   - from source (tsx, vitest: this module's URL ends in .ts): a worker_threads
+//     entry cannot be TypeScript, even when the parent runs tsx's loader (the
+//     worker fails with "Unknown file extension .ts"), so the worker starts
+//     src/pool/worker-tsx.mjs, which registers tsx in its thread and imports
+//     src/pool/worker-node.ts (tsx is a devDependency: only source runs need it).
+//   - `workerUrl` overrides both (a bundler that moved the file elsewhere).
+//
+// Node built-ins are imported dynamically, when the first worker is needed: the
+// package's entry imports no Node built-in at load time.
+import type { DecodeOptions } from "../options.js";
+import {
+  countWorker, runDecodeMany,
+  type DecodeManyOptions, type PoolInputs, type PoolResult, type WorkerEvents, type WorkerHandle,
+} from "./core.js";
+
+export { liveWorkers } from "./core.js";
+export type { DecodeManyOptions, PoolInput, PoolInputs, PoolItem, PoolResult, TrackInput, PoolError, PoolErrorCode } from "./core.js";
+
+export interface NodeDecodeManyOptions extends DecodeManyOptions {
+  /** The worker module to start instead of diskflux's own (see above). */
+  workerUrl?: URL | string;
+}
+
+/** The worker entry and its workerData for this module's location. */
+export function nodeWorkerEntry(): { url: URL; workerData: { entry?: string } } {
+  const here = import.meta.url;
+  if (/\.[cm]?tsx?$/.test(new URL(here).pathname)) {
+    return { url: new URL("./worker-tsx.mjs", here), workerData: { entry: new URL("./worker-node.ts", here).href } };
+  }
+  return { url: new URL("./worker-node.js", here), workerData: {} };
+}
+
+/**
+ * Decodes many captures on worker threads, yielding each one's outcome in input
+ * order: `{ index, ok: true, result }` (exactly what decode() returns) or
+ * `{ index, ok: false, error: { code, message } }` for a capture that failed;
+ * the others still decode. `jobs` defaults to os.availableParallelism(); jobs 1
+ * decodes inline with no worker. Breaking out of the loop, an exception or
+ * `signal` stops every worker.
+ *
+ * @example
+ * const drive = await readAnyCaptureFile("st225.tr"); // { kind: "tracks", tracks: [{ cyl, head, capture }] }
+ * for await (const t of decodeMany(drive.tracks, "data_rate=5000000:format=MFM", { jobs: 4 })) {
+ *   if (t.ok) console.log(t.cyl, t.head, t.result.records.length); else console.error(t.error.message);
+ * }
+ */
+export function decodeMany(
+  inputs: PoolInputs,
+  options: string | DecodeOptions = {},
+  opts: NodeDecodeManyOptions = {},
+): AsyncGenerator<PoolResult, void, undefined> {
+  const { workerUrl, ...rest } = opts;
+  return runDecodeMany(inputs, options, rest, {
+    defaultJobs: async () => {
+      const os = await import("node:os");
+      return typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
+    },
+    load: async () => {
+      const { Worker } = await import("node:worker_threads");
+      const entry = nodeWorkerEntry();
+      const url = workerUrl !== undefined ? new URL(String(workerUrl), import.meta.url) : entry.url;
+      return (events: WorkerEvents): WorkerHandle => {
+        const worker = new Worker(url, { workerData: entry.workerData, name: "diskflux-decode" });
+        countWorker(1);
+        let stopping = false;
+        let exited = false;
+        const exit = new Promise<void>((resolve) => {
+          worker.once("exit", (code) => {
+            exited = true;
+            countWorker(-1);
+            resolve();
+            if (!stopping) events.failed(`exit code ${code}`);
+          });
+        });
+        worker.on("message", (m) => events.message(m));
+        worker.on("error", (e) => {
+          if (!stopping) events.failed(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+        });
+        worker.on("messageerror", (e) => {
+          // A result that could not be read back would never answer its job: give the worker up.
+          if (!stopping) events.failed(`a message could not be read (${String(e)})`);
+        });
+        return {
+          post: (m, transfer) => worker.postMessage(m, transfer),
+          busy: (b) => (b ? worker.ref() : worker.unref()),
+          terminate: async () => {
+            stopping = true;
+            if (!exited) await worker.terminate();
+            await exit;
+          },
+        };
+      };
+    },
+  });
+}

@@ -1,0 +1,152 @@
+// The decode pool's message protocol, shared by the main thread (core.ts), the
+// worker body (worker-core.ts) and both platforms' entries (Node worker_threads,
+// Web Workers). Platform-neutral: no Node built-in is reachable from here.
+//
+//   main → worker   { type: "warm", backend }            once, first: load the kernels
+//                   { type: "job", id, capture, options, request }
+//   worker → main   { type: "ready" }                     after "warm" (kernels loaded or not)
+//                   { type: "done", id, ok: true, result }
+//                   { type: "done", id, ok: false, error: { code, message } }
+//
+// Buffers travel as transferables: a capture's samples / edges / index levels go
+// to the worker (moved, or copied first when the caller's buffer must stay
+// usable: see captureForTransfer), a result's binary streams, record bytes and
+// event log come back moved.
+import type { Capture, EdgeCapture, LogicCapture } from "../capture.js";
+import { DiskfluxError, type DiskfluxErrorCode } from "../errors.js";
+import { escapeName, oneLine } from "../escape.js";
+import type { BackendChoice } from "../kernels/load.js";
+import type { DecodeOptions } from "../options.js";
+import type { DecodeRequest, DecodeResult } from "../types.js";
+
+/**
+ * A track's error code: a DiskfluxError's own code, E_WASM for a Wasm trap,
+ * E_WORKER when the worker decoding it stopped (crashed, ran out of memory),
+ * E_INTERNAL for any other exception (a bug: please report it).
+ */
+export type PoolErrorCode = DiskfluxErrorCode | "E_WORKER" | "E_INTERNAL";
+
+/** One line, like every DiskfluxError message; `source` names the capture when it has a name. */
+export interface PoolError {
+  readonly code: PoolErrorCode;
+  readonly message: string;
+}
+
+/** The decode request a worker gets: DecodeRequest without anything that cannot be cloned. */
+export type WorkerRequest = Pick<DecodeRequest, "backend" | "channels" | "keepEvents" | "logBytes" | "keepCrcInputs" | "recover">;
+
+export type ToWorker =
+  | { readonly type: "warm"; readonly backend: BackendChoice }
+  | { readonly type: "job"; readonly id: number; readonly capture: Capture; readonly options: string | DecodeOptions; readonly request: WorkerRequest };
+
+export type FromWorker =
+  | { readonly type: "ready" }
+  | { readonly type: "done"; readonly id: number; readonly ok: true; readonly result: DecodeResult }
+  | { readonly type: "done"; readonly id: number; readonly ok: false; readonly error: PoolError };
+
+/** The request fields a worker needs, picked from the caller's (AbortSignals and the like stay behind). */
+export function workerRequest(r: DecodeRequest): WorkerRequest {
+  const out: { -readonly [K in keyof WorkerRequest]: WorkerRequest[K] } = {};
+  if (r.backend !== undefined) out.backend = r.backend;
+  if (r.channels !== undefined) out.channels = r.channels;
+  if (r.keepEvents !== undefined) out.keepEvents = r.keepEvents;
+  if (r.logBytes !== undefined) out.logBytes = r.logBytes;
+  if (r.keepCrcInputs !== undefined) out.keepCrcInputs = r.keepCrcInputs;
+  if (r.recover !== undefined) out.recover = r.recover;
+  return out;
+}
+
+/** An exception as a track's one-line error. */
+export function poolError(e: unknown, source?: string): PoolError {
+  if (e instanceof DiskfluxError) return { code: e.code, message: e.message };
+  const what = e instanceof Error ? e.message : String(e);
+  const where = source !== undefined ? `${escapeName(source)}: ` : "";
+  if (typeof WebAssembly === "object" && e instanceof WebAssembly.RuntimeError) {
+    return { code: "E_WASM", message: oneLine(`${where}the WebAssembly kernel trapped (${what}); try backend 'js'`) };
+  }
+  return { code: "E_INTERNAL", message: oneLine(`${where}internal error (${e instanceof Error ? e.name : typeof e}: ${what})`) };
+}
+
+function isPlainArrayBuffer(b: ArrayBufferLike): b is ArrayBuffer {
+  return typeof SharedArrayBuffer === "undefined" || !(b instanceof SharedArrayBuffer);
+}
+
+/** A buffer moved away (to a worker): length 0 and no view can be made on it. */
+function isDetached(b: ArrayBufferLike): boolean {
+  if (b.byteLength > 0) return false;
+  const flag = (b as { detached?: unknown }).detached;
+  if (typeof flag === "boolean") return flag;
+  try {
+    new Uint8Array(b);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** A view that can be moved without touching anything else: it spans the whole of a plain ArrayBuffer. */
+function ownsBuffer(v: ArrayBufferView): boolean {
+  return isPlainArrayBuffer(v.buffer) && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength;
+}
+
+/**
+ * The capture to post to a worker and the buffers to move with it.
+ *
+ * - `move`: a sample/edge/index array that spans its whole ArrayBuffer is moved
+ *   (the caller's array is detached afterwards: length 0); one that is a view
+ *   into a larger buffer (a track of a whole .tr file, a Node Buffer from the
+ *   pool) is copied first, so the rest of that buffer stays the caller's.
+ * - `copy`: every array is copied; the caller's capture stays usable.
+ */
+export function captureForTransfer(c: Capture, how: "move" | "copy"): { capture: Capture; transfer: ArrayBuffer[] } {
+  const transfer: ArrayBuffer[] = [];
+  const take = <T extends Uint8Array | Float64Array>(v: T): T => {
+    if (isDetached(v.buffer)) {
+      throw new DiskfluxError(
+        "E_ARGUMENT",
+        `${escapeName(c.source ?? "capture")}: its buffer was already moved to a decode worker (the same capture given twice?); pass transfer: false to copy instead`,
+      );
+    }
+    const own = how === "move" && ownsBuffer(v) ? v : (v.slice() as T);
+    // Never an empty buffer: Node drops, without a word, a message whose transfer list holds a detached one.
+    if (own.byteLength > 0 && !transfer.includes(own.buffer as ArrayBuffer)) transfer.push(own.buffer as ArrayBuffer);
+    return own;
+  };
+  // Known fields only: whatever else a reader hung on its capture stays behind (it might not clone).
+  const source = c.source !== undefined ? { source: c.source } : {};
+  if (c.kind === "logic") {
+    const capture: LogicCapture = {
+      kind: "logic", sampleRate: c.sampleRate, sampleCount: c.sampleCount, unitSize: c.unitSize,
+      channels: c.channels.map((ch) => ({ index: ch.index, name: ch.name })), samples: take(c.samples), ...source,
+    };
+    return { capture, transfer };
+  }
+  if (c.kind === "edges") {
+    const capture: EdgeCapture = {
+      kind: "edges", sampleRate: c.sampleRate, edges: take(c.edges),
+      ...(c.index ? { index: take(c.index) } : {}), ...(c.sampleCount !== undefined ? { sampleCount: c.sampleCount } : {}), ...source,
+    };
+    return { capture, transfer };
+  }
+  throw new DiskfluxError("E_ARGUMENT", `${escapeName(String((c as { source?: unknown }).source ?? "input"))}: not a capture (kind '${oneLine(String((c as { kind?: unknown }).kind))}'; want 'logic' or 'edges')`);
+}
+
+/** The buffers of a result that can move back to the main thread (each once). */
+export function resultTransfer(r: DecodeResult): ArrayBuffer[] {
+  const seen = new Set<ArrayBuffer>();
+  const add = (v: ArrayBufferView | undefined) => {
+    if (v && isPlainArrayBuffer(v.buffer) && v.buffer.byteLength > 0) seen.add(v.buffer);
+  };
+  for (const k of ["id", "idcrc", "data", "datacrc", "iddata"] as const) add(r.binary?.[k]);
+  for (const rec of r.records ?? []) {
+    add(rec.bytes);
+    add(rec.crcInput);
+  }
+  add(r.events);
+  if (r.edges) {
+    add(r.edges.positions);
+    add(r.edges.cells);
+    add(r.edges.index);
+  }
+  return [...seen];
+}

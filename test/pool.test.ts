@@ -1,0 +1,371 @@
+// decodeMany (src/pool/): the worker pool gives exactly what sequential decode()
+// gives, in input order, on both backends and with jobs 1, 2 and 3; a failing
+// input yields its error in place and the rest decode; no worker outlives the
+// loop (finished, broken out of, thrown through, aborted); the number of inputs
+// taken and not yet yielded stays within jobs × (perWorker + 1).
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve as resolvePath } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
+import { decode } from "../src/decode.js";
+import type { Capture, EdgeCapture, LogicCapture } from "../src/capture.js";
+import type { DecodeRequest, DecodeResult } from "../src/types.js";
+import { synthTrack } from "../src/encode/synth.js";
+import { readCaptureFile } from "../src/readers/index.js";
+import { decodeMany, liveWorkers, nodeWorkerEntry, type PoolInput, type PoolItem, type PoolResult } from "../src/pool/node.js";
+import { decodeMany as decodeManyWeb } from "../src/pool/web.js";
+import { SAMPLES_DIR, haveShared, oracleCaptures, warnMissing } from "./support/shared.js";
+
+const BACKENDS = ["wasm", "js"] as const;
+const JOBS = [1, 2, 3] as const;
+
+async function collect(it: AsyncIterable<PoolResult>): Promise<PoolResult[]> {
+  const out: PoolResult[] = [];
+  for await (const r of it) out.push(r);
+  return out;
+}
+
+function okResults(rs: PoolResult[]): DecodeResult[] {
+  return rs.map((r) => {
+    if (!r.ok) throw new Error(`input ${r.index} failed: ${r.error.code} ${r.error.message}`);
+    return r.result;
+  });
+}
+
+/** A copy of a capture with buffers of its own (the pool may move the original's). */
+function clone(c: Capture): Capture {
+  if (c.kind === "logic") return { ...c, samples: c.samples.slice() };
+  return { ...c, edges: c.edges.slice(), ...(c.index ? { index: c.index.slice() } : {}) };
+}
+
+async function sequential(inputs: { capture: Capture; options: string }[], request: DecodeRequest): Promise<DecodeResult[]> {
+  const out: DecodeResult[] = [];
+  for (const i of inputs) out.push(await decode(i.capture, i.options, request));
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// A synthesized drive: MFM 6 cylinders × 4 heads and RLL_WD 2 × 3, with jitter
+// and a bad sector here and there (recovery has something to do).
+interface DriveTrack { cyl: number; head: number; capture: Capture; options: string }
+const drive: DriveTrack[] = [];
+for (let cyl = 0; cyl < 6; cyl++) {
+  for (let head = 0; head < 4; head++) {
+    const s = synthTrack({ format: "MFM", cyl, head, jitter: 0.03, seed: cyl * 4 + head + 1, badSectors: (cyl + head) % 5 === 0 ? [3] : [] });
+    // Logic samples and edges: both capture kinds go through the pool.
+    drive.push({ cyl, head, capture: (cyl + head) % 3 ? s.edges : s.capture, options: s.options });
+  }
+}
+for (let cyl = 0; cyl < 2; cyl++) {
+  for (let head = 0; head < 3; head++) {
+    const s = synthTrack({ format: "RLL_WD", cyl, head, jitter: 0.02, seed: 100 + cyl * 3 + head });
+    drive.push({ cyl, head, capture: s.edges, options: s.options });
+  }
+}
+const driveInputs = (): PoolInput[] => drive.map((t) => ({ cyl: t.cyl, head: t.head, capture: clone(t.capture), options: t.options }));
+
+describe("decodeMany on a synthesized drive", () => {
+  for (const backend of BACKENDS) {
+    test(`${backend}: pool output = sequential decode(), jobs 1, 2, 3, in input order`, async () => {
+      const want = await sequential(drive, { backend });
+      for (const jobs of JOBS) {
+        const got = await collect(decodeMany(driveInputs(), {}, { jobs, backend }));
+        expect(got.map((r) => r.index)).toEqual(drive.map((_, i) => i));
+        expect(got.map((r) => [r.cyl, r.head])).toEqual(drive.map((t) => [t.cyl, t.head]));
+        expect(okResults(got)).toStrictEqual(want);
+        expect(liveWorkers()).toBe(0);
+      }
+    });
+  }
+
+  test("request fields reach the workers: event log (logBytes) and recovery, = sequential", async () => {
+    const some = drive.slice(0, 6);
+    for (const request of [{ logBytes: true }, { recover: true }, { keepCrcInputs: true }] satisfies DecodeRequest[]) {
+      const want = await sequential(some, { backend: "wasm", ...request });
+      const got = okResults(await collect(decodeMany(some.map((t) => ({ capture: clone(t.capture), options: t.options })), {}, { jobs: 2, backend: "wasm", ...request })));
+      expect(got).toStrictEqual(want);
+      if ("logBytes" in request) expect(got[0].events?.length).toBeGreaterThan(0);
+      if ("recover" in request) expect(got.some((r) => (r.recovery?.bad ?? 0) > 0)).toBe(true);
+    }
+  });
+
+  test("lazy async input: the iterator is pulled only as results are taken (≤ jobs × (perWorker + 1) ahead)", async () => {
+    for (const [jobs, perWorker] of [[1, 2], [2, 1], [2, 2], [3, 2]] as const) {
+      let pulled = 0;
+      let yielded = 0;
+      let ahead = 0;
+      async function* source(): AsyncGenerator<PoolInput> {
+        for (const t of drive.slice(0, 16)) {
+          pulled++;
+          ahead = Math.max(ahead, pulled - yielded);
+          yield { capture: clone(t.capture), options: t.options };
+        }
+      }
+      for await (const r of decodeMany(source(), {}, { jobs, perWorker, backend: "wasm" })) {
+        expect(r.ok).toBe(true);
+        await new Promise((res) => setTimeout(res, 5)); // a slow consumer: the pool must not read ahead
+        yielded++;
+      }
+      expect(yielded).toBe(16);
+      // jobs 1 is inline: one input at a time. Else jobs × (perWorker + 1), plus the one
+      // just yielded that this consumer has not counted yet.
+      expect(ahead).toBeLessThanOrEqual(jobs === 1 ? 1 : jobs * (perWorker + 1) + 1);
+      expect(ahead).toBeGreaterThanOrEqual(jobs); // and it does read ahead: every worker has work
+      expect(liveWorkers()).toBe(0);
+    }
+  });
+
+  test("move (default) detaches whole-buffer arrays; views into a larger buffer are copied; transfer: false copies all", async () => {
+    const s = synthTrack({ format: "MFM", jitter: 0.02 });
+    const want = await decode(s.edges, s.options, { backend: "wasm" });
+    // Two tracks as views into one buffer, as a whole-file reader gives them.
+    const n = s.edges.edges.length;
+    const shared = new Float64Array(2 * n);
+    shared.set(s.edges.edges, 0);
+    shared.set(s.edges.edges, n);
+    const views: EdgeCapture[] = [0, 1].map((k) => ({ kind: "edges", sampleRate: s.edges.sampleRate, edges: shared.subarray(k * n, (k + 1) * n), sampleCount: s.edges.sampleCount }));
+    const own = clone(s.capture) as LogicCapture;
+    const kept = clone(s.capture) as LogicCapture;
+    const got = okResults(await collect(decodeMany([...views, own], s.options, { jobs: 2, backend: "wasm" })));
+    expect(got[0].records).toStrictEqual(want.records);
+    expect(got[1].records).toStrictEqual(want.records);
+    expect(shared.length).toBe(2 * n); // the larger buffer is still the caller's
+    expect(own.samples.length).toBe(0); // moved to the worker
+    const got2 = okResults(await collect(decodeMany([kept], s.options, { jobs: 2, transfer: false, backend: "wasm" })));
+    expect(got2[0].records).toStrictEqual(want.records);
+    expect(kept.samples.length).toBe(s.capture.samples.length); // copied
+  });
+});
+
+// ---------------------------------------------------------------------------
+describe("decodeMany on the shared captures", () => {
+  const rows = oracleCaptures();
+  const loaded: { capture: Capture; options: string; file: string }[] = [];
+  beforeAll(async () => {
+    if (!haveShared) return;
+    for (const r of rows) loaded.push({ capture: await readCaptureFile(`${SAMPLES_DIR}/${r.file}`), options: r.options, file: r.file });
+  });
+  for (const backend of BACKENDS) {
+    test.skipIf(!haveShared)(`${backend}: every capture with its oracle options, jobs 1, 2, 3 = sequential decode()`, async () => {
+      expect(loaded.length).toBeGreaterThanOrEqual(16);
+      const want = await sequential(loaded, { backend });
+      for (const jobs of JOBS) {
+        const got = await collect(decodeMany(loaded.map((l) => ({ capture: l.capture, options: l.options })), {}, { jobs, backend, transfer: false }));
+        expect(got.map((r) => r.source)).toEqual(loaded.map((l) => l.capture.source));
+        const results = okResults(got);
+        for (let i = 0; i < loaded.length; i++) expect(results[i], loaded[i].file).toStrictEqual(want[i]);
+        expect(liveWorkers()).toBe(0);
+      }
+    });
+  }
+  if (!haveShared) test("shared captures", () => warnMissing("pool output against sequential output on the shared captures"));
+});
+
+// ---------------------------------------------------------------------------
+describe("decodeMany: bad input, early exits, abort", () => {
+  const s = synthTrack({ format: "MFM", jitter: 0.02 });
+  const good = () => clone(s.capture);
+
+  for (const jobs of JOBS) {
+    test(`jobs ${jobs}: failing inputs in the middle yield their one-line errors in order; the rest decode`, async () => {
+      const want = await decode(s.capture, s.options, { backend: "wasm" });
+      const items: PoolItem[] = [
+        good(),
+        { ...clone(s.edges), sampleRate: 0, source: "norate.sr" },
+        good(),
+        () => {
+          throw new Error("cannot read track7.sr\nsecond line");
+        },
+        { kind: "bogus" } as unknown as Capture,
+        async () => good(),
+        good(),
+      ];
+      const got = await collect(decodeMany(items, s.options, { jobs, backend: "wasm" }));
+      expect(got.map((r) => r.index)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+      expect(got.map((r) => r.ok)).toEqual([true, false, true, false, false, true, true]);
+      for (const r of got) {
+        if (r.ok) expect(r.result.records).toStrictEqual(want.records);
+        else expect(r.error.message).not.toMatch(/[\r\n]/);
+      }
+      const err = (i: number) => (got[i] as Extract<PoolResult, { ok: false }>).error;
+      expect(err(1).code).toBe("E_ARGUMENT");
+      expect(err(1).message).toMatch(/sample rate/);
+      expect(got[1].source).toBe("norate.sr");
+      expect(err(3).code).toBe("E_INTERNAL");
+      expect(err(3).message).toMatch(/cannot read track7\.sr/);
+      expect(err(4).code).toBe("E_ARGUMENT");
+      expect(liveWorkers()).toBe(0);
+    });
+  }
+
+  test("the same capture twice (moved by the first): the second is E_ARGUMENT, not a hang", async () => {
+    const once = clone(s.edges);
+    const got = await collect(decodeMany([once, good(), once], s.options, { jobs: 2, backend: "wasm" }));
+    expect(got.map((r) => r.ok)).toEqual([true, true, false]);
+    expect((got[2] as Extract<PoolResult, { ok: false }>).error).toMatchObject({ code: "E_ARGUMENT", message: expect.stringMatching(/already moved to a decode worker/) });
+    expect(liveWorkers()).toBe(0);
+  });
+
+  test("break after the first result, an exception in the loop, abort: no worker left", async () => {
+    const many = () => Array.from({ length: 12 }, good);
+    for await (const r of decodeMany(many(), s.options, { jobs: 3, backend: "wasm" })) {
+      expect(r.ok).toBe(true);
+      expect(liveWorkers()).toBeGreaterThan(0);
+      break;
+    }
+    expect(liveWorkers()).toBe(0);
+
+    await expect(async () => {
+      for await (const r of decodeMany(many(), s.options, { jobs: 2, backend: "js" })) if (r.index === 2) throw new Error("consumer failed");
+    }).rejects.toThrow("consumer failed");
+    expect(liveWorkers()).toBe(0);
+
+    const ac = new AbortController();
+    let seen = 0;
+    await expect(async () => {
+      for await (const r of decodeMany(many(), s.options, { jobs: 2, backend: "wasm", signal: ac.signal })) {
+        expect(r.ok).toBe(true);
+        if (++seen === 2) ac.abort(new Error("stop now"));
+      }
+    }).rejects.toThrow("stop now");
+    expect(seen).toBe(2);
+    expect(liveWorkers()).toBe(0);
+
+    // Aborted while waiting on a slow input.
+    const ac2 = new AbortController();
+    async function* slow(): AsyncGenerator<Capture> {
+      yield good();
+      await new Promise((res) => setTimeout(res, 60_000));
+      yield good();
+    }
+    setTimeout(() => ac2.abort(new Error("aborted while reading")), 1500);
+    await expect(collect(decodeMany(slow(), s.options, { jobs: 2, backend: "wasm", signal: ac2.signal }))).rejects.toThrow("aborted while reading");
+    expect(liveWorkers()).toBe(0);
+
+    // Already aborted: nothing starts.
+    await expect(collect(decodeMany(many(), s.options, { jobs: 2, signal: AbortSignal.abort(new Error("too late")) }))).rejects.toThrow("too late");
+    expect(liveWorkers()).toBe(0);
+  });
+
+  test("an input iterator that throws: the results before it, then its error; no worker left", async () => {
+    async function* failing(): AsyncGenerator<Capture> {
+      yield good();
+      yield good();
+      yield good();
+      throw new Error("disk read error");
+    }
+    const got: PoolResult[] = [];
+    await expect(async () => {
+      for await (const r of decodeMany(failing(), s.options, { jobs: 2, backend: "wasm" })) got.push(r);
+    }).rejects.toThrow("disk read error");
+    expect(got.map((r) => r.ok)).toEqual([true, true, true]);
+    expect(liveWorkers()).toBe(0);
+  });
+
+  test("argument errors", async () => {
+    await expect(collect(decodeMany([good()], s.options, { jobs: 0 }))).rejects.toMatchObject({ code: "E_ARGUMENT" });
+    await expect(collect(decodeMany([good()], s.options, { jobs: 2, perWorker: 1.5 }))).rejects.toMatchObject({ code: "E_ARGUMENT" });
+  });
+});
+
+// ---------------------------------------------------------------------------
+describe("decodeMany: workers that die or never start", () => {
+  let dir = "";
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "diskflux-pool-"));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const s = synthTrack({ format: "MFM", jitter: 0.02 });
+
+  test("a worker that crashes on one capture: E_WORKER for it, in order; the others decode; none left", async () => {
+    // The real worker, plus a listener that kills the thread on the capture named "crash".
+    const crashy = join(dir, "crashy.mjs");
+    const real = nodeWorkerEntry().url.href;
+    // (After the import: a listener attached first would take the messages the real one has not yet been there for.)
+    writeFileSync(crashy, `import { parentPort } from "node:worker_threads";
+await import(${JSON.stringify(real)});
+parentPort.on("message", (m) => { if (m.type === "job" && m.capture.source === "crash") process.exit(7); });
+`);
+    const items: Capture[] = [0, 1, 2, 3, 4, 5].map((i) => ({ ...clone(s.edges), source: i === 2 ? "crash" : `t${i}` }));
+    const got = await collect(decodeMany(items, s.options, { jobs: 2, perWorker: 1, backend: "wasm", workerUrl: pathToFileURL(crashy) }));
+    expect(got.map((r) => r.ok)).toEqual([true, true, false, true, true, true]);
+    const e = got[2] as Extract<PoolResult, { ok: false }>;
+    expect(e.error.code).toBe("E_WORKER");
+    expect(e.error.message).toMatch(/^crash: the decode worker stopped while decoding this capture \(exit code 7\)$/);
+    expect(liveWorkers()).toBe(0);
+  });
+
+  test("a worker file that does not load: the iterator throws E_FILE; none left", async () => {
+    const missing = pathToFileURL(join(dir, "no-such-worker.mjs"));
+    await expect(collect(decodeMany([clone(s.edges), clone(s.edges)], s.options, { jobs: 2, workerUrl: missing }))).rejects.toMatchObject({ code: "E_FILE" });
+    expect(liveWorkers()).toBe(0);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// The browser pool (web.ts + worker-web.ts) over the same protocol, driven here
+// through worker_threads dressed as Web Workers (onmessage / postMessage on the
+// worker's global); test:browser runs the page itself.
+describe("decodeMany for browsers (web.ts), on worker_threads dressed as Web Workers", () => {
+  let dir = "";
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "diskflux-pool-web-"));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("no static import of a Node built-in is reachable from web.ts or worker-web.ts", () => {
+    const seen = new Set<string>();
+    const bad: string[] = [];
+    const walk = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = readFileSync(file, "utf8");
+      // Static imports and re-exports only: dynamic import() behind a typeof-process check is the project's way to Node.
+      for (const m of text.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+["']([^"']+)["']|^\s*import\s+["']([^"']+)["']/gm)) {
+        const spec = m[1] ?? m[2];
+        if (/^node:|^(?:fs|path|os|url|zlib|worker_threads|child_process)$/.test(spec)) bad.push(`${file}: ${spec}`);
+        else if (spec.startsWith(".")) walk(resolvePath(dirname(file), spec.replace(/\.js$/, ".ts")));
+      }
+    };
+    walk(resolvePath("src/pool/web.ts"));
+    walk(resolvePath("src/pool/worker-web.ts"));
+    expect(seen.size).toBeGreaterThan(10);
+    expect(bad).toEqual([]);
+  });
+
+  test("= sequential decode(), jobs 2", async () => {
+    const entry = nodeWorkerEntry();
+    const boot = join(dir, "web-shim.mjs");
+    const webEntry = new URL("../src/pool/worker-web.ts", import.meta.url).href;
+    writeFileSync(boot, `import { parentPort, workerData } from "node:worker_threads";
+globalThis.postMessage = (m, t) => parentPort.postMessage(m, t);
+// A browser queues what arrives before the worker's module has run; so does this shim.
+const early = [];
+parentPort.on("message", (data) => (globalThis.onmessage ? globalThis.onmessage({ data }) : early.push(data)));
+${entry.workerData.entry ? `const { register } = await import(${JSON.stringify(new URL("../node_modules/tsx/dist/esm/api/index.mjs", import.meta.url).href)}); register();` : ""}
+await import(workerData.webEntry);
+for (const data of early.splice(0)) globalThis.onmessage({ data });
+`);
+    const createWorker = (): globalThis.Worker => {
+      const w = new Worker(boot, { workerData: { webEntry } });
+      const shim = {
+        onmessage: null as ((ev: { data: unknown }) => void) | null,
+        onerror: null as ((ev: { message: string; preventDefault(): void }) => void) | null,
+        onmessageerror: null as (() => void) | null,
+        postMessage: (m: unknown, t: Transferable[]) => w.postMessage(m, t as ArrayBuffer[]),
+        terminate: () => void w.terminate(),
+      };
+      w.on("message", (data) => shim.onmessage?.({ data }));
+      w.on("error", (e) => shim.onerror?.({ message: String(e), preventDefault() {} }));
+      return shim as unknown as globalThis.Worker;
+    };
+    const some = drive.slice(0, 8);
+    const want = await sequential(some, { backend: "wasm" });
+    const got = await collect(decodeManyWeb(some.map((t) => ({ capture: clone(t.capture), options: t.options, cyl: t.cyl, head: t.head })), {}, { jobs: 2, backend: "wasm", createWorker }));
+    expect(okResults(got)).toStrictEqual(want);
+    expect(got.map((r) => r.cyl)).toEqual(some.map((t) => t.cyl));
+    expect(liveWorkers()).toBe(0);
+  });
+});
