@@ -1,5 +1,6 @@
 // `diskflux convert <in> <out>`: any capture diskflux reads to .tr, .vcd, .sr,
-// .scp or .hfe, chosen by the output's extension. Also the small helpers the
+// .scp or .hfe, chosen by the output's extension, or to KryoFlux stream files
+// (an output named <prefix>NN.S.raw, one such file, or a directory). Also the small helpers the
 // image and synth commands share (argument parsing, numbers, writing files,
 // error reporting).
 //
@@ -8,6 +9,8 @@
 //   diskflux convert disk.tr 'c{cyl}h{head}.sr'       every track to its own file
 //   diskflux convert disk.scp disk.hfe                flux to bit cells (src/writers/hfe.ts)
 //   diskflux convert kryoflux-dir disk.scp            revolutions and index kept (src/writers/scp.ts)
+//   diskflux convert disk.scp out/trackNN.S.raw       KryoFlux streams, every track (src/writers/kryoflux.ts);
+//                                                     also out/ (trackNN.S.raw in it) or one file track05.1.raw
 //
 // Exit codes as `diskflux decode`: 0 ok, 1 unreadable input or unwritable output, 2 usage.
 
@@ -16,16 +19,21 @@ import { DiskfluxError } from "../errors.js";
 import { escapeName, oneLine, quoteArg } from "../escape.js";
 import { runCommand, parseCommand, extensionOf, intArg, rateArg, leadingEdgeArg, baseName, writeFileBytes } from "./run.js";
 
-export const CONVERT_USAGE = `usage: diskflux convert <input> <output.tr|output.vcd|output.sr|output.scp|output.hfe> [options]
+export const CONVERT_USAGE = `usage: diskflux convert <input> <output.tr|output.vcd|output.sr|output.scp|output.hfe|DIR/trackNN.S.raw|DIR/> [options]
   input: sigrok .sr, DSView .dsl, dgesswein/mfm .tr, .vcd, .csv, SuperCard Pro .scp, HxC .hfe,
          KryoFlux stream files or a directory of them (told apart by content)
   .scp: every track, all revolutions and index times kept, 25 ns ticks; a capture without
         index pulses is cut into revolutions of one rotation (--rpm, default 300)
   .hfe: one revolution per track as bit cells at the data rate (nearest cell)
+  KryoFlux: an output named PREFIXNN.S.raw (the letters NN.S) writes every track as
+        PREFIX<cyl>.<head>.raw beside it; an existing directory or one ending in / gets
+        trackNN.S.raw files; a name such as track05.1.raw writes that one track. Flux at
+        24.027 MHz, an index block at each revolution boundary (a capture without index
+        pulses gets one per rotation, --rpm, default 300)
   --data-rate BPS        .hfe: the data rate (250000, 250k; default: -P data_rate, an .hfe
                          input's, else read from the pulse widths)
   --revolution N         .hfe: which revolution of a multi-revolution track (default 1)
-  --rpm 300|360          .scp: rotation of captures without index; .hfe: the header's rpm
+  --rpm 300|360          .scp, KryoFlux: rotation of captures without index; .hfe: the header's rpm
   --track C:H            take one track of a multi-track input (.tr); or put {cyl}, {head}
                          and {track} in the output name to write every track to its own file
   --cyl N --head N       where a single capture goes in a .tr (default 0 0)
@@ -58,6 +66,38 @@ export async function edgesToSigrokCapture(ec: EdgeCapture): Promise<LogicCaptur
     for (let i = from; i < to; i++) s[i] |= 2;
   }
   return { ...logic, channels: [{ index: 0, name: "0" }, { index: 1, name: "1" }] };
+}
+
+function any1(...xs: (string | undefined)[]): boolean {
+  return xs.some((x) => x !== undefined);
+}
+
+/**
+ * Does the output name KryoFlux streams? `<dir>/<prefix>NN.S.raw` (the letters
+ * NN.S): every track, named <prefix><cyl>.<head>.raw in <dir>; an existing
+ * directory, or a name ending in / or \\: every track as trackNN.S.raw in it;
+ * `<dir>/<prefix><digits>.<digit>.raw`: that one track.
+ */
+export async function kryofluxOutput(output: string): Promise<{ dir: string; prefix: string; one?: { cyl: number; head: number } } | undefined> {
+  const { dirname, basename } = await import("node:path");
+  if (/[\\/]$/.test(output)) return { dir: output.replace(/[\\/]+$/, "") || output, prefix: "track" };
+  if (extensionOf(output) === "") {
+    const { stat } = await import("node:fs/promises");
+    const st = await stat(output).catch(() => undefined);
+    return st?.isDirectory() ? { dir: output, prefix: "track" } : undefined;
+  }
+  const base = basename(output);
+  const dir = base === output ? "" : dirname(output);
+  const pattern = /^(.*?)NN\.S\.raw$/i.exec(base);
+  if (pattern) return { dir, prefix: pattern[1] };
+  const one = /^(.*?)(\d+)\.(\d)\.raw$/i.exec(base);
+  if (one) {
+    const { kryofluxFileName } = await import("../writers/kryoflux.js");
+    const cyl = Number(one[2]), head = Number(one[3]);
+    // the writer names cylinders in two digits at least: track5.0.raw would not be the name written
+    if (kryofluxFileName(cyl, head, one[1]) === base) return { dir, prefix: one[1], one: { cyl, head } };
+  }
+  return undefined;
 }
 
 function expandName(pattern: string, t: { cyl: number; head: number; index: number }): string {
@@ -93,17 +133,22 @@ export async function convertCommand(argv: string[], out: Out = process.stdout, 
       throw new DiskfluxError("E_USAGE", `convert takes an input and an output file (got ${positionals.length} name${positionals.length === 1 ? "" : "s"}); see 'diskflux convert --help'`);
     }
     const [input, output] = positionals;
-    const ext = extensionOf(output);
-    if (ext !== ".tr" && ext !== ".vcd" && ext !== ".sr" && ext !== ".scp" && ext !== ".hfe") {
-      throw new DiskfluxError("E_USAGE", `${escapeName(output)}: the output must end in .tr, .vcd, .sr, .scp or .hfe (it picks the format)`);
+    const kf = await kryofluxOutput(output);
+    const ext = kf ? ".raw" : extensionOf(output);
+    if (ext === ".raw" && !kf) {
+      throw new DiskfluxError("E_USAGE", `${escapeName(output)}: a KryoFlux output is named PREFIXNN.S.raw (every track, e.g. out/trackNN.S.raw), one track's name such as track05.1.raw, or a directory`);
     }
-    const flux = ext === ".scp" || ext === ".hfe";
+    if (ext !== ".tr" && ext !== ".vcd" && ext !== ".sr" && ext !== ".scp" && ext !== ".hfe" && !kf) {
+      throw new DiskfluxError("E_USAGE", `${escapeName(output)}: the output must end in .tr, .vcd, .sr, .scp or .hfe (it picks the format), or name KryoFlux streams (DIR/trackNN.S.raw or a directory)`);
+    }
+    const flux = ext === ".scp" || ext === ".hfe" || kf !== undefined;
     for (const [flag, v] of [["--data-rate", values["data-rate"]], ["--revolution", values.revolution]] as const) {
       if (v !== undefined && ext !== ".hfe") throw new DiskfluxError("E_USAGE", `${flag} is for an .hfe output`);
     }
-    if (values.rpm !== undefined && !flux) throw new DiskfluxError("E_USAGE", "--rpm is for an .scp or .hfe output");
+    if (values.rpm !== undefined && !flux) throw new DiskfluxError("E_USAGE", "--rpm is for an .scp, .hfe or KryoFlux output");
     const rpm = intArg("--rpm", values.rpm, 1, 65535);
     if (rpm !== undefined && ext === ".scp" && rpm !== 300 && rpm !== 360) throw new DiskfluxError("E_USAGE", `--rpm must be 300 or 360 for an .scp (its header says one or the other), not ${rpm}`);
+    if (kf?.one && any1(values.cyl, values.head)) throw new DiskfluxError("E_USAGE", `${escapeName(output)}: the name gives the cylinder and head of a KryoFlux stream; leave out --cyl and --head`);
     const revolution = intArg("--revolution", values.revolution, 1, 255);
     const dataRate = rateArg("--data-rate", values["data-rate"]);
     let track: { cyl: number; head: number } | undefined;
@@ -112,8 +157,8 @@ export async function convertCommand(argv: string[], out: Out = process.stdout, 
       if (!m) throw new DiskfluxError("E_USAGE", `--track takes CYL:HEAD such as 0:1, not ${quoteArg(values.track)}`);
       track = { cyl: Number(m[1]), head: Number(m[2]) };
     }
-    const cyl = intArg("--cyl", values.cyl, 0, 65535) ?? 0;
-    const head = intArg("--head", values.head, 0, 255) ?? 0;
+    const cyl = intArg("--cyl", values.cyl, 0, 65535) ?? kf?.one?.cyl ?? 0;
+    const head = intArg("--head", values.head, 0, 255) ?? kf?.one?.head ?? 0;
     const cylinders = intArg("--cylinders", values.cylinders, 1, 65536);
     const heads = intArg("--heads", values.heads, 1, 256);
     const rate = rateArg("--rate", values.rate);
@@ -200,6 +245,30 @@ export async function convertCommand(argv: string[], out: Out = process.stdout, 
       const channelsFor = (c: Capture) => ({ data: channelOf(c), leadingEdge });
       const first = items[0]?.capture;
       const channels = first ? channelsFor(first) : { leadingEdge };
+      if (kf) {
+        if (kf.one && (items.length !== 1 || items[0].cyl !== kf.one.cyl || items[0].head !== kf.one.head)) {
+          const held = items.map((t) => `${t.cyl}:${t.head}`).join(" ");
+          throw new DiskfluxError("E_USAGE", `${escapeName(output)} names the stream of cyl ${kf.one.cyl} head ${kf.one.head} but ${escapeName(input)} gives ${held}; pick that track with --track ${kf.one.cyl}:${kf.one.head}, or name the output PREFIXNN.S.raw to write every track`);
+        }
+        const { writeKryofluxDetailed } = await import("../writers/kryoflux.js");
+        const r = writeKryofluxDetailed(fluxTracks, { channels, prefix: kf.prefix, ...(rpm !== undefined ? { rpm } : {}) });
+        for (const w of r.warnings) err.write(`diskflux: warning: ${oneLine(w)}\n`);
+        const { mkdir } = await import("node:fs/promises");
+        if (kf.dir !== "") await mkdir(kf.dir, { recursive: true }).catch(() => undefined); // writeFileBytes says why it cannot write
+        const { join } = await import("node:path");
+        let total = 0;
+        for (const f of r.files) {
+          await writeFileBytes(kf.dir === "" ? f.name : join(kf.dir, f.name), f.bytes);
+          total += f.bytes.length;
+        }
+        const revs = Math.max(...r.tracks.map((t) => t.revolutions));
+        const how = r.tracks.every((t) => t.from === "none") ? `no index pulses: an index every ${(60 / (rpm ?? 300) * 1000).toFixed(1)} ms` : r.tracks.every((t) => t.indexCued) ? "index-cued" : "not index-cued";
+        const where = kf.dir === "" ? "" : `${escapeName(kf.dir)}: `;
+        const names = r.files.length === 1 ? escapeName(r.files[0].name) : `${escapeName(r.files[0].name)} … ${escapeName(r.files[r.files.length - 1].name)}`;
+        const rates = [...new Set(r.tracks.map((t) => t.sampleRate))].map((x) => `${x / 1e6} MHz`).join(", ");
+        out.write(`${where}${r.files.length} KryoFlux stream${r.files.length === 1 ? "" : "s"} (${names}), up to ${revs} revolution${revs === 1 ? "" : "s"} each, ${how}, sck ${(r.sck / 1e6).toFixed(6)} MHz (from ${rates}), ${total} bytes\n`);
+        return 0;
+      }
       if (ext === ".scp") {
         const { writeScpDetailed } = await import("../writers/scp.js");
         const r = writeScpDetailed(fluxTracks, { channels, ...(rpm !== undefined ? { rpm: rpm as 300 | 360 } : {}) });
