@@ -4,7 +4,11 @@
 // tracks/s, ms a track, the speed-up over jobs 1, the latency of the first result
 // (worker start-up), the steady rate after it, peak RSS (process.memoryUsage().rss,
 // worker threads included, sampled every result and every 20 ms), and how many
-// times faster than the drive itself reads the tracks (3600 rpm: 16.7 ms a track).
+// times faster than the drive itself reads the tracks (3600 rpm: 16.7 ms a track),
+// and two figures that hold whatever else loads the machine: the CPU time of all
+// threads a track (the pool's overhead in work: jobs N on N free cores can reach
+// at most N × (CPU/track at jobs 1) / (CPU/track at jobs N) times jobs 1) and the
+// main thread's busy time a track (1000 / it bounds tracks/s however many jobs).
 //
 // Inputs are EdgeCaptures (leading edges, as a .tr or flux reader gives them) at
 // the synthesizer's rates (MFM 100 MHz, RLL 200 MHz) with 0.02-cell jitter. The
@@ -22,12 +26,14 @@
 //   npm run bench:drive -- --tracks 400                  the first 400 tracks of each
 //   npm run bench:drive -- --format MFM --max-jobs 4 --backend js
 //   npm run bench:drive -- --worker dist/worker-node.js  workers from the build (from source they start through tsx: ~0.5 s each)
+//   npm run bench:drive -- --workers-only                inlineStart off: no decoding on the main thread while workers start
 //   npm run bench:drive -- --repeat 3                    each job count 3 times, the median run reported
 //   npm run bench:drive -- --json                        ... last line: {"machine":…,"drives":{"MFM":{"tracks":n,"jobs":{"1":{…}}}}}
 import { availableParallelism, cpus } from "node:os";
 import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
 import { parseArgs, isDeepStrictEqual } from "node:util";
+import { performance } from "node:perf_hooks";
 import { decode } from "../src/decode.js";
 import type { EdgeCapture } from "../src/capture.js";
 import type { DecodeResult } from "../src/types.js";
@@ -45,6 +51,7 @@ const { values: args } = parseArgs({
     backend: { type: "string", default: "wasm" },
     worker: { type: "string" },
     repeat: { type: "string", default: "1" },
+    "workers-only": { type: "boolean", default: false },
     json: { type: "boolean", default: false },
   },
 });
@@ -61,6 +68,7 @@ const distinct = Number(args.distinct);
 const backend = args.backend as BackendName;
 const repeat = Number(args.repeat);
 if (!Number.isInteger(repeat) || repeat < 1) fail(`--repeat must be ≥ 1, got ${args.repeat}`);
+const inlineStart = !args["workers-only"];
 const workerUrl = args.worker !== undefined ? pathToFileURL(resolve(args.worker)) : undefined;
 if (!Number.isInteger(maxJobs) || maxJobs < 1) fail(`--max-jobs must be ≥ 1, got ${args["max-jobs"]}`);
 if (!Number.isInteger(distinct) || distinct < 1) fail(`--distinct must be ≥ 1, got ${args.distinct}`);
@@ -96,6 +104,10 @@ interface Run {
   steadyTracksPerS: number;
   peakRssMiB: number;
   timesFasterThanDrive: number;
+  /** CPU time of the whole process (every thread) a track: what the pool costs in work, whatever the load. */
+  cpuMsPerTrack: number;
+  /** The main thread's busy time a track (event-loop utilization): 1000 / this bounds tracks/s at any job count. */
+  mainMsPerTrack: number;
 }
 
 const mib = (b: number) => b / (1 << 20);
@@ -103,11 +115,13 @@ const mib = (b: number) => b / (1 << 20);
 async function timed(d: Drive, jobs: number): Promise<Omit<Run, "speedup">> {
   let peak = process.memoryUsage.rss();
   const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
+  const cpu0 = process.cpuUsage();
+  const elu0 = performance.eventLoopUtilization();
   const t0 = performance.now();
   let first = 0;
   let n = 0;
   try {
-    for await (const r of decodeMany(tracksOf(d), d.options, { jobs, backend, ...(workerUrl ? { workerUrl } : {}) })) {
+    for await (const r of decodeMany(tracksOf(d), d.options, { jobs, backend, inlineStart, ...(workerUrl ? { workerUrl } : {}) })) {
       if (!r.ok) fail(`${d.format} track ${r.index}: ${r.error.code} ${r.error.message}`);
       // a cheap guard while timing (the deep comparison ran before)
       if (r.result.records.length !== d.want[r.index % d.want.length].records.length) fail(`${d.format} track ${r.index}: record count differs`);
@@ -118,6 +132,8 @@ async function timed(d: Drive, jobs: number): Promise<Omit<Run, "speedup">> {
     clearInterval(sample);
   }
   const wall = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const elu = performance.eventLoopUtilization(elu0);
   if (n !== d.tracks) fail(`${d.format}: ${n} results for ${d.tracks} tracks`);
   if (liveWorkers() !== 0) fail(`${liveWorkers()} workers left after the loop`);
   return {
@@ -128,6 +144,8 @@ async function timed(d: Drive, jobs: number): Promise<Omit<Run, "speedup">> {
     steadyTracksPerS: n > 1 ? (n - 1) / (wall - first / 1000) : n / wall,
     peakRssMiB: mib(peak),
     timesFasterThanDrive: (n * DRIVE_MS_PER_TRACK) / (wall * 1000),
+    cpuMsPerTrack: (cpu.user + cpu.system) / 1000 / n,
+    mainMsPerTrack: elu.active / n,
   };
 }
 
@@ -152,7 +170,8 @@ for (const spec of drives) {
   for (let jobs = 1; jobs <= maxJobs; jobs++) {
     const n = Math.min(tracks, 2 * templates.length);
     let i = 0;
-    for await (const r of decodeMany(tracksOf(d, n), options, { jobs, backend, ...(workerUrl ? { workerUrl } : {}) })) {
+    // inlineStart off: every track goes to a worker (with it, a short run may be decoded here entirely).
+    for await (const r of decodeMany(tracksOf(d, n), options, { jobs, backend, inlineStart: false, ...(workerUrl ? { workerUrl } : {}) })) {
       if (!r.ok) fail(`${spec.format} jobs ${jobs}: track ${r.index} failed: ${r.error.message}`);
       if (r.index !== i) fail(`${spec.format} jobs ${jobs}: result ${r.index} out of order (want ${i})`);
       if (!isDeepStrictEqual(r.result, d.want[i % templates.length])) fail(`${spec.format} jobs ${jobs}: track ${i} differs from sequential decode()`);
@@ -193,7 +212,7 @@ async function runDrive(d: Drive): Promise<Record<number, Run>> {
 
 const sequentialS: Record<string, number> = {};
 const cpu = cpus()[0]?.model?.trim() ?? "unknown cpu";
-const machine = `${cpu}, ${cores} cores available, node ${process.versions.node}, backend ${backend}, workers ${workerUrl ? workerUrl.pathname : "from source (tsx)"}${repeat > 1 ? `, median of ${repeat} runs` : ""}`;
+const machine = `${cpu}, ${cores} cores available, node ${process.versions.node}, backend ${backend}, workers ${workerUrl ? workerUrl.pathname : "from source (tsx)"}${inlineStart ? "" : ", workers only (inlineStart off)"}${repeat > 1 ? `, median of ${repeat} runs` : ""}`;
 const report: Record<string, { name: string; tracks: number; distinct: number; driveSeconds: number; sequentialDecodeS: number; jobs: Record<number, Run> }> = {};
 console.log(`drive benchmark — ${machine}`);
 for (const d of prepared) {
@@ -203,13 +222,14 @@ for (const d of prepared) {
     sequentialDecodeS: sequentialS[d.format], jobs: runs,
   };
   console.log(`\n${d.name}: ${d.tracks} tracks (${d.templates.length} distinct), the drive itself reads them in ${((d.tracks * DRIVE_MS_PER_TRACK) / 1000).toFixed(1)} s (16.7 ms a track)`);
-  console.log("jobs   wall s  tracks/s  ms/track  speed-up  first result ms  steady tracks/s  peak RSS MiB  × drive");
+  console.log("jobs   wall s  tracks/s  ms/track  speed-up  first result ms  steady tracks/s  peak RSS MiB  × drive  CPU ms/track  main ms/track");
   const sq = sequentialS[d.format];
   console.log(`seq  ${pad(sq.toFixed(2), 8)} ${pad((d.tracks / sq).toFixed(0), 9)} ${pad(((sq * 1000) / d.tracks).toFixed(2), 9)}   (a plain for-await decode() loop, for comparison with jobs 1)`);
   for (const [jobs, r] of Object.entries(runs)) {
     console.log(
       `${pad(jobs, 4)} ${pad(r.wallS.toFixed(2), 8)} ${pad(r.tracksPerS.toFixed(0), 9)} ${pad(r.msPerTrack.toFixed(2), 9)} ${pad(r.speedup.toFixed(2) + "×", 9)} ` +
-        `${pad(r.firstResultMs.toFixed(0), 16)} ${pad(r.steadyTracksPerS.toFixed(0), 16)} ${pad(r.peakRssMiB.toFixed(0), 13)} ${pad(r.timesFasterThanDrive.toFixed(1) + "×", 8)}`,
+        `${pad(r.firstResultMs.toFixed(0), 16)} ${pad(r.steadyTracksPerS.toFixed(0), 16)} ${pad(r.peakRssMiB.toFixed(0), 13)} ${pad(r.timesFasterThanDrive.toFixed(1) + "×", 8)}` +
+        ` ${pad(r.cpuMsPerTrack.toFixed(2), 13)} ${pad(r.mainMsPerTrack.toFixed(2), 14)}`,
     );
   }
 }

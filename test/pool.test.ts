@@ -4,7 +4,7 @@
 // loop (finished, broken out of, thrown through, aborted); the number of inputs
 // taken and not yet yielded stays within jobs × (perWorker + 1).
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve as resolvePath } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -13,12 +13,16 @@ import { decode } from "../src/decode.js";
 import type { Capture, EdgeCapture, LogicCapture } from "../src/capture.js";
 import type { DecodeRequest, DecodeResult } from "../src/types.js";
 import { synthTrack } from "../src/encode/synth.js";
-import { readCaptureFile } from "../src/readers/index.js";
-import { decodeMany, liveWorkers, nodeWorkerEntry, type PoolInput, type PoolItem, type PoolResult } from "../src/pool/node.js";
+import { readAnyCapture, readCaptureFile } from "../src/readers/index.js";
+import { decodeMany as decodeManyNode, liveWorkers, nodeWorkerEntry, type NodeDecodeManyOptions, type PoolInputs, type PoolInput, type PoolItem, type PoolResult } from "../src/pool/node.js";
 import { decodeMany as decodeManyWeb } from "../src/pool/web.js";
 import { SAMPLES_DIR, haveShared, oracleCaptures, warnMissing } from "./support/shared.js";
 
 const BACKENDS = ["wasm", "js"] as const;
+
+/** The pool with every input going to a worker (inlineStart off), unless a test says otherwise. */
+const decodeMany = (inputs: PoolInputs, options: Parameters<typeof decodeManyNode>[1], o: NodeDecodeManyOptions = {}) =>
+  decodeManyNode(inputs, options, { inlineStart: false, ...o });
 const JOBS = [1, 2, 3] as const;
 
 async function collect(it: AsyncIterable<PoolResult>): Promise<PoolResult[]> {
@@ -91,6 +95,14 @@ describe("decodeMany on a synthesized drive", () => {
     }
   });
 
+  test("options \"auto\": detection runs in the workers, = sequential (result.detection included)", async () => {
+    const some = [drive[1], drive[drive.length - 1]]; // an MFM and an RLL track
+    const want = await sequential(some.map((t) => ({ capture: t.capture, options: "auto" })), { backend: "wasm" });
+    const got = okResults(await collect(decodeMany(some.map((t) => clone(t.capture)), "auto", { jobs: 2, backend: "wasm" })));
+    expect(got).toStrictEqual(want);
+    expect(got[1].detection?.optionString).toMatch(/format=RLL_WD/);
+  });
+
   test("lazy async input: the iterator is pulled only as results are taken (≤ jobs × (perWorker + 1) ahead)", async () => {
     for (const [jobs, perWorker] of [[1, 2], [2, 1], [2, 2], [3, 2]] as const) {
       let pulled = 0;
@@ -115,6 +127,41 @@ describe("decodeMany on a synthesized drive", () => {
       expect(ahead).toBeGreaterThanOrEqual(jobs); // and it does read ahead: every worker has work
       expect(liveWorkers()).toBe(0);
     }
+  });
+
+  test("inlineStart (Node's default): a short input never starts a worker; a long one hands over to workers; = sequential", async () => {
+    const want = await sequential(drive, { backend: "wasm" });
+    // Three tracks: decoded here before 20 ms of decoding have passed, no worker started.
+    let most = 0;
+    const short = [];
+    for await (const r of decodeManyNode(driveInputs().slice(0, 3), {}, { jobs: 2, backend: "wasm", inlineStart: true })) {
+      most = Math.max(most, liveWorkers());
+      short.push(r);
+    }
+    expect(most).toBe(0);
+    expect(okResults(short)).toStrictEqual(want.slice(0, 3));
+    // The drive, with a pause (a slow read) after 20 tracks (well over 20 ms of decoding: the
+    // workers have been started) long enough for them to be up for the last ten.
+    const inputs = driveInputs();
+    async function* slowDrive(): AsyncGenerator<PoolInput> {
+      let i = 0;
+      for (const t of inputs) {
+        if (i++ === 20) await new Promise((res) => setTimeout(res, 3000)); // tsx starts a worker from source in ~0.5 s
+        most = Math.max(most, liveWorkers());
+        yield t;
+      }
+    }
+    const got = await collect(decodeManyNode(slowDrive(), {}, { jobs: 2, backend: "wasm", inlineStart: true }));
+    expect(okResults(got)).toStrictEqual(want);
+    expect(most).toBe(2);
+    expect(liveWorkers()).toBe(0);
+    // Decoded here: the caller's buffers untouched; sent to a worker: moved (detached).
+    const moved = inputs.map((t) => {
+      const c = (t as { capture: Capture }).capture;
+      return (c.kind === "logic" ? c.samples.length : c.edges.length) === 0;
+    });
+    expect(moved.slice(0, 20).some(Boolean)).toBe(false);
+    expect(moved.slice(20).some(Boolean)).toBe(true);
   });
 
   test("move (default) detaches whole-buffer arrays; views into a larger buffer are copied; transfer: false copies all", async () => {
@@ -160,6 +207,52 @@ describe("decodeMany on the shared captures", () => {
       }
     });
   }
+  test.skipIf(!haveShared)("file inputs: .sr/.dsl bytes read in the workers (jobs 2) and inline (jobs 1) = read + decode() here; a corrupt file yields its error in order", async () => {
+    const want = await sequential(loaded, { backend: "wasm" });
+    const files = async function* (): AsyncGenerator<PoolItem> {
+      for (const [i, r] of rows.entries()) {
+        if (i === 3) {
+          const whole = readFileSync(`${SAMPLES_DIR}/${r.file}`);
+          yield { bytes: new Uint8Array(whole.subarray(0, whole.length >> 1)), source: `cut-${r.file}`, options: r.options }; // a truncated ZIP
+        }
+        // (a thunk: the file is read from disk when the pool takes it)
+        yield async () => ({ bytes: new Uint8Array(readFileSync(`${SAMPLES_DIR}/${r.file}`)), source: r.file, options: r.options });
+      }
+    };
+    for (const jobs of [1, 2]) {
+      const got = await collect(decodeMany(files(), {}, { jobs, backend: "wasm" }));
+      expect(got.length).toBe(rows.length + 1);
+      const bad = got[3] as Extract<PoolResult, { ok: false }>;
+      expect(bad.ok).toBe(false);
+      expect(bad.source).toBe(`cut-${rows[3].file}`);
+      expect(["E_CORRUPT", "E_FORMAT"]).toContain(bad.error.code);
+      expect(bad.error.message).not.toMatch(/[\r\n]/);
+      const rest = got.filter((_, i) => i !== 3);
+      expect(rest.map((r) => r.source)).toEqual(rows.map((r) => r.file));
+      const results = okResults(rest);
+      for (let i = 0; i < rows.length; i++) expect(results[i], rows[i].file).toStrictEqual(want[i]);
+      expect(liveWorkers()).toBe(0);
+    }
+  });
+  const FLUX = join(SAMPLES_DIR, "flux");
+  const ACORN = "data_rate=125000:format=FM:data_crc_size=16:data_crc_poly=0x1021";
+  test.skipIf(!existsSync(join(FLUX, "acorn-kryoflux")))("file inputs of one track (KryoFlux streams) give their cylinder and head; a file of many tracks is E_ARGUMENT", async () => {
+    const names = ["acorn00.0.raw", "acorn01.0.raw", "acorn02.0.raw", "acorn03.0.raw"];
+    const bytes = (n: string) => new Uint8Array(readFileSync(join(FLUX, "acorn-kryoflux", n)));
+    const want: DecodeResult[] = [];
+    for (const n of names) {
+      const any = await readAnyCapture(bytes(n), n);
+      if (any.kind !== "tracks") throw new Error(`${n}: not read as a track`);
+      want.push(await decode(any.tracks[0].capture, ACORN, { backend: "wasm" }));
+    }
+    const hfe = { bytes: new Uint8Array(readFileSync(join(FLUX, "ibm360.hfe"))), source: "ibm360.hfe" };
+    const got = await collect(decodeMany([...names.map((n) => ({ bytes: bytes(n), source: n })), hfe], ACORN, { jobs: 2, backend: "wasm" }));
+    expect(got.slice(0, 4).map((r) => [r.source, r.cyl, r.head])).toEqual(names.map((n, i) => [n, i, 0]));
+    expect(okResults(got.slice(0, 4))).toStrictEqual(want);
+    expect(want.every((r) => r.records.some((x) => x.kind === "data" && x.crc?.ok))).toBe(true);
+    expect((got[4] as Extract<PoolResult, { ok: false }>).error).toMatchObject({ code: "E_ARGUMENT", message: expect.stringMatching(/^ibm360\.hfe: holds 80 tracks; read it with readAnyCapture/) });
+    expect(liveWorkers()).toBe(0);
+  });
   if (!haveShared) test("shared captures", () => warnMissing("pool output against sequential output on the shared captures"));
 });
 
@@ -193,8 +286,7 @@ describe("decodeMany: bad input, early exits, abort", () => {
       expect(err(1).code).toBe("E_ARGUMENT");
       expect(err(1).message).toMatch(/sample rate/);
       expect(got[1].source).toBe("norate.sr");
-      expect(err(3).code).toBe("E_INTERNAL");
-      expect(err(3).message).toMatch(/cannot read track7\.sr/);
+      expect(err(3)).toEqual({ code: "E_INPUT", message: "cannot read track7.sr\\x0asecond line" });
       expect(err(4).code).toBe("E_ARGUMENT");
       expect(liveWorkers()).toBe(0);
     });

@@ -21,7 +21,12 @@ import { DiskfluxError } from "../errors.js";
 import { escapeName } from "../escape.js";
 import type { DecodeOptions } from "../options.js";
 import type { DecodeRequest, DecodeResult } from "../types.js";
-import { captureForTransfer, poolError, workerRequest, type FromWorker, type PoolError, type ToWorker } from "./protocol.js";
+import type { AnyCaptureOptions } from "../readers/index.js";
+import {
+  captureForTransfer, fileForTransfer, poolError, workerRequest,
+  type FileWork, type FromWorker, type PoolError, type ToWorker, type TrackPlace, type Work,
+} from "./protocol.js";
+import { readFileWork } from "./read.js";
 
 export type { PoolError, PoolErrorCode } from "./protocol.js";
 
@@ -36,7 +41,23 @@ export interface TrackInput {
   readonly options?: string | DecodeOptions;
 }
 
-export type PoolInput = Capture | TrackInput;
+/**
+ * A capture file's bytes (any format readAnyCapture reads as one capture, or a
+ * file of one track), read where it is decoded: in a worker, so that inflating a
+ * .sr (often costlier than decoding it) runs in parallel too. Its bytes are moved
+ * or copied like a capture's buffers. A file of many tracks (a whole .tr) is an
+ * error here: read it with readAnyCapture and give decodeMany its tracks.
+ */
+export interface FileInput {
+  readonly bytes: Uint8Array;
+  /** The file's name, for the result and messages. */
+  readonly source?: string;
+  readonly options?: string | DecodeOptions;
+  /** readAnyCapture's options (VCD, CSV, force). */
+  readonly read?: AnyCaptureOptions;
+}
+
+export type PoolInput = Capture | TrackInput | FileInput;
 
 /**
  * An input, or a function that produces one when the pool takes it (a file read
@@ -70,6 +91,14 @@ export interface DecodeManyOptions extends DecodeRequest {
   /** Jobs queued in each worker, the one it decodes included (default 2: a worker never waits for the next). */
   perWorker?: number;
   /**
+   * The calling thread decodes while no worker is ready yet, and starts workers
+   * only once the input has taken ~20 ms of decoding (default true in Node, false
+   * in browsers, whose page must stay responsive). A short input then never pays
+   * for starting workers (tens to hundreds of ms each), a long one does not wait
+   * for them. Captures decoded this way are neither moved nor copied.
+   */
+  inlineStart?: boolean;
+  /**
    * true (default): each capture's samples / edges / index buffer is moved to its
    * worker and is detached (length 0) in the caller's capture afterwards; a view
    * into a larger buffer (one track of a whole file) is copied, leaving that
@@ -99,6 +128,8 @@ export interface WorkerEvents {
 
 export interface PoolPlatform {
   defaultJobs(): number | Promise<number>;
+  /** inlineStart when the caller does not say. */
+  readonly inlineStart: boolean;
   /** Called when the first worker is needed (dynamic imports of platform modules go here). */
   load(): Promise<(events: WorkerEvents) => WorkerHandle>;
 }
@@ -119,9 +150,12 @@ function isTrackInput(x: PoolInput): x is TrackInput {
   return typeof x === "object" && x !== null && "capture" in x && !("kind" in x);
 }
 
+function isFileInput(x: PoolInput): x is FileInput {
+  return typeof x === "object" && x !== null && "bytes" in x && !("kind" in x) && !("capture" in x);
+}
+
 function where(index: number, input: PoolInput): Where {
-  const capture = isTrackInput(input) ? input.capture : input;
-  const source = (isTrackInput(input) ? input.source : undefined) ?? capture?.source;
+  const source = isFileInput(input) ? input.source : isTrackInput(input) ? (input.source ?? input.capture?.source) : input?.source;
   return {
     index,
     ...(source !== undefined ? { source } : {}),
@@ -131,15 +165,29 @@ function where(index: number, input: PoolInput): Where {
 }
 
 function optionsOf(input: PoolInput, fallback: string | DecodeOptions): string | DecodeOptions {
-  return isTrackInput(input) && input.options !== undefined ? input.options : fallback;
+  return (isTrackInput(input) || isFileInput(input)) && input.options !== undefined ? input.options : fallback;
 }
 
 function captureOf(input: PoolInput): Capture {
-  const c = isTrackInput(input) ? input.capture : input;
+  const c = (isTrackInput(input) ? input.capture : input) as Capture;
   if (typeof c !== "object" || c === null || (c.kind !== "logic" && c.kind !== "edges")) {
-    throw new DiskfluxError("E_ARGUMENT", "decodeMany: an input is not a capture (want a LogicCapture, an EdgeCapture or { capture, cyl, head })");
+    throw new DiskfluxError("E_ARGUMENT", "decodeMany: an input is not a capture (want a LogicCapture, an EdgeCapture, { capture, cyl, head } or { bytes, source })");
   }
   return c;
+}
+
+function fileOf(input: FileInput): FileWork {
+  return { bytes: input.bytes, ...(input.source !== undefined ? { source: input.source } : {}), ...(input.read !== undefined ? { read: input.read } : {}) };
+}
+
+/** A worker's message for one input, and the buffers it moves. */
+function workFor(input: PoolInput, how: "move" | "copy"): { work: Work; transfer: ArrayBuffer[] } {
+  if (isFileInput(input)) {
+    const { file, transfer } = fileForTransfer(fileOf(input), how);
+    return { work: { file }, transfer };
+  }
+  const { capture, transfer } = captureForTransfer(captureOf(input), how);
+  return { work: { capture }, transfer };
 }
 
 async function resolveItem(item: PoolItem): Promise<PoolInput> {
@@ -162,7 +210,7 @@ export async function* runDecodeMany(
   o: DecodeManyOptions,
   platform: PoolPlatform,
 ): AsyncGenerator<PoolResult, void, undefined> {
-  const { jobs: jobsGiven, inline, perWorker = 2, transfer = true, signal, ...request } = o;
+  const { jobs: jobsGiven, inline, perWorker = 2, transfer = true, inlineStart = platform.inlineStart, signal, ...request } = o;
   if (signal?.aborted) throw abortReason(signal);
   const iterable = (x: unknown) => typeof x === "object" && x !== null && (Symbol.iterator in x || Symbol.asyncIterator in x);
   if (!iterable(inputs)) {
@@ -173,9 +221,30 @@ export async function* runDecodeMany(
   if (inline ?? jobs === 1) {
     yield* decodeInline(inputs, options, request, signal);
   } else {
-    yield* decodePooled(inputs, options, request, { jobs, perWorker, move: transfer, signal }, platform);
+    yield* decodePooled(inputs, options, request, { jobs, perWorker, move: transfer, inlineStart, signal }, platform);
   }
 }
+
+/** One input decoded on this thread, as its result. */
+async function decodeHere(at: Where, input: PoolInput, options: string | DecodeOptions, request: DecodeRequest): Promise<PoolResult> {
+  let place: TrackPlace = {};
+  try {
+    let capture: Capture;
+    if (isFileInput(input)) ({ capture, ...place } = await readFileWork(fileOf(input)));
+    else capture = captureOf(input);
+    return { ...at, ...place, ok: true, result: await decode(capture, optionsOf(input, options), request) };
+  } catch (e) {
+    return { ...at, ...place, ok: false, error: poolError(e, at.source) };
+  }
+}
+
+/** Lets the event loop run (worker messages) between decodes on this thread. */
+function turn(): Promise<void> {
+  return new Promise((resolve) => (typeof setImmediate === "function" ? setImmediate(resolve) : setTimeout(resolve, 0)));
+}
+
+/** Decoding on the calling thread this long (ms) with more input coming starts the workers (inlineStart). */
+const INLINE_START_MS = 20;
 
 /** One thread, one capture at a time: exactly sequential decode(), nothing moved or copied. */
 async function* decodeInline(
@@ -189,17 +258,10 @@ async function* decodeInline(
     try {
       input = await resolveItem(item);
     } catch (e) {
-      yield { index: i, ok: false, error: poolError(e) };
+      yield { index: i, ok: false, error: poolError(e, undefined, true) };
       continue;
     }
-    const at = where(i, input);
-    let outcome: PoolResult;
-    try {
-      outcome = { ...at, ok: true, result: await decode(captureOf(input), optionsOf(input, options), request) };
-    } catch (e) {
-      outcome = { ...at, ok: false, error: poolError(e, at.source) };
-    }
-    yield outcome;
+    yield await decodeHere(where(i, input), input, options, request);
   }
   if (signal?.aborted) throw abortReason(signal);
 }
@@ -225,10 +287,11 @@ async function* decodePooled(
   inputs: PoolInputs,
   options: string | DecodeOptions,
   request: DecodeRequest,
-  cfg: { jobs: number; perWorker: number; move: boolean; signal: AbortSignal | undefined },
+  cfg: { jobs: number; perWorker: number; move: boolean; inlineStart: boolean; signal: AbortSignal | undefined },
   platform: PoolPlatform,
 ): AsyncGenerator<PoolResult, void, undefined> {
-  const { jobs, perWorker, move, signal } = cfg;
+  const { jobs, perWorker, move, inlineStart, signal } = cfg;
+  let inlineMs = 0;
   const window = jobs * (perWorker + 1);
   const wreq = workerRequest(request);
   const warm: ToWorker = { type: "warm", backend: request.backend ?? "auto" };
@@ -286,7 +349,8 @@ async function* decodePooled(
         if (slot.inflight.size === 0) slot.handle.busy(false);
         const at = pending.get(m.id) ?? { index: m.id };
         pending.delete(m.id);
-        finished.set(m.id, m.ok ? { ...at, ok: true, result: m.result } : { ...at, ok: false, error: m.error });
+        const place = { ...(m.cyl !== undefined ? { cyl: m.cyl } : {}), ...(m.head !== undefined ? { head: m.head } : {}) };
+        finished.set(m.id, m.ok ? { ...at, ...place, ok: true, result: m.result } : { ...at, ...place, ok: false, error: m.error });
         notify();
       },
       failed(reason) {
@@ -316,6 +380,7 @@ async function* decodePooled(
     });
     slots.push(slot);
     slot.handle.post(warm, []);
+    slot.handle.busy(false); // until it has a job
     return slot;
   };
 
@@ -331,22 +396,22 @@ async function* decodePooled(
   const dispatch = (id: number, input: PoolInput) => {
     const at = where(id, input);
     const fail = (e: unknown) => finished.set(id, { ...at, ok: false, error: poolError(e, at.source) });
-    let capture: Capture;
-    let transfer: ArrayBuffer[];
+    let job: { work: Work; transfer: ArrayBuffer[] };
     try {
-      ({ capture, transfer } = captureForTransfer(captureOf(input), move ? "move" : "copy"));
+      job = workFor(input, move ? "move" : "copy");
     } catch (e) {
       fail(e);
       return;
     }
     const slot = pick()!; // (the feed loop only takes an input when there is room)
+    const opts = optionsOf(input, options);
     try {
-      slot.handle.post({ type: "job", id, capture, options: optionsOf(input, options), request: wreq }, transfer);
+      slot.handle.post({ type: "job", id, options: opts, request: wreq, ...job.work }, job.transfer);
     } catch (e) {
-      // A buffer that may not move (Node's pooled Buffers are untransferable): copy it and try once more.
+      // A buffer that may not move, or a message that may not clone: copy and try once more.
       try {
-        const copied = captureForTransfer(captureOf(input), "copy");
-        slot.handle.post({ type: "job", id, capture: copied.capture, options: optionsOf(input, options), request: wreq }, copied.transfer);
+        const copied = workFor(input, "copy");
+        slot.handle.post({ type: "job", id, options: opts, request: wreq, ...copied.work }, copied.transfer);
       } catch {
         fail(e);
         return;
@@ -381,10 +446,19 @@ async function* decodePooled(
         try {
           input = await orAbort(resolveItem(r.value));
         } catch (e) {
-          finished.set(id, { index: id, ok: false, error: poolError(e) });
+          finished.set(id, { index: id, ok: false, error: poolError(e, undefined, true) });
           continue;
         }
         if (input === ABORTED) break;
+        if (inlineStart && !slots.some((sl) => sl.ready)) {
+          // No worker to take it yet: decode it here, and start the workers once the input proves long.
+          if (slots.length === 0 && inlineMs >= INLINE_START_MS) for (let k = 0; k < jobs; k++) spawn();
+          const t0 = performance.now();
+          finished.set(id, await decodeHere(where(id, input), input, options, request));
+          inlineMs += performance.now() - t0;
+          await turn();
+          continue;
+        }
         dispatch(id, input);
       }
       checkFatal();

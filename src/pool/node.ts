@@ -20,7 +20,7 @@ import {
 } from "./core.js";
 
 export { liveWorkers } from "./core.js";
-export type { DecodeManyOptions, PoolInput, PoolInputs, PoolItem, PoolResult, TrackInput, PoolError, PoolErrorCode } from "./core.js";
+export type { DecodeManyOptions, PoolInput, PoolInputs, PoolItem, PoolResult, TrackInput, FileInput, PoolError, PoolErrorCode } from "./core.js";
 
 export interface NodeDecodeManyOptions extends DecodeManyOptions {
   /** The worker module to start instead of diskflux's own (see above). */
@@ -57,6 +57,7 @@ export function decodeMany(
 ): AsyncGenerator<PoolResult, void, undefined> {
   const { workerUrl, ...rest } = opts;
   return runDecodeMany(inputs, options, rest, {
+    inlineStart: true,
     defaultJobs: async () => {
       const os = await import("node:os");
       return typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;

@@ -4,8 +4,9 @@
 //
 //   main → worker   { type: "warm", backend }            once, first: load the kernels
 //                   { type: "job", id, capture, options, request }
+//                   { type: "job", id, file: { bytes, source, read }, options, request }   (read there)
 //   worker → main   { type: "ready" }                     after "warm" (kernels loaded or not)
-//                   { type: "done", id, ok: true, result }
+//                   { type: "done", id, ok: true, result, cyl?, head? }   (cyl/head: a file of one track)
 //                   { type: "done", id, ok: false, error: { code, message } }
 //
 // Buffers travel as transferables: a capture's samples / edges / index levels go
@@ -18,13 +19,15 @@ import { escapeName, oneLine } from "../escape.js";
 import type { BackendChoice } from "../kernels/load.js";
 import type { DecodeOptions } from "../options.js";
 import type { DecodeRequest, DecodeResult } from "../types.js";
+import type { AnyCaptureOptions } from "../readers/index.js";
 
 /**
  * A track's error code: a DiskfluxError's own code, E_WASM for a Wasm trap,
  * E_WORKER when the worker decoding it stopped (crashed, ran out of memory),
- * E_INTERNAL for any other exception (a bug: please report it).
+ * E_INPUT when the caller's function producing the input threw something other
+ * than a DiskfluxError, E_INTERNAL for any other exception (a bug: please report it).
  */
-export type PoolErrorCode = DiskfluxErrorCode | "E_WORKER" | "E_INTERNAL";
+export type PoolErrorCode = DiskfluxErrorCode | "E_WORKER" | "E_INPUT" | "E_INTERNAL";
 
 /** One line, like every DiskfluxError message; `source` names the capture when it has a name. */
 export interface PoolError {
@@ -35,14 +38,30 @@ export interface PoolError {
 /** The decode request a worker gets: DecodeRequest without anything that cannot be cloned. */
 export type WorkerRequest = Pick<DecodeRequest, "backend" | "channels" | "keepEvents" | "logBytes" | "keepCrcInputs" | "recover">;
 
+/** A capture file's bytes, read where they are decoded (readAnyCapture: one capture, or a file of one track). */
+export interface FileWork {
+  readonly bytes: Uint8Array;
+  readonly source?: string;
+  readonly read?: AnyCaptureOptions;
+}
+
+/** What a job decodes: a capture, or a file to read first. */
+export type Work = { readonly capture: Capture; readonly file?: undefined } | { readonly file: FileWork; readonly capture?: undefined };
+
 export type ToWorker =
   | { readonly type: "warm"; readonly backend: BackendChoice }
-  | { readonly type: "job"; readonly id: number; readonly capture: Capture; readonly options: string | DecodeOptions; readonly request: WorkerRequest };
+  | ({ readonly type: "job"; readonly id: number; readonly options: string | DecodeOptions; readonly request: WorkerRequest } & Work);
+
+/** A file of one track says where the track is. */
+export interface TrackPlace {
+  readonly cyl?: number;
+  readonly head?: number;
+}
 
 export type FromWorker =
   | { readonly type: "ready" }
-  | { readonly type: "done"; readonly id: number; readonly ok: true; readonly result: DecodeResult }
-  | { readonly type: "done"; readonly id: number; readonly ok: false; readonly error: PoolError };
+  | ({ readonly type: "done"; readonly id: number; readonly ok: true; readonly result: DecodeResult } & TrackPlace)
+  | ({ readonly type: "done"; readonly id: number; readonly ok: false; readonly error: PoolError } & TrackPlace);
 
 /** The request fields a worker needs, picked from the caller's (AbortSignals and the like stay behind). */
 export function workerRequest(r: DecodeRequest): WorkerRequest {
@@ -56,11 +75,12 @@ export function workerRequest(r: DecodeRequest): WorkerRequest {
   return out;
 }
 
-/** An exception as a track's one-line error. */
-export function poolError(e: unknown, source?: string): PoolError {
+/** An exception as a track's one-line error (`input`: thrown by the caller's function producing the input). */
+export function poolError(e: unknown, source?: string, input = false): PoolError {
   if (e instanceof DiskfluxError) return { code: e.code, message: e.message };
   const what = e instanceof Error ? e.message : String(e);
   const where = source !== undefined ? `${escapeName(source)}: ` : "";
+  if (input) return { code: "E_INPUT", message: oneLine(`${where}${what}`) };
   if (typeof WebAssembly === "object" && e instanceof WebAssembly.RuntimeError) {
     return { code: "E_WASM", message: oneLine(`${where}the WebAssembly kernel trapped (${what}); try backend 'js'`) };
   }
@@ -100,18 +120,7 @@ function ownsBuffer(v: ArrayBufferView): boolean {
  */
 export function captureForTransfer(c: Capture, how: "move" | "copy"): { capture: Capture; transfer: ArrayBuffer[] } {
   const transfer: ArrayBuffer[] = [];
-  const take = <T extends Uint8Array | Float64Array>(v: T): T => {
-    if (isDetached(v.buffer)) {
-      throw new DiskfluxError(
-        "E_ARGUMENT",
-        `${escapeName(c.source ?? "capture")}: its buffer was already moved to a decode worker (the same capture given twice?); pass transfer: false to copy instead`,
-      );
-    }
-    const own = how === "move" && ownsBuffer(v) ? v : (v.slice() as T);
-    // Never an empty buffer: Node drops, without a word, a message whose transfer list holds a detached one.
-    if (own.byteLength > 0 && !transfer.includes(own.buffer as ArrayBuffer)) transfer.push(own.buffer as ArrayBuffer);
-    return own;
-  };
+  const take = <T extends Uint8Array | Float64Array>(v: T): T => takeView(v, how, transfer, c.source);
   // Known fields only: whatever else a reader hung on its capture stays behind (it might not clone).
   const source = c.source !== undefined ? { source: c.source } : {};
   if (c.kind === "logic") {
@@ -129,6 +138,28 @@ export function captureForTransfer(c: Capture, how: "move" | "copy"): { capture:
     return { capture, transfer };
   }
   throw new DiskfluxError("E_ARGUMENT", `${escapeName(String((c as { source?: unknown }).source ?? "input"))}: not a capture (kind '${oneLine(String((c as { kind?: unknown }).kind))}'; want 'logic' or 'edges')`);
+}
+
+/** A file's bytes to post to a worker, moved or copied as captureForTransfer does. */
+export function fileForTransfer(f: FileWork, how: "move" | "copy"): { file: FileWork; transfer: ArrayBuffer[] } {
+  const transfer: ArrayBuffer[] = [];
+  if (!(f.bytes instanceof Uint8Array)) throw new DiskfluxError("E_ARGUMENT", `${escapeName(f.source ?? "input")}: bytes must be a Uint8Array`);
+  const bytes = takeView(f.bytes, how, transfer, f.source);
+  return { file: { bytes, ...(f.source !== undefined ? { source: f.source } : {}), ...(f.read !== undefined ? { read: f.read } : {}) }, transfer };
+}
+
+/** The array to post (itself or a copy) and its buffer added to the transfer list. */
+function takeView<T extends Uint8Array | Float64Array>(v: T, how: "move" | "copy", transfer: ArrayBuffer[], source: string | undefined): T {
+  if (isDetached(v.buffer)) {
+    throw new DiskfluxError(
+      "E_ARGUMENT",
+      `${escapeName(source ?? "capture")}: its buffer was already moved to a decode worker (the same input given twice?); pass transfer: false to copy instead`,
+    );
+  }
+  const own = how === "move" && ownsBuffer(v) ? v : (v.slice() as T);
+  // Never an empty buffer: Node drops, without a word, a message whose transfer list holds a detached one.
+  if (own.byteLength > 0 && !transfer.includes(own.buffer as ArrayBuffer)) transfer.push(own.buffer as ArrayBuffer);
+  return own;
 }
 
 /** The buffers of a result that can move back to the main thread (each once). */

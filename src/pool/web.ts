@@ -12,7 +12,7 @@ import {
 } from "./core.js";
 
 export { liveWorkers } from "./core.js";
-export type { DecodeManyOptions, PoolInput, PoolInputs, PoolItem, PoolResult, TrackInput, PoolError, PoolErrorCode } from "./core.js";
+export type { DecodeManyOptions, PoolInput, PoolInputs, PoolItem, PoolResult, TrackInput, FileInput, PoolError, PoolErrorCode } from "./core.js";
 
 export interface WebDecodeManyOptions extends DecodeManyOptions {
   /** Starts one decode worker (a bundler that needs its own worker import, a CSP). */
@@ -36,6 +36,7 @@ export function decodeMany(
 ): AsyncGenerator<PoolResult, void, undefined> {
   const { createWorker = defaultWorker, ...rest } = opts;
   return runDecodeMany(inputs, options, rest, {
+    inlineStart: false,
     defaultJobs: () => (typeof navigator === "object" && navigator.hardwareConcurrency > 0 ? navigator.hardwareConcurrency : 1),
     load: async () => (events: WorkerEvents): WorkerHandle => {
       const worker = createWorker();

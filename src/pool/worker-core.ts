@@ -11,7 +11,8 @@
 // overlaps the main thread's first reads ("warm" is the first message).
 import { decode } from "../decode.js";
 import { getKernels } from "../kernels/load.js";
-import { poolError, resultTransfer, type FromWorker, type ToWorker } from "./protocol.js";
+import { poolError, resultTransfer, type FromWorker, type ToWorker, type TrackPlace } from "./protocol.js";
+import { readFileWork } from "./read.js";
 
 export type Post = (message: FromWorker, transfer: ArrayBuffer[]) => void;
 
@@ -47,11 +48,14 @@ export function workerHandler(post: Post): (message: ToWorker) => void {
         return;
       }
       if (m.type === "job") {
+        let place: TrackPlace = {};
         try {
-          const result = await decode(m.capture, m.options, m.request);
-          send({ type: "done", id: m.id, ok: true, result }, resultTransfer(result));
+          let capture = m.capture;
+          if (m.file) ({ capture, ...place } = await readFileWork(m.file));
+          const result = await decode(capture!, m.options, m.request);
+          send({ type: "done", id: m.id, ok: true, result, ...place }, resultTransfer(result));
         } catch (e) {
-          send({ type: "done", id: m.id, ok: false, error: poolError(e, m.capture?.source) });
+          send({ type: "done", id: m.id, ok: false, error: poolError(e, m.capture?.source ?? m.file?.source), ...place });
         }
       }
     });
