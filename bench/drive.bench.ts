@@ -1,8 +1,9 @@
 // Whole drives through the worker pool (decodeMany, src/pool/): a synthesized
 // ST-225 (MFM, 615 cylinders × 4 heads, 17 × 512 B) and ST-251-like RLL drive
-// (RLL_WD, 820 × 6, 26 × 512 B) decoded with jobs 1..N. Per job count: wall time,
-// tracks/s, ms a track, the speed-up over jobs 1, the latency of the first result
-// (worker start-up), the steady rate after it, peak RSS (process.memoryUsage().rss,
+// (RLL_WD, 820 × 6, 26 × 512 B) decoded with jobs 1..N (the main thread and N − 1
+// workers, decodeMany's default in Node; --workers-only: N workers). Per job count:
+// wall time, tracks/s, ms a track, the speed-up over jobs 1, the latency of the
+// first result, the rate after it, peak RSS (process.memoryUsage().rss,
 // worker threads included, sampled every result and every 20 ms), and how many
 // times faster than the drive itself reads the tracks (3600 rpm: 16.7 ms a track),
 // and two figures that hold whatever else loads the machine: the CPU time of all
@@ -17,7 +18,7 @@
 // buffer each, as a reader would hand over: synthesizing a track costs ~40 ms,
 // ~10× decoding it, and would time the synthesizer instead of the pool.
 // Inputs come from an async generator, so the pool's backpressure is what keeps
-// memory bounded: never more than jobs × 2 tracks are out of the generator.
+// memory bounded: never more than jobs × 3 tracks are out of the generator.
 //
 // Before timing, every job count's pool output over 2 × distinct tracks must equal
 // sequential decode() (node:util isDeepStrictEqual on the whole DecodeResult).
@@ -26,7 +27,7 @@
 //   npm run bench:drive -- --tracks 400                  the first 400 tracks of each
 //   npm run bench:drive -- --format MFM --max-jobs 4 --backend js
 //   npm run bench:drive -- --worker dist/worker-node.js  workers from the build (from source they start through tsx: ~0.5 s each)
-//   npm run bench:drive -- --workers-only                inlineStart off: no decoding on the main thread while workers start
+//   npm run bench:drive -- --workers-only                jobs N = N workers, the main thread only feeds them (default: main + N − 1 workers)
 //   npm run bench:drive -- --repeat 3                    each job count 3 times, the median run reported
 //   npm run bench:drive -- --json                        ... last line: {"machine":…,"drives":{"MFM":{"tracks":n,"jobs":{"1":{…}}}}}
 import { availableParallelism, cpus } from "node:os";
@@ -68,7 +69,7 @@ const distinct = Number(args.distinct);
 const backend = args.backend as BackendName;
 const repeat = Number(args.repeat);
 if (!Number.isInteger(repeat) || repeat < 1) fail(`--repeat must be ≥ 1, got ${args.repeat}`);
-const inlineStart = !args["workers-only"];
+const useCallingThread = !args["workers-only"];
 const workerUrl = args.worker !== undefined ? pathToFileURL(resolve(args.worker)) : undefined;
 if (!Number.isInteger(maxJobs) || maxJobs < 1) fail(`--max-jobs must be ≥ 1, got ${args["max-jobs"]}`);
 if (!Number.isInteger(distinct) || distinct < 1) fail(`--distinct must be ≥ 1, got ${args.distinct}`);
@@ -121,7 +122,7 @@ async function timed(d: Drive, jobs: number): Promise<Omit<Run, "speedup">> {
   let first = 0;
   let n = 0;
   try {
-    for await (const r of decodeMany(tracksOf(d), d.options, { jobs, backend, inlineStart, ...(workerUrl ? { workerUrl } : {}) })) {
+    for await (const r of decodeMany(tracksOf(d), d.options, { jobs, backend, useCallingThread, ...(workerUrl ? { workerUrl } : {}) })) {
       if (!r.ok) fail(`${d.format} track ${r.index}: ${r.error.code} ${r.error.message}`);
       // a cheap guard while timing (the deep comparison ran before)
       if (r.result.records.length !== d.want[r.index % d.want.length].records.length) fail(`${d.format} track ${r.index}: record count differs`);
@@ -170,8 +171,8 @@ for (const spec of drives) {
   for (let jobs = 1; jobs <= maxJobs; jobs++) {
     const n = Math.min(tracks, 2 * templates.length);
     let i = 0;
-    // inlineStart off: every track goes to a worker (with it, a short run may be decoded here entirely).
-    for await (const r of decodeMany(tracksOf(d, n), options, { jobs, backend, inlineStart: false, ...(workerUrl ? { workerUrl } : {}) })) {
+    // Workers only (useCallingThread off): every track goes through a worker, even at jobs 1.
+    for await (const r of decodeMany(tracksOf(d, n), options, { jobs, backend, useCallingThread: false, ...(workerUrl ? { workerUrl } : {}) })) {
       if (!r.ok) fail(`${spec.format} jobs ${jobs}: track ${r.index} failed: ${r.error.message}`);
       if (r.index !== i) fail(`${spec.format} jobs ${jobs}: result ${r.index} out of order (want ${i})`);
       if (!isDeepStrictEqual(r.result, d.want[i % templates.length])) fail(`${spec.format} jobs ${jobs}: track ${i} differs from sequential decode()`);
@@ -212,7 +213,7 @@ async function runDrive(d: Drive): Promise<Record<number, Run>> {
 
 const sequentialS: Record<string, number> = {};
 const cpu = cpus()[0]?.model?.trim() ?? "unknown cpu";
-const machine = `${cpu}, ${cores} cores available, node ${process.versions.node}, backend ${backend}, workers ${workerUrl ? workerUrl.pathname : "from source (tsx)"}${inlineStart ? "" : ", workers only (inlineStart off)"}${repeat > 1 ? `, median of ${repeat} runs` : ""}`;
+const machine = `${cpu}, ${cores} cores available, node ${process.versions.node}, backend ${backend}, workers ${workerUrl ? workerUrl.pathname : "from source (tsx)"}${useCallingThread ? ", jobs N = main thread + N − 1 workers" : ", jobs N = N workers (useCallingThread off)"}${repeat > 1 ? `, median of ${repeat} runs` : ""}`;
 const report: Record<string, { name: string; tracks: number; distinct: number; driveSeconds: number; sequentialDecodeS: number; jobs: Record<number, Run> }> = {};
 console.log(`drive benchmark — ${machine}`);
 for (const d of prepared) {

@@ -20,9 +20,14 @@ import { SAMPLES_DIR, haveShared, oracleCaptures, warnMissing } from "./support/
 
 const BACKENDS = ["wasm", "js"] as const;
 
-/** The pool with every input going to a worker (inlineStart off), unless a test says otherwise. */
+/**
+ * jobs 1: the calling thread alone (a decode() loop); jobs N > 1: N workers and a
+ * calling thread that only feeds them (useCallingThread off), so that every input
+ * goes through a worker. Node's default (the calling thread one of the jobs) has a
+ * test of its own.
+ */
 const decodeMany = (inputs: PoolInputs, options: Parameters<typeof decodeManyNode>[1], o: NodeDecodeManyOptions = {}) =>
-  decodeManyNode(inputs, options, { inlineStart: false, ...o });
+  decodeManyNode(inputs, options, { useCallingThread: o.jobs === 1, ...o });
 const JOBS = [1, 2, 3] as const;
 
 async function collect(it: AsyncIterable<PoolResult>): Promise<PoolResult[]> {
@@ -129,12 +134,12 @@ describe("decodeMany on a synthesized drive", () => {
     }
   });
 
-  test("inlineStart (Node's default): a short input never starts a worker; a long one hands over to workers; = sequential", async () => {
+  test("the calling thread as one of the jobs (Node's default): a short input starts no worker; a long one shares with jobs − 1 workers; = sequential", async () => {
     const want = await sequential(drive, { backend: "wasm" });
     // Three tracks: decoded here before 20 ms of decoding have passed, no worker started.
     let most = 0;
     const short = [];
-    for await (const r of decodeManyNode(driveInputs().slice(0, 3), {}, { jobs: 2, backend: "wasm", inlineStart: true })) {
+    for await (const r of decodeManyNode(driveInputs().slice(0, 3), {}, { jobs: 3, backend: "wasm" })) {
       most = Math.max(most, liveWorkers());
       short.push(r);
     }
@@ -151,9 +156,9 @@ describe("decodeMany on a synthesized drive", () => {
         yield t;
       }
     }
-    const got = await collect(decodeManyNode(slowDrive(), {}, { jobs: 2, backend: "wasm", inlineStart: true }));
+    const got = await collect(decodeManyNode(slowDrive(), {}, { jobs: 3, backend: "wasm" }));
     expect(okResults(got)).toStrictEqual(want);
-    expect(most).toBe(2);
+    expect(most).toBe(2); // jobs 3 = this thread + 2 workers
     expect(liveWorkers()).toBe(0);
     // Decoded here: the caller's buffers untouched; sent to a worker: moved (detached).
     const moved = inputs.map((t) => {

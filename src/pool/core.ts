@@ -1,6 +1,15 @@
 // decodeMany's engine, platform-neutral: captures in, DecodeResults out in input
-// order, decoded inline (one thread, jobs 1) or by a pool of workers that the
-// platform starts (node.ts: worker_threads; web.ts: Web Workers).
+// order, decoded by `jobs` threads: the calling thread and jobs − 1 workers that
+// the platform starts (node.ts: worker_threads), or `jobs` workers and not the
+// calling thread (web.ts: Web Workers, so that the page stays responsive).
+// jobs 1 with the calling thread is plain sequential decode(): no worker at all.
+//
+// The calling thread decodes an input when no worker can take it: while the
+// workers start (tens to hundreds of ms each; they start only once the input has
+// taken ~20 ms to decode, so a short input never starts one), and whenever each
+// has its perWorker jobs. On two cores, measured (bench/drive.bench.ts): the
+// calling thread + 1 worker decodes 1.2-1.4× as fast as one thread, 2 workers
+// alone 0.96-1.1× (three busy threads on two cores, and a second start-up).
 //
 // Memory is bounded: each worker holds at most perWorker jobs (the one it
 // decodes and the next, by default), and at most jobs × (perWorker + 1) inputs
@@ -11,8 +20,8 @@
 // lazy source (a huge .tr read track by track, a folder read file by file) is
 // never held whole, and a caller that stops pulling results stops the reading.
 //
-// Workers are started on demand up to `jobs` (two inputs never start sixteen),
-// each decodes its jobs one at a time with its own kernels, and every worker is
+// Without the calling thread, workers are started on demand up to `jobs` (two
+// inputs never start sixteen). Each worker decodes its jobs one at a time with its own kernels, and every worker is
 // terminated when the iterator finishes, is returned early (break), throws, or
 // its AbortSignal fires.
 import type { Capture } from "../capture.js";
@@ -82,22 +91,23 @@ export type PoolResult = Where & ({ readonly ok: true; readonly result: DecodeRe
 
 export interface DecodeManyOptions extends DecodeRequest {
   /**
-   * Captures decoded at once; default the available cores (os.availableParallelism()
-   * in Node, navigator.hardwareConcurrency in browsers). 1 decodes inline: no worker.
+   * Threads decoding at once, the calling thread included when it decodes (see
+   * useCallingThread); default the available cores (os.availableParallelism() in
+   * Node, navigator.hardwareConcurrency in browsers). In Node, 1 decodes on the
+   * calling thread: no worker, exactly a loop of decode().
    */
   jobs?: number;
-  /** Decode on the calling thread, no worker (default: jobs is 1). false with jobs 1 = one worker (keeps a page responsive). */
-  inline?: boolean;
   /** Jobs queued in each worker, the one it decodes included (default 2: a worker never waits for the next). */
   perWorker?: number;
   /**
-   * The calling thread decodes while no worker is ready yet, and starts workers
-   * only once the input has taken ~20 ms of decoding (default true in Node, false
-   * in browsers, whose page must stay responsive). A short input then never pays
-   * for starting workers (tens to hundreds of ms each), a long one does not wait
-   * for them. Captures decoded this way are neither moved nor copied.
+   * The calling thread is one of the `jobs` (default true in Node, false in
+   * browsers, whose page must stay responsive): it decodes an input whenever no
+   * worker can take it (while the workers start, or when every one has perWorker
+   * jobs), and the jobs − 1 workers start only once the input has taken ~20 ms of
+   * decoding, so a short input never starts one. Captures it decodes are neither
+   * moved nor copied. false: `jobs` workers decode everything.
    */
-  inlineStart?: boolean;
+  useCallingThread?: boolean;
   /**
    * true (default): each capture's samples / edges / index buffer is moved to its
    * worker and is detached (length 0) in the caller's capture afterwards; a view
@@ -128,8 +138,8 @@ export interface WorkerEvents {
 
 export interface PoolPlatform {
   defaultJobs(): number | Promise<number>;
-  /** inlineStart when the caller does not say. */
-  readonly inlineStart: boolean;
+  /** useCallingThread when the caller does not say. */
+  readonly useCallingThread: boolean;
   /** Called when the first worker is needed (dynamic imports of platform modules go here). */
   load(): Promise<(events: WorkerEvents) => WorkerHandle>;
 }
@@ -203,14 +213,14 @@ function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DiskfluxError("E_ARGUMENT", "decodeMany: aborted");
 }
 
-/** decodeMany on a platform: inline for jobs 1, else a pool of its workers. */
+/** decodeMany on a platform: the calling thread alone for jobs 1 (where it decodes), else with a pool of workers. */
 export async function* runDecodeMany(
   inputs: PoolInputs,
   options: string | DecodeOptions,
   o: DecodeManyOptions,
   platform: PoolPlatform,
 ): AsyncGenerator<PoolResult, void, undefined> {
-  const { jobs: jobsGiven, inline, perWorker = 2, transfer = true, inlineStart = platform.inlineStart, signal, ...request } = o;
+  const { jobs: jobsGiven, perWorker = 2, transfer = true, useCallingThread = platform.useCallingThread, signal, ...request } = o;
   if (signal?.aborted) throw abortReason(signal);
   const iterable = (x: unknown) => typeof x === "object" && x !== null && (Symbol.iterator in x || Symbol.asyncIterator in x);
   if (!iterable(inputs)) {
@@ -218,10 +228,10 @@ export async function* runDecodeMany(
   }
   const jobs = checkCount("jobs", jobsGiven ?? Math.max(1, (await platform.defaultJobs()) | 0));
   checkCount("perWorker", perWorker);
-  if (inline ?? jobs === 1) {
+  if (useCallingThread && jobs === 1) {
     yield* decodeInline(inputs, options, request, signal);
   } else {
-    yield* decodePooled(inputs, options, request, { jobs, perWorker, move: transfer, inlineStart, signal }, platform);
+    yield* decodePooled(inputs, options, request, { jobs, perWorker, move: transfer, caller: useCallingThread, signal }, platform);
   }
 }
 
@@ -243,8 +253,8 @@ function turn(): Promise<void> {
   return new Promise((resolve) => (typeof setImmediate === "function" ? setImmediate(resolve) : setTimeout(resolve, 0)));
 }
 
-/** Decoding on the calling thread this long (ms) with more input coming starts the workers (inlineStart). */
-const INLINE_START_MS = 20;
+/** Decoding on the calling thread this long (ms) with more input coming starts the workers (useCallingThread). */
+const CALLER_START_MS = 20;
 
 /** One thread, one capture at a time: exactly sequential decode(), nothing moved or copied. */
 async function* decodeInline(
@@ -287,11 +297,11 @@ async function* decodePooled(
   inputs: PoolInputs,
   options: string | DecodeOptions,
   request: DecodeRequest,
-  cfg: { jobs: number; perWorker: number; move: boolean; inlineStart: boolean; signal: AbortSignal | undefined },
+  cfg: { jobs: number; perWorker: number; move: boolean; caller: boolean; signal: AbortSignal | undefined },
   platform: PoolPlatform,
 ): AsyncGenerator<PoolResult, void, undefined> {
-  const { jobs, perWorker, move, inlineStart, signal } = cfg;
-  let inlineMs = 0;
+  const { jobs, perWorker, move, caller, signal } = cfg;
+  let callerMs = 0;
   const window = jobs * (perWorker + 1);
   const wreq = workerRequest(request);
   const warm: ToWorker = { type: "warm", backend: request.backend ?? "auto" };
@@ -301,6 +311,8 @@ async function* decodePooled(
   const finished = new Map<number, PoolResult>();
   const pending = new Map<number, Where>();
   const slots: Slot[] = [];
+  /** Terminations of workers that failed on their own. */
+  const gone: Promise<void>[] = [];
   let nextIn = 0;
   let nextOut = 0;
   let inputDone = false;
@@ -357,7 +369,7 @@ async function* decodePooled(
         if (slot.gone) return;
         slot.gone = true;
         slots.splice(slots.indexOf(slot), 1);
-        void slot.handle.terminate();
+        gone.push(slot.handle.terminate()); // (awaited before the iterator ends: no worker outlives it)
         if (!slot.ready) {
           // It never started: the worker file is missing or does not load. Not one track's fault.
           fatal ??= { e: new DiskfluxError("E_FILE", `decodeMany: a decode worker did not start (${reason}); decode with jobs: 1, or rebuild diskflux`) };
@@ -391,9 +403,14 @@ async function* decodePooled(
     if (!best || (best.inflight.size > 0 && slots.length < jobs)) return spawn();
     return best.inflight.size < perWorker ? best : undefined;
   };
-  const room = () => slots.length < jobs || slots.some((s) => s.inflight.size < perWorker);
+  const room = () => caller || slots.length < jobs || slots.some((s) => s.inflight.size < perWorker);
+  const readyWithRoom = (): Slot | undefined => {
+    let best: Slot | undefined;
+    for (const s of slots) if (s.ready && s.inflight.size < perWorker && (!best || s.inflight.size < best.inflight.size)) best = s;
+    return best;
+  };
 
-  const dispatch = (id: number, input: PoolInput) => {
+  const dispatch = (id: number, input: PoolInput, chosen?: Slot) => {
     const at = where(id, input);
     const fail = (e: unknown) => finished.set(id, { ...at, ok: false, error: poolError(e, at.source) });
     let job: { work: Work; transfer: ArrayBuffer[] };
@@ -403,7 +420,7 @@ async function* decodePooled(
       fail(e);
       return;
     }
-    const slot = pick()!; // (the feed loop only takes an input when there is room)
+    const slot = chosen ?? pick()!; // (the feed loop only takes an input when there is room)
     const opts = optionsOf(input, options);
     try {
       slot.handle.post({ type: "job", id, options: opts, request: wreq, ...job.work }, job.transfer);
@@ -450,13 +467,19 @@ async function* decodePooled(
           continue;
         }
         if (input === ABORTED) break;
-        if (inlineStart && !slots.some((sl) => sl.ready)) {
-          // No worker to take it yet: decode it here, and start the workers once the input proves long.
-          if (slots.length === 0 && inlineMs >= INLINE_START_MS) for (let k = 0; k < jobs; k++) spawn();
+        if (caller) {
+          // The calling thread is a job: a ready worker with room takes the input, else it is decoded
+          // here; the other jobs − 1 start once the input proves long.
+          if (slots.length === 0 && callerMs >= CALLER_START_MS) for (let k = 0; k < jobs - 1; k++) spawn();
+          const slot = readyWithRoom();
+          if (slot) {
+            dispatch(id, input, slot);
+            continue;
+          }
           const t0 = performance.now();
           finished.set(id, await decodeHere(where(id, input), input, options, request));
-          inlineMs += performance.now() - t0;
-          await turn();
+          callerMs += performance.now() - t0;
+          await turn(); // let the workers' messages in
           continue;
         }
         dispatch(id, input);
@@ -492,6 +515,6 @@ async function* decodePooled(
         .catch(() => undefined); // failing to close is not ours to report over the real outcome
       if (!pulling) await closing;
     }
-    await Promise.allSettled(stopping);
+    await Promise.allSettled([...stopping, ...gone]);
   }
 }

@@ -40,8 +40,11 @@ export function nodeWorkerEntry(): { url: URL; workerData: { entry?: string } } 
  * Decodes many captures on worker threads, yielding each one's outcome in input
  * order: `{ index, ok: true, result }` (exactly what decode() returns) or
  * `{ index, ok: false, error: { code, message } }` for a capture that failed;
- * the others still decode. `jobs` defaults to os.availableParallelism(); jobs 1
- * decodes inline with no worker. Breaking out of the loop, an exception or
+ * the others still decode. `jobs` (default os.availableParallelism()) counts the
+ * calling thread, which decodes whenever no worker can take an input: jobs 1 is
+ * a plain decode() loop with no worker, jobs N starts N − 1 workers once the
+ * input has taken ~20 ms (useCallingThread: false = N workers and a calling
+ * thread that only feeds them). Breaking out of the loop, an exception or
  * `signal` stops every worker.
  *
  * @example
@@ -57,7 +60,7 @@ export function decodeMany(
 ): AsyncGenerator<PoolResult, void, undefined> {
   const { workerUrl, ...rest } = opts;
   return runDecodeMany(inputs, options, rest, {
-    inlineStart: true,
+    useCallingThread: true,
     defaultJobs: async () => {
       const os = await import("node:os");
       return typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;

@@ -26,8 +26,9 @@ function defaultWorker(): Worker {
 /**
  * Decodes many captures on Web Workers, yielding each one's outcome in input
  * order (see node.ts: the same API). `jobs` defaults to
- * navigator.hardwareConcurrency; jobs 1 decodes on the calling thread unless
- * `inline: false` (one worker, keeping the page responsive).
+ * navigator.hardwareConcurrency, all of them workers: the page's thread only
+ * feeds them (useCallingThread: true makes it one of the jobs, and jobs 1 then
+ * decodes on it with no worker).
  */
 export function decodeMany(
   inputs: PoolInputs,
@@ -36,7 +37,7 @@ export function decodeMany(
 ): AsyncGenerator<PoolResult, void, undefined> {
   const { createWorker = defaultWorker, ...rest } = opts;
   return runDecodeMany(inputs, options, rest, {
-    inlineStart: false,
+    useCallingThread: false,
     defaultJobs: () => (typeof navigator === "object" && navigator.hardwareConcurrency > 0 ? navigator.hardwareConcurrency : 1),
     load: async () => (events: WorkerEvents): WorkerHandle => {
       const worker = createWorker();
