@@ -1,5 +1,6 @@
 // Decoder options: the sigrok-style option string (`data_rate=5000000:format=MFM`)
 // or a typed object with the same keys, validated and resolved. Spec §2.1.
+import { quoteArg } from "./escape.js";
 import { DiskfluxError } from "./errors.js";
 import {
   FORMATS, HEADER_FORMATS, HEADER_BYTES, LIMITS, PRESETS, markBases,
@@ -92,7 +93,7 @@ export function parseOptionString(s: string): DecodeOptions {
   if (text === "") return out;
   for (const part of text.split(":")) {
     const eq = part.indexOf("=");
-    if (eq <= 0) throw new DiskfluxError("E_OPTION", `option '${part}' is not of the form key=value; write e.g. data_rate=5000000:format=MFM`);
+    if (eq <= 0) throw new DiskfluxError("E_OPTION", `option ${quoteArg(String(part))} is not of the form key=value; write e.g. data_rate=5000000:format=MFM`);
     out[part.slice(0, eq)] = part.slice(eq + 1);
   }
   return out as DecodeOptions;
@@ -113,18 +114,18 @@ export function parsePyInt(text: string): bigint | undefined {
 }
 
 function optionError(key: string, value: string, values: readonly string[]): DiskfluxError {
-  return new DiskfluxError("E_OPTION", `'${value}' is not an allowed value for '${key}'; allowed values are: ${values.join(", ")}`);
+  return new DiskfluxError("E_OPTION", `${quoteArg(String(value))} is not an allowed value for ${quoteArg(String(key))}; allowed values are: ${values.join(", ")}`);
 }
 
 function intOption(key: string, value: string): bigint {
   const v = parsePyInt(value);
-  if (v === undefined) throw new DiskfluxError("E_OPTION", `'${value}' is not an integer for '${key}'; write it like 0x1021 or 4129`);
+  if (v === undefined) throw new DiskfluxError("E_OPTION", `${quoteArg(String(value))} is not an integer for ${quoteArg(String(key))}; write it like 0x1021 or 4129`);
   return v;
 }
 
 function floatOption(key: string, value: string): number {
   const v = Number(value);
-  if (value.trim() === "" || !Number.isFinite(v)) throw new DiskfluxError("E_OPTION", `'${value}' is not a number for '${key}'`);
+  if (value.trim() === "" || !Number.isFinite(v)) throw new DiskfluxError("E_OPTION", `${quoteArg(String(value))} is not a number for ${quoteArg(String(key))}`);
   return v;
 }
 
@@ -135,7 +136,7 @@ export function parseGroups(text: string): bigint[][] {
   return s.split("_").map((g) =>
     g.split("-").filter((x) => x !== "").map((x) => {
       const v = parsePyInt(x);
-      if (v === undefined) throw new DiskfluxError("E_OPTION", `'${x}' in '${text}' is not an integer; custom lists look like 8-3-5_5-8-3-5 or 0xA1`);
+      if (v === undefined) throw new DiskfluxError("E_OPTION", `${quoteArg(String(x))} in ${quoteArg(String(text))} is not an integer; custom lists look like 8-3-5_5-8-3-5 or 0xA1`);
       return v;
     }),
   );
@@ -146,7 +147,7 @@ function parseMarkSet(key: string, text: string): MarkSet {
   const groups = parseGroups(text);
   if (groups.length !== 1) return [];
   return groups[0].map((v) => {
-    if (v < 0n || v > 255n) throw new DiskfluxError("E_OPTION", `'${v}' in ${key} is not a byte value (0..255)`);
+    if (v < 0n || v > 255n) throw new DiskfluxError("E_OPTION", `${quoteArg(String(v))} in ${key} is not a byte value (0..255)`);
     return Number(v);
   });
 }
@@ -184,7 +185,7 @@ export function resolveOptions(input: string | DecodeOptions = {}): ResolvedOpti
   for (const [key, value] of Object.entries(given)) {
     if (value === undefined) continue;
     if (!(key in OPTION_TABLE)) {
-      throw new DiskfluxError("E_OPTION", `unknown option '${key}' for decoder mfm; valid options: ${OPTION_KEYS.join(", ")}`);
+      throw new DiskfluxError("E_OPTION", `unknown option ${quoteArg(String(key))} for decoder mfm; valid options: ${OPTION_KEYS.join(", ")}`);
     }
     const k = key as OptionKey;
     const text = String(value);

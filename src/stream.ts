@@ -2,6 +2,7 @@
 // instance and carries the edge and track kernels' state across chunks, so any
 // split of the input — 1 byte, odd sizes, a cut through a sync mark or a
 // sample unit — decodes exactly like the whole capture at once.
+import { quoteArg, escapeInput } from "./escape.js";
 import * as A from "./kernels/abi.js";
 import type { Kernels } from "./kernels/backend.js";
 import { writeTrackConfig } from "./kernels/config.js";
@@ -42,7 +43,7 @@ export function resolveChannel(setup: StreamSetup, spec: number | string | null 
     return spec;
   }
   const ch = channels.find((c) => c.name === spec);
-  if (!ch) throw new DiskfluxError("E_ARGUMENT", `no channel named '${spec}' in ${where}; channels: ${channels.map((c) => c.name).join(", ")}`);
+  if (!ch) throw new DiskfluxError("E_ARGUMENT", `no channel named ${quoteArg(String(spec))} in ${where}; channels: ${channels.slice(0, 16).map((c) => escapeInput(c.name)).join(", ")}`);
   return ch.index;
 }
 

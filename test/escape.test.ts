@@ -469,3 +469,17 @@ describe("file names and command-line values", () => {
     expectSafeErr(u.err, `Unknown option '--x${EVIL_ESC}'`);
   });
 });
+
+describe("option values and CLI arguments are quoted through the helper", () => {
+  it("a -P value with control characters and non-ASCII comes back escaped on one line", async () => {
+    const { resolveOptions } = await import("../src/options.js");
+    let message = "";
+    try {
+      resolveOptions("format=\u001b[31mMF\nM\u00e9");
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/^'\\x1b\[31mMF\\x0aM\\xc3\\xa9' is not an allowed value for 'format'/);
+    expect(message).not.toMatch(/[\x00-\x1f\x7f]/);
+  });
+});

@@ -1,5 +1,6 @@
 // Annotation classes and rows of the original decoder (spec §6.1), and the
 // `-A mfm[=<rows or classes>]` filter of sigrok-cli.
+import { quoteArg } from "../escape.js";
 import { DiskfluxError } from "../errors.js";
 
 /** Class names in index order (the index is the API). */
@@ -66,7 +67,7 @@ export function parseAnnotationFilter(spec: string): ClassFilter {
   const m = /^mfm=(.*)$/.exec(s);
   if (!m) {
     const pd = s.split("=")[0];
-    throw new DiskfluxError("E_USAGE", `protocol decoder '${pd}' not found in -A; diskflux provides 'mfm' (-A mfm or -A mfm=<rows or classes>)`);
+    throw new DiskfluxError("E_USAGE", `protocol decoder ${quoteArg(String(pd))} not found in -A; diskflux provides 'mfm' (-A mfm or -A mfm=<rows or classes>)`);
   }
   const on = new Uint8Array(CLASSES.length);
   for (const name of m[1].split(":")) {
@@ -77,7 +78,7 @@ export function parseAnnotationFilter(spec: string): ClassFilter {
     const c = (CLASSES as readonly string[]).indexOf(name);
     if (c < 0) {
       throw new DiskfluxError("E_USAGE",
-        `annotation row or class '${name}' not found in decoder mfm; rows: ${Object.keys(ROWS).join(", ")}; classes: ${CLASSES.join(", ")}`);
+        `annotation row or class ${quoteArg(String(name))} not found in decoder mfm; rows: ${Object.keys(ROWS).join(", ")}; classes: ${CLASSES.join(", ")}`);
     }
     on[c] = 1;
   }

@@ -8,6 +8,7 @@
 //   diskflux detect <capture>... [-P mfm:<partial options>] [--json]
 //
 // Exit codes: 0 ok, 1 unreadable input, 2 usage or option error.
+import { quoteArg } from "../escape.js";
 import { parseArgs } from "node:util";
 import { DiskfluxError } from "../errors.js";
 import { intArg, reportTracks, runCommand } from "./run.js";
@@ -45,7 +46,7 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     if (command === "image") return (await import("./image.js")).imageCommand(rest, out, err);
     if (command === "synth") return (await import("./synth.js")).synthCommand(rest, out, err);
     if (command === "detect") return (await import("./detect.js")).detectCommand(rest, out, err);
-    if (command !== "decode") throw new DiskfluxError("E_USAGE", `unknown command '${command}'; commands: decode, detect, convert, image, synth (try 'diskflux decode --help')`);
+    if (command !== "decode") throw new DiskfluxError("E_USAGE", `unknown command ${quoteArg(String(command))}; commands: decode, detect, convert, image, synth (try 'diskflux decode --help')`);
     const { values, positionals } = parseCommandLine(rest);
     if (values.help) {
       out.write(USAGE + "\n");
@@ -87,7 +88,7 @@ function parseBinaryClass(spec: string): BinaryClass {
   const m = /^mfm=(.+)$/.exec(spec);
   const cls = m ? m[1] : spec;
   if (!(BINARY_CLASSES as readonly string[]).includes(cls)) {
-    throw new DiskfluxError("E_USAGE", `binary output '${cls}' not found; use -B mfm=<${BINARY_CLASSES.join("|")}>`);
+    throw new DiskfluxError("E_USAGE", `binary output ${quoteArg(String(cls))} not found; use -B mfm=<${BINARY_CLASSES.join("|")}>`);
   }
   return cls as BinaryClass;
 }
@@ -100,7 +101,7 @@ async function runDecode(
 ): Promise<number> {
   const { decode } = await import("../decode.js");
   const backend = (values.backend ?? "auto") as "wasm" | "js" | "auto";
-  if (!["wasm", "js", "auto"].includes(backend)) throw new DiskfluxError("E_USAGE", `--backend must be wasm, js or auto, not '${backend}'`);
+  if (!["wasm", "js", "auto"].includes(backend)) throw new DiskfluxError("E_USAGE", `--backend must be wasm, js or auto, not ${quoteArg(String(backend))}`);
   let recover: import("../recover/recover.js").RecoverOptions | undefined;
   if (values.recover) {
     const maxBurst = values["max-burst"] !== undefined ? intArg("--max-burst", values["max-burst"], 0, 56) : undefined;
@@ -114,7 +115,7 @@ async function runDecode(
   const annotations = annSpec !== undefined ? (await import("../annotate/classes.js")).parseAnnotationFilter(annSpec) : undefined;
   const pd = values["protocol-decoder"];
   if (pd !== undefined && pd !== "mfm" && !pd.startsWith("mfm:")) {
-    throw new DiskfluxError("E_USAGE", `protocol decoder '${pd.split(":")[0]}' not found; diskflux provides 'mfm' (-P mfm:<options>)`);
+    throw new DiskfluxError("E_USAGE", `protocol decoder ${quoteArg(String(pd.split(":")[0]))} not found; diskflux provides 'mfm' (-P mfm:<options>)`);
   }
   const files = [...(values.input ?? []), ...positionals];
   const { isAuto, detectForFiles } = await import("./auto.js");

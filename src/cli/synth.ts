@@ -57,13 +57,13 @@ function crcArgs<W extends number>(
   const flag = (part: string) => `--${which}-crc-${part}`;
   const int = (part: string, t: string): bigint => {
     const v = parsePyInt(t);
-    if (v === undefined || v < 0n) throw new DiskfluxError("E_USAGE", `${flag(part)} must be a non-negative integer such as 0x1021 or 4129, not '${t}'`);
+    if (v === undefined || v < 0n) throw new DiskfluxError("E_USAGE", `${flag(part)} must be a non-negative integer such as 0x1021 or 4129, not ${quoteArg(String(t))}`);
     return v;
   };
   let width = def.width as W;
   if (text.size !== undefined) {
     const w = widths.find((x) => String(x) === text.size!.trim());
-    if (w === undefined) throw new DiskfluxError("E_USAGE", `${flag("size")} must be ${widths.join(", ").replace(/, (\d+)$/, " or $1")}, not '${text.size}'`);
+    if (w === undefined) throw new DiskfluxError("E_USAGE", `${flag("size")} must be ${widths.join(", ").replace(/, (\d+)$/, " or $1")}, not ${quoteArg(String(text.size))}`);
     width = w;
   }
   const mask = (bits: number) => (1n << BigInt(bits)) - 1n;
@@ -153,12 +153,12 @@ export async function synthCommand(argv: string[], out: Out = process.stdout, er
       out.write(SYNTH_USAGE + "\n");
       return 0;
     }
-    if (positionals.length > 0) throw new DiskfluxError("E_USAGE", `unexpected '${positionals[0]}'; synth writes to -o <file>, see 'diskflux synth --help'`);
+    if (positionals.length > 0) throw new DiskfluxError("E_USAGE", `unexpected ${quoteArg(String(positionals[0]))}; synth writes to -o <file>, see 'diskflux synth --help'`);
     const { SYNTH_FORMATS, SYNTH_FORMAT_NAMES } = await import("../encode/track.js");
     const { synthTrack, defaultSectors } = await import("../encode/synth.js");
     const format = values.format;
     if (format === undefined || !(SYNTH_FORMAT_NAMES as readonly string[]).includes(format)) {
-      throw new DiskfluxError("E_USAGE", `--format must be one of ${SYNTH_FORMAT_NAMES.join(", ")}${format === undefined ? "" : `, not '${format}'`}`);
+      throw new DiskfluxError("E_USAGE", `--format must be one of ${SYNTH_FORMAT_NAMES.join(", ")}${format === undefined ? "" : `, not ${quoteArg(String(format))}`}`);
     }
     const fmt = SYNTH_FORMATS[format as keyof typeof SYNTH_FORMATS];
     const output = values.output;
