@@ -112,8 +112,9 @@ export interface DecodeManyOptions extends DecodeRequest {
    * true (default): each capture's samples / edges / index buffer is moved to its
    * worker and is detached (length 0) in the caller's capture afterwards; a view
    * into a larger buffer (one track of a whole file) is copied, leaving that
-   * buffer alone. false: copied, so the caller's captures stay usable. Inline
-   * decoding (jobs 1) neither moves nor copies anything.
+   * buffer alone. false: copied, so the caller's captures stay usable. A capture
+   * decoded on the calling thread is neither moved nor copied. File inputs' bytes
+   * likewise.
    */
   transfer?: boolean;
   /** Stops every worker; the iterator then throws the signal's reason. */
@@ -248,9 +249,20 @@ async function decodeHere(at: Where, input: PoolInput, options: string | DecodeO
   }
 }
 
-/** Lets the event loop run (worker messages) between decodes on this thread. */
+/** Lets the event loop run (worker messages) between decodes on this thread: setImmediate, or a message (no 4 ms timer clamp). */
 function turn(): Promise<void> {
-  return new Promise((resolve) => (typeof setImmediate === "function" ? setImmediate(resolve) : setTimeout(resolve, 0)));
+  return new Promise((resolve) => {
+    if (typeof setImmediate === "function") {
+      setImmediate(resolve);
+      return;
+    }
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => {
+      ch.port1.close();
+      resolve();
+    };
+    ch.port2.postMessage(0);
+  });
 }
 
 /** Decoding on the calling thread this long (ms) with more input coming starts the workers (useCallingThread). */
