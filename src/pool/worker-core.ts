@@ -58,6 +58,6 @@ export function workerHandler(post: Post): (message: ToWorker) => void {
           send({ type: "done", id: m.id, ok: false, error: poolError(e, m.capture?.source ?? m.file?.source), ...place });
         }
       }
-    });
+    }).catch(() => undefined); // (a post that failed twice: the chain must go on for the jobs behind it)
   };
 }
