@@ -7,9 +7,10 @@
 // The calling thread decodes an input when no worker can take it: while the
 // workers start (tens to hundreds of ms each; they start only once the input has
 // taken ~20 ms to decode, so a short input never starts one), and whenever each
-// has its perWorker jobs. On two cores, measured (bench/drive.bench.ts): the
-// calling thread + 1 worker decodes 1.2-1.4× as fast as one thread, 2 workers
-// alone 0.96-1.1× (three busy threads on two cores, and a second start-up).
+// has its perWorker jobs. On two shared cores, measured (bench/drive.bench.ts,
+// 400-2000 tracks, built worker): the calling thread + 1 worker decodes 1.1-1.6×
+// as fast as one thread; 2 workers alone 0.85-1.1× (three busy threads on two
+// cores, and a second start-up).
 //
 // Memory is bounded: each worker holds at most perWorker jobs (2, or 4 beside a
 // decoding calling thread), and at most jobs × (perWorker + 1) inputs
