@@ -22,7 +22,8 @@ import { resolveSpan } from "./spans.js";
 import { sectorRows } from "../report/table.js";
 import type { DecodeOptions } from "../options.js";
 
-export type SectorStatus = "good" | "corrected" | "recovered" | "bad";
+import type { SectorStatus } from "./status.js";
+export type { SectorStatus } from "./status.js";
 
 export type RecoveryEvidence =
   | { how: "ecc"; /** First corrected bit from the start of the CRC input (bit 0 = MSB of its first byte). */ startBit: number; bits: number }
@@ -168,7 +169,7 @@ export async function recoverTrack(
     const d = row.data;
     if (!d) continue;
     d.status ??= "bad";
-    summary[d.status]++;
+    if (d.status in summary) summary[d.status as keyof Omit<RecoverySummary, "retryDecodes">]++;
   }
   return summary;
 }
