@@ -64,7 +64,7 @@ const cat = (...parts: (string | Uint8Array | number[])[]) => {
 };
 
 /** Inverse of escapeInput for uncut text: the bytes it stands for. */
-function unescape(text: string): Uint8Array {
+function unescapeText(text: string): Uint8Array {
   const out: number[] = [];
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
@@ -154,7 +154,7 @@ describe("escapeInput / quoteInput / quoteArg / escapeName", () => {
         expect(out).toMatch(/^[\x20-\x7e]*…?$/);
         expect(out.length).toBeLessThanOrEqual(max + 2);
         const whole = escapeInput(s, Infinity);
-        expect(Buffer.from(unescape(whole)).equals(Buffer.from(enc(s)))).toBe(true);
+        expect(Buffer.from(unescapeText(whole)).equals(Buffer.from(enc(s)))).toBe(true);
         if (!out.endsWith("…")) expect(out).toBe(whole);
         else expect(whole.startsWith(out.slice(0, -1))).toBe(true);
       }),
@@ -164,7 +164,7 @@ describe("escapeInput / quoteInput / quoteArg / escapeName", () => {
       fc.property(fc.uint8Array({ maxLength: 80 }), (b) => {
         const whole = escapeInput(b, Infinity);
         expect(whole).toMatch(/^[\x20-\x7e]*$/);
-        expect(Buffer.from(unescape(whole)).equals(Buffer.from(b))).toBe(true);
+        expect(Buffer.from(unescapeText(whole)).equals(Buffer.from(b))).toBe(true);
         expect(quoteInput(b, 3)).toMatch(/^"[\x20-\x7e]*…?" at byte 3$/);
       }),
       { numRuns: 300 },

@@ -72,7 +72,7 @@ function readmeOptions(file: string): string {
   const readme = readFileSync(join(FLUX_DIR, "README.md"), "utf8");
   const row = readme.split("\n").find((l) => l.startsWith(`| \`${file}`));
   if (!row) throw new Error(`${file} is not in the samples README`);
-  let m = /-P mfm:([^`]+)`/.exec(row);
+  const m = /-P mfm:([^`]+)`/.exec(row);
   if (!m && /\| same as `acorn\.scp`/.test(row)) return readmeOptions("acorn.scp");
   if (!m && /\| same \|/.test(row)) return readmeOptions("ibm360.scp");
   if (!m) throw new Error(`no options in the README row of ${file}`);

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { unzipSync } from "fflate";
 import { getKernels } from "../src/kernels/load";
 import { mulberry32 } from "../src/encode/flux";
-import { SAMPLE_CAP, EDGE_CAP, INDEX_ABSENT } from "../src/kernels/abi";
+import { SAMPLE_CAP, INDEX_ABSENT } from "../src/kernels/abi";
 import { allocateMemory, type KernelMemory } from "../src/kernels/backend";
 import { Edges } from "../src/kernels/edges";
 
