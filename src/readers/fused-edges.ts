@@ -1,0 +1,122 @@
+// A sigrok session's leading edges straight from its compressed `logic-1-N`
+// members through the fused inflate→edges kernel (src/kernels/inflate-edges*.ts):
+// the samples pass through the kernel's 288 KiB window and are never held
+// whole. The result is the EdgeCapture that captureEdges (src/detect/edges.ts)
+// makes from readSigrok's samples, record for record.
+//
+// Measured NOT faster enough to replace today's path (docs/fused-reader.md):
+// nothing in the readers calls it. It is kept as a tested, bounded-memory route
+// from a member to its edges; a reader may call it and use today's path when it
+// answers undefined.
+//
+// Guards: it answers undefined (use today's path) for what it does not cover —
+// sample units wider than a byte, stored (method 0) members. When the kernel
+// refuses a member, the platform inflater is asked: if that refuses it too,
+// its E_CORRUPT error is thrown (the message today's reader gives); if it
+// accepts it, the answer is undefined, so a kernel gap never costs a capture.
+// A member whose length or CRC-32 differs from what the directory declares is
+// E_CORRUPT, as in extractInto.
+import type { EdgeCapture } from "../capture.js";
+import type { ChannelMap } from "../types.js";
+import { DiskfluxError } from "../errors.js";
+import { escapeName, quoteInput } from "../escape.js";
+import { resolveChannel } from "../stream.js";
+import type { BackendChoice } from "../kernels/load.js";
+import { getInflateEdges, inflateEdges } from "../kernels/inflate-edges-load.js";
+import type { ZipArchive, ZipMember } from "./zip.js";
+import { sigrokSession } from "./sigrok.js";
+
+export interface FusedEdgesOptions {
+  channels?: ChannelMap;
+  leadingEdge?: "rising" | "falling";
+  /** Kernel backend (default "auto": Wasm when available). */
+  backend?: BackendChoice;
+  /** Check each member's CRC-32 (default true, as extractInto does). */
+  verifyCrc?: boolean;
+}
+
+const LOCAL_SIZE = 30;
+const SIG_LOCAL = 0x04034b50;
+const AGAIN = "re-copy or re-export the capture";
+
+/** The compressed bytes of a member (after ZipArchive.check has passed). */
+function memberBytes(zip: ZipArchive, m: ZipMember): Uint8Array {
+  const b = zip.bytes;
+  const at = m.offset;
+  const u16 = (p: number) => b[p] | (b[p + 1] << 8);
+  if (at + LOCAL_SIZE > b.length || (u16(at) | (u16(at + 2) << 16)) >>> 0 !== SIG_LOCAL) {
+    throw new DiskfluxError("E_CORRUPT", `${escapeName(zip.source)}: local header of member ${quoteInput(m.name)} is missing or out of bounds; ${AGAIN}`);
+  }
+  const start = at + LOCAL_SIZE + u16(at + 26) + u16(at + 28);
+  if (start + m.compressedSize > b.length) {
+    throw new DiskfluxError("E_CORRUPT", `${escapeName(zip.source)}: member ${quoteInput(m.name)} extends past the end of the file (truncated?); ${AGAIN}`);
+  }
+  return b.subarray(start, start + m.compressedSize);
+}
+
+/**
+ * The leading edges of a sigrok session through the fused kernel, or
+ * undefined when the session is one it leaves to today's path.
+ */
+export async function sigrokEdgesFused(zip: ZipArchive, options: FusedEdgesOptions = {}): Promise<EdgeCapture | undefined> {
+  const session = await sigrokSession(zip);
+  if (session.unitSize !== 1 || session.chunks.some((c) => c.method !== 8)) return undefined;
+  const src = session.source;
+  const channels = options.channels ?? {};
+  const setup = { sampleRate: session.sampleRate, unitSize: 1, channels: session.channels, source: src };
+  const dataBit = resolveChannel(setup, channels.data, 0);
+  const indexBit = resolveChannel(setup, channels.index, 1);
+  const suppressBit = resolveChannel(setup, channels.suppress, 2);
+  const verify = options.verifyCrc ?? true;
+
+  const k = await getInflateEdges(options.backend ?? "auto");
+  k.configure(dataBit, indexBit, suppressBit, (options.leadingEdge ?? "rising") === "rising" ? 1 : 0, verify ? 1 : 0);
+  let edges = new Float64Array(1 << 16);
+  let index = indexBit >= 0 ? new Uint8Array(1 << 16) : undefined;
+  let count = 0;
+  const sink = (e: Float64Array, ix: Uint8Array, n: number): void => {
+    if (count + n > edges.length) {
+      const size = Math.max(edges.length * 2, count + n);
+      const grown = new Float64Array(size);
+      grown.set(edges.subarray(0, count));
+      edges = grown;
+      if (index) {
+        const g = new Uint8Array(size);
+        g.set(index.subarray(0, count));
+        index = g;
+      }
+    }
+    edges.set(e.subarray(0, n), count);
+    if (index) index.set(ix.subarray(0, n), count);
+    count += n;
+  };
+
+  for (const m of session.chunks) {
+    const r = inflateEdges(k, memberBytes(zip, m), sink);
+    if (!r.ok) {
+      // The guard: the platform inflater decides. It throws E_CORRUPT when the
+      // member is damaged; when it reads the member, today's path takes over.
+      await zip.extract(m, { verifyCrc: false });
+      return undefined;
+    }
+    if (r.produced !== m.uncompressedSize) {
+      const what = r.produced > m.uncompressedSize ? `more than ${m.uncompressedSize}` : `${r.produced}`;
+      throw new DiskfluxError("E_CORRUPT", `${escapeName(src)}: member ${quoteInput(m.name)} inflates to ${what} bytes but declares ${m.uncompressedSize}; the file is damaged, ${AGAIN}`);
+    }
+    if (verify && r.crc !== m.crc32 >>> 0) {
+      const hex8 = (n: number) => n.toString(16).toUpperCase().padStart(8, "0");
+      throw new DiskfluxError(
+        "E_CORRUPT",
+        `${escapeName(src)}: member ${quoteInput(m.name)} fails its CRC-32 check (${hex8(r.crc)}, expected ${hex8(m.crc32 >>> 0)}); the file is damaged, ${AGAIN}`,
+      );
+    }
+  }
+  return {
+    kind: "edges",
+    sampleRate: session.sampleRate,
+    edges: edges.slice(0, count),
+    ...(index ? { index: index.slice(0, count) } : {}),
+    sampleCount: session.sampleCount,
+    source: src,
+  };
+}
