@@ -21,6 +21,7 @@ export type {
  * and records what was found in `result.detection`.
  *
  * @example
+ * import { decode, readCaptureFile } from "diskflux";
  * const capture = await readCaptureFile("hdd_mfm_EV346.sr");
  * const known = await decode(capture, "data_rate=5000000:format=MFM:header_format=3:data_crc_poly=0x140a0445");
  * const found = await decode(capture, "auto"); // same records; found.detection.optionString says how

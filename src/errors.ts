@@ -19,6 +19,19 @@ export type DiskfluxErrorCode =
   | "E_WASM" // the WebAssembly backend is unavailable or failed
   | "E_DETECT"; // auto-detection found no FM/MFM/RLL track to decode
 
+/**
+ * The one error diskflux throws: `code` (a DiskfluxErrorCode) says what kind,
+ * `message` is one line for people.
+ *
+ * @example
+ * import { DiskfluxError, readCaptureFile } from "diskflux";
+ * try {
+ *   await readCaptureFile("missing.sr");
+ * } catch (e) {
+ *   if (!(e instanceof DiskfluxError) || e.code !== "E_FILE") throw e;
+ *   console.error(e.message); // missing.sr: cannot read the capture (no such file); check the path
+ * }
+ */
 export class DiskfluxError extends Error {
   readonly code: DiskfluxErrorCode;
   /** `message` is escaped onto one line (oneLine in src/escape.ts); the cause keeps the original. */
@@ -29,6 +42,18 @@ export class DiskfluxError extends Error {
   }
 }
 
+/**
+ * True when `e` is a DiskfluxError (narrows it, so `e.code` is typed).
+ *
+ * @example
+ * import { isDiskfluxError, resolveOptions } from "diskflux";
+ * try {
+ *   resolveOptions("data_rate=1234:format=MFM");
+ * } catch (e) {
+ *   if (!isDiskfluxError(e)) throw e;
+ *   console.error(e.code, e.message); // E_OPTION '1234' is not an allowed value for 'data_rate'; allowed values are: …
+ * }
+ */
 export function isDiskfluxError(e: unknown): e is DiskfluxError {
   return e instanceof DiskfluxError;
 }

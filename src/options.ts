@@ -44,6 +44,14 @@ const OPTION_TABLE = {
 } as const satisfies Record<string, { def: string; values?: readonly string[] }>;
 
 export type OptionKey = keyof typeof OPTION_TABLE;
+/**
+ * Every option key the decoder takes (those of sigrok's mfm decoder), in its order.
+ *
+ * @example
+ * import { OPTION_KEYS } from "diskflux";
+ * console.log(OPTION_KEYS.join(", ")); // leading_edge, data_rate, format, header_format, sector_size, …
+ * const unknown = ["data_rate", "datarate"].filter((k) => !(OPTION_KEYS as readonly string[]).includes(k)); // ["datarate"]
+ */
 export const OPTION_KEYS = Object.keys(OPTION_TABLE) as OptionKey[];
 
 /** Options as the user gives them: sigrok keys, string or number values. */
@@ -84,7 +92,15 @@ export interface CrcParams {
   init: bigint;
 }
 
-/** Parses `key=value:key=value` (the part after `-P mfm:`). */
+/**
+ * Parses `key=value:key=value` (the part after `-P mfm:`).
+ *
+ * @example
+ * import { parseOptionString, resolveOptions } from "diskflux";
+ * const given = parseOptionString("mfm:data_rate=5000000:format=MFM:header_format=3");
+ * // { data_rate: "5000000", format: "MFM", header_format: "3" }: values stay strings, nothing is checked yet
+ * const options = resolveOptions({ ...given, sector_size: 512 });
+ */
 export function parseOptionString(s: string): DecodeOptions {
   const out: Record<string, string> = {};
   let text = s.trim();
@@ -177,7 +193,15 @@ function crcParams(bits: number, poly: bigint, init: bigint): CrcParams {
   return { bits, poly: poly & mask, init: init & mask };
 }
 
-/** Validates options (string or object) and fills in every default. Throws DiskfluxError E_OPTION. */
+/**
+ * Validates options (string or object) and fills in every default. Throws DiskfluxError E_OPTION.
+ *
+ * @example
+ * import { resolveOptions } from "diskflux";
+ * const o = resolveOptions("data_rate=5000000:format=MFM:header_format=3");
+ * console.log(o.dataRate, o.headerBytes, o.dataCrc.bits, o.dataCrc.poly.toString(16)); // 5000000 3 32 a00805
+ * const fm = resolveOptions({ data_rate: 125000, format: "FM", data_crc_size: 16, data_crc_poly: "0x1021" });
+ */
 export function resolveOptions(input: string | DecodeOptions = {}): ResolvedOptions {
   const given = typeof input === "string" ? parseOptionString(input) : input;
   const raw = {} as Record<OptionKey, string>;

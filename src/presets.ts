@@ -47,12 +47,33 @@ const MFM_MARKS = [[3, 4, 3, 4, 3], [3, 2, 3, 4, 3, 4]];
 const ADAPTEC_MARKS = [[4, 3, 8, 3], [5, 6, 8, 3], [8, 3]];
 const dtcMark = (fours: number) => [5, 4, 4, 4, 4, 3, 8, ...new Array<number>(fours).fill(4), 6, 6, 7];
 
+/**
+ * The values of the `format` option: the encoding presets (PRESETS), and
+ * "custom", which the custom_encoder_* options describe.
+ *
+ * @example
+ * import { FORMATS } from "diskflux";
+ * console.log(FORMATS.join(" ")); // FM MFM RLL_Seagate RLL_Adaptec RLL_Adaptec4070 RLL_WD … custom
+ * const arg = "rll_wd"; // e.g. from a command line
+ * const format = FORMATS.find((f) => f.toLowerCase() === arg.toLowerCase()); // "RLL_WD"
+ */
 export const FORMATS = [
   "FM", "MFM", "RLL_Seagate", "RLL_Adaptec", "RLL_Adaptec4070", "RLL_WD", "RLL_OMTI",
   "RLL_DTC7287_unknown", "RQDX3_badbloks", "custom",
 ] as const;
 export type FormatName = (typeof FORMATS)[number];
 
+/**
+ * The encoding preset of each named format: the allowed pulse widths
+ * (`limits`), the RLL code table, the preamble pulse, the sync marks and the
+ * bytes the framer takes as marks.
+ *
+ * @example
+ * import { PRESETS } from "diskflux";
+ * const wd = PRESETS.RLL_WD;
+ * console.log(wd.limits, wd.codemap, wd.syncPulse, wd.syncMarks.length); // RLL WD 3 3
+ * console.log(PRESETS.MFM.marks.IDData_mark); // [ 161 ]: 0xA1 starts both ID and data records
+ */
 export const PRESETS: Record<Exclude<FormatName, "custom">, Preset> = {
   FM: {
     limits: "FM", codemap: "FM/MFM", syncPulse: 2,
@@ -94,6 +115,13 @@ export const PRESETS: Record<Exclude<FormatName, "custom">, Preset> = {
   },
 };
 
+/**
+ * The values of the `header_format` option: the ID record layouts.
+ *
+ * @example
+ * import { HEADER_FORMATS, resolveOptions } from "diskflux";
+ * for (const h of HEADER_FORMATS) console.log(h, resolveOptions({ header_format: h }).headerBytes); // 3 3, 4 4, Seagate 4, …
+ */
 export const HEADER_FORMATS = ["3", "4", "Seagate", "OMTI", "Adaptec", "Adaptec4070", "RLL_DTC7287_unknown"] as const;
 export type HeaderFormat = (typeof HEADER_FORMATS)[number];
 /** ID record length in bytes per header format (§2.1). */

@@ -23,7 +23,17 @@ export interface NoiseOptions {
   seed?: number;
 }
 
-/** A noisy copy of the edges (strictly increasing, > 0); index levels follow their edges. */
+/**
+ * A noisy copy of the edges (strictly increasing, > 0); index levels follow their edges.
+ *
+ * @example
+ * import { addNoise, decode, synthTrack } from "diskflux";
+ * const t = synthTrack({ format: "MFM_floppy" });
+ * const cell = t.edges.sampleRate / (2 * 250000); // 30 samples at 15 MHz
+ * const worn = addNoise(t.edges, { cell, jitter: 0.08, drift: 0.01, dropout: 1e-4, extra: 1e-4, seed: 7 });
+ * const result = await decode(worn, t.options);
+ * console.log(result.stats.CRC_OK, result.stats.CRC_err);
+ */
 export function addNoise(capture: EdgeCapture, o: NoiseOptions): EdgeCapture {
   const rand = mulberry32(o.seed ?? 1);
   const normal = gaussian(rand);

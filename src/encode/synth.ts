@@ -153,7 +153,16 @@ export function optionsFor(
   return parts.join(":");
 }
 
-/** Synthesizes a whole track as a logic capture and as edges, with its decode options and expected sectors. */
+/**
+ * Synthesizes a whole track as a logic capture and as edges, with its decode options and expected sectors.
+ *
+ * @example
+ * import { decode, synthTrack } from "diskflux";
+ * const t = synthTrack({ format: "MFM", cyl: 12, head: 3, jitter: 0.05, badSectors: [4] });
+ * const result = await decode(t.capture, t.options); // t.options: "data_rate=5000000:format=MFM:…"
+ * const data = result.records.filter((r) => r.kind === "data");
+ * console.log(data.length, t.expected.length, data.map((r) => r.crc?.ok)); // sector 4 has a bad data CRC
+ */
 export function synthTrack(o: SynthOptions): SynthResult {
   const fmt = SYNTH_FORMATS[o.format];
   if (!fmt) throw new DiskfluxError("E_ARGUMENT", `unknown synth format '${String(o.format)}'`);

@@ -174,6 +174,14 @@ let jsGf2: Gf2Kernel | undefined;
  * "auto" → Wasm when available and the module has the kernel, else the twin.
  * Each backend is one shared instance with one set of slots: finish a
  * computation before awaiting anything else that may use the same backend.
+ *
+ * @example
+ * import { getGf2Kernel } from "diskflux";
+ * const gf = await getGf2Kernel("auto");
+ * gf.gf2Set64(0, 0, 0b1011); // slot 0 = x^3 + x + 1
+ * gf.gf2Set64(1, 0, 0b0110); // slot 1 = x^2 + x
+ * console.log(gf.backend, gf.gf2Mul(0, 1)); // "wasm" 5: slot 0 = x^5 + x^4 + x^3 + x (carry-less product)
+ * console.log(gf.gf2Gcd(0, 1)); // 2: gcd(x^5 + x^4 + x^3 + x, x^2 + x) = x^2 + x
  */
 export const getGf2Kernel = ownInstanceLoader<Gf2Kernel>({
   name: "GF(2)",

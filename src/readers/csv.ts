@@ -187,6 +187,13 @@ const isBit = (f: string | undefined) => f === "0" || f === "1";
  * column k). The file is scanned line by line a few times (structure, then
  * positions, then levels) without keeping its rows, so memory is the samples
  * plus a line, whatever the file's length.
+ *
+ * @example
+ * import { decode, readCsv } from "diskflux";
+ * import { readFile } from "node:fs/promises";
+ * // e.g. sigrok-cli -i fdd_mfm.sr -O csv > fdd_mfm.csv; sampleRate overrides the file's comment
+ * const capture = readCsv(await readFile("fdd_mfm.csv"), "fdd_mfm.csv", { sampleRate: 15_000_000 });
+ * const result = await decode(capture, "data_rate=250000:format=MFM:data_crc_size=16:data_crc_poly=0x1021");
  */
 export function readCsv(bytes: Uint8Array, source = "capture.csv", opts: CsvReadOptions = {}): LogicCapture {
   const src = source;

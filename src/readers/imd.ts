@@ -77,7 +77,16 @@ export function isImd(bytes: Uint8Array): boolean {
   return bytes.length >= 5 && bytes[0] === 0x49 && bytes[1] === 0x4d && bytes[2] === 0x44 && bytes[3] === 0x20 && bytes[4] >= 0x30 && bytes[4] <= 0x39;
 }
 
-/** Reads an IMD file (see the header). */
+/**
+ * Reads an IMD file (see the header).
+ *
+ * @example
+ * import { readImd } from "diskflux";
+ * import { readFile } from "node:fs/promises";
+ * const imd = readImd(await readFile("disk.imd"), "disk.imd");
+ * console.log(imd.version, imd.date, imd.comment, imd.warnings);
+ * for (const t of imd.tracks) console.log(t.cyl, t.head, t.encoding, t.dataRate, t.sectors.map((s) => s.sec).join(","));
+ */
 export function readImd(bytes: Uint8Array, source = "disk.imd"): ImdFile {
   const name = escapeName(source);
   const corrupt = (msg: string) => new DiskfluxError("E_CORRUPT", `${name}: ${msg}`);
@@ -160,6 +169,13 @@ export function readImd(bytes: Uint8Array, source = "disk.imd"): ImdFile {
  * cylinder/head their IDs name ("header", as `diskflux image` places decoded
  * sectors by default) or by the physical track ("track"). `source` names them
  * in the sector map.
+ *
+ * @example
+ * import { assembleReads, imdSectorReads, readImd } from "diskflux";
+ * import { readFile } from "node:fs/promises";
+ * const reads = imdSectorReads(readImd(await readFile("disk.imd"), "disk.imd"), "track", "disk.imd");
+ * const bad = reads.filter((r) => r.dataCrcOk === false).map((r) => `${r.cyl}/${r.head}/${r.sec}`);
+ * const img = assembleReads(reads, { geometry: "pc360" }); // bad: sectors ImageDisk read with a data error
  */
 export function imdSectorReads(file: ImdFile, placeBy: "header" | "track" = "header", source = "imd"): SectorRead[] {
   const reads: SectorRead[] = [];
@@ -188,6 +204,13 @@ export function imdSectorReads(file: ImdFile, placeBy: "header" | "track" = "hea
  * `diskflux image` does with decoded tracks (geometry inferred unless given;
  * the encoding and data rate of the first track are used to match standard
  * floppy geometries).
+ *
+ * @example
+ * import { imdToImage, readImd } from "diskflux";
+ * import { readFile, writeFile } from "node:fs/promises";
+ * const img = imdToImage(readImd(await readFile("disk.imd"), "disk.imd"), { source: "disk.imd" });
+ * console.log(img.floppy?.geometry.name, img.geometry, img.counts); // "pc360" …
+ * await writeFile("disk.img", img.image); // a flat sector image, missing sectors filled
  */
 export function imdToImage(file: ImdFile, opts: ImageOptions & { readonly source?: string } = {}): DiskImage {
   const t0 = file.tracks[0];

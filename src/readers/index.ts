@@ -35,7 +35,16 @@ export { readHfe } from "./hfe.js";
 export { readKryoflux, readKryofluxSet, readKryofluxFile } from "./kryoflux.js";
 export { revolutionCaptures, type Revolution, type FluxTrack } from "./flux.js";
 
-/** Reads a sigrok .sr or DSView .dsl capture from its bytes; `source` names it in messages. */
+/**
+ * Reads a sigrok .sr or DSView .dsl capture from its bytes; `source` names it in messages.
+ *
+ * @example
+ * import { decode, readCapture } from "diskflux";
+ * const response = await fetch("captures/fdd_mfm.sr"); // in a browser; in Node, readCaptureFile()
+ * const capture = await readCapture(new Uint8Array(await response.arrayBuffer()), "fdd_mfm.sr");
+ * console.log(capture.sampleRate, capture.sampleCount, capture.channels.map((c) => c.name));
+ * const result = await decode(capture, "data_rate=250000:format=MFM:data_crc_size=16:data_crc_poly=0x1021");
+ */
 export async function readCapture(bytes: Uint8Array, source?: string): Promise<LogicCapture> {
   const src = source ?? "capture";
   let zip: ZipArchive;
@@ -54,7 +63,15 @@ function notACapture(src: string, cause?: unknown): DiskfluxError {
   return new DiskfluxError("E_FORMAT", `${escapeName(src)}: not a sigrok .sr or DSView .dsl capture`, { cause });
 }
 
-/** Reads a capture file (Node only). The capture's source is the file's base name. */
+/**
+ * Reads a capture file (Node only). The capture's source is the file's base name.
+ *
+ * @example
+ * import { decode, readCaptureFile } from "diskflux";
+ * const capture = await readCaptureFile("captures/fdd_fm.sr"); // capture.source === "fdd_fm.sr"
+ * const result = await decode(capture, "data_rate=125000:format=FM:data_crc_size=16:data_crc_poly=0x1021");
+ * for (const r of result.records) if (r.kind === "id") console.log(r.cyl, r.head, r.sec, r.crc?.ok);
+ */
 export async function readCaptureFile(path: string): Promise<LogicCapture> {
   const { bytes, base } = await readFileBytes(path, "readCapture()");
   return readCapture(bytes, base);
@@ -172,6 +189,14 @@ export function detectCaptureFormat(bytes: Uint8Array): "zip" | "tr" | "scp" | "
  * Reads any capture diskflux knows, telling the format by content: .sr/.dsl
  * (ZIP), .tr (many tracks), SuperCard Pro .scp, HxC .hfe, a KryoFlux stream
  * (one track: cylinder and head from a trackNN.S.raw name), .vcd, .csv.
+ *
+ * @example
+ * import { decode, readAnyCapture } from "diskflux";
+ * import { readFile } from "node:fs/promises";
+ * const any = await readAnyCapture(await readFile("ibm360.scp"), "ibm360.scp");
+ * const tracks = any.kind === "tracks" ? any.tracks : [{ cyl: 0, head: 0, capture: any.capture }];
+ * const options = "data_rate=250000:format=MFM:data_crc_size=16:data_crc_poly=0x1021";
+ * for (const t of tracks) console.log(t.cyl, t.head, (await decode(t.capture, options)).stats.CRC_OK);
  */
 export async function readAnyCapture(bytes: Uint8Array, source?: string, opts: AnyCaptureOptions = {}): Promise<AnyCapture> {
   const src = source ?? "capture";
@@ -253,6 +278,13 @@ export async function readKryofluxDirectory(dir: string, opts: Pick<AnyCaptureOp
  * readAnyCapture on a file (Node only); sources are the file's base name. A
  * directory is read as a KryoFlux set (its trackNN.S.raw files, see
  * readKryofluxDirectory); a single trackNN.S.raw file is that one track.
+ *
+ * @example
+ * import { decode, readAnyCaptureFile } from "diskflux";
+ * const drive = await readAnyCaptureFile("st225.tr"); // or .sr, .dsl, .scp, .hfe, .vcd, .csv, a KryoFlux directory
+ * if (drive.kind === "single") throw new Error(`${drive.format}: one track, not a drive`);
+ * console.log(drive.format, drive.cylinders, drive.heads, drive.tracks.length, drive.warnings ?? []);
+ * const first = await decode(drive.tracks[0].capture, "data_rate=5000000:format=MFM:header_format=3:data_crc_poly=0x140a0445");
  */
 export async function readAnyCaptureFile(path: string, opts: AnyCaptureOptions = {}): Promise<AnyCapture> {
   if (typeof process !== "undefined" && typeof process.versions?.node === "string") {

@@ -490,7 +490,17 @@ function edgeSinkFor(wires: VcdWire[], opts: VcdReadOptions, src: string): EdgeS
   return new EdgeSink(data, index, suppress, (opts.leadingEdge ?? "rising") === "rising" ? 1 : 0);
 }
 
-/** Reads a VCD file as logic samples (default) or as the data wire's leading edges. */
+/**
+ * Reads a VCD file as logic samples (default) or as the data wire's leading edges.
+ *
+ * @example
+ * import { decode, readVcd } from "diskflux";
+ * import { readFile } from "node:fs/promises";
+ * const bytes = await readFile("track.vcd"); // sigrok-cli -O vcd, PulseView or tr_to_vcd
+ * const logic = readVcd(bytes, "track.vcd"); // every wire, channel k = the k-th wire declared
+ * const edges = readVcd(bytes, "track.vcd", { as: "edges", dataWire: "0", indexWire: null });
+ * const result = await decode(edges, "data_rate=5000000:format=MFM:header_format=3");
+ */
 export function readVcd(bytes: Uint8Array, source?: string, opts?: VcdReadOptions & { as?: "logic" }): LogicCapture;
 export function readVcd(bytes: Uint8Array, source: string | undefined, opts: VcdReadOptions & { as: "edges" }): EdgeCapture;
 export function readVcd(bytes: Uint8Array, source?: string, opts?: VcdReadOptions): LogicCapture | EdgeCapture;

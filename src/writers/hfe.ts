@@ -123,6 +123,13 @@ export const CELL_CLOCK_RANGE = 0.15;
 /**
  * Cells of the transitions in (start, end] at the data rate (see the header):
  * one 0/1 byte per cell, as many cells as (end − start) lasts.
+ *
+ * @example
+ * import { fluxToCells, synthTrack } from "diskflux";
+ * const t = synthTrack({ format: "MFM_floppy", jitter: 0.1, drift: 0.002 }); // 250 kbit/s at 15 MHz
+ * const { edges, sampleRate, sampleCount = 0 } = t.edges;
+ * const { cells, transitions, merged } = fluxToCells(edges, sampleRate, 250000, 0, sampleCount);
+ * console.log(cells.length, transitions, merged); // one 0/1 byte per 2 µs cell; 1 = a transition
  */
 export function fluxToCells(edges: Float64Array, sampleRate: number, dataRate: number, start: number, end: number): { cells: Uint8Array; transitions: number; merged: number } {
   const w0 = sampleRate / (2 * dataRate);
@@ -177,7 +184,16 @@ function packCells(cells: Uint8Array, len: number): Uint8Array {
   return out;
 }
 
-/** Writes an HFE v1 image of the tracks (see the header). */
+/**
+ * Writes an HFE v1 image of the tracks (see the header).
+ *
+ * @example
+ * import { synthTrack, writeHfeDetailed } from "diskflux";
+ * const tracks = [0, 1].map((head) => ({ cyl: 0, head, cells: synthTrack({ format: "MFM_floppy", head }).cells }));
+ * const hfe = writeHfeDetailed(tracks, { dataRate: 250000, encoding: "MFM", rpm: 300 });
+ * for (const t of hfe.tracks) console.log(t.cyl, t.head, t.cells, t.from); // 0 0 … "cells"
+ * console.log(hfe.bytes.length, hfe.warnings);
+ */
 export function writeHfeDetailed(tracks: Iterable<HfeWriteTrack>, opts: HfeWriteOptions): HfeWriteResult {
   const rate = opts.dataRate;
   if (!(Number.isFinite(rate) && rate >= 1000 && rate <= 4_500_000)) {
@@ -290,7 +306,16 @@ export function writeHfeDetailed(tracks: Iterable<HfeWriteTrack>, opts: HfeWrite
   return { bytes, tracks: reports, warnings };
 }
 
-/** Writes an HFE v1 image of the tracks; see writeHfeDetailed for what is reported. */
+/**
+ * Writes an HFE v1 image of the tracks; see writeHfeDetailed for what is reported.
+ *
+ * @example
+ * import { readAnyCaptureFile, writeHfe } from "diskflux";
+ * import { writeFile } from "node:fs/promises";
+ * const drive = await readAnyCaptureFile("ibm360.scp");
+ * if (drive.kind !== "tracks") throw new Error("not a flux image");
+ * await writeFile("ibm360.hfe", writeHfe(drive.tracks, { dataRate: 250000, encoding: "MFM" })); // 360K: DD MFM, 250 kbit/s
+ */
 export function writeHfe(tracks: Iterable<HfeWriteTrack>, opts: HfeWriteOptions): Uint8Array {
   return writeHfeDetailed(tracks, opts).bytes;
 }

@@ -187,7 +187,17 @@ function planTrack(t: ScpWriteTrack, opts: ScpWriteOptions): Planned {
   return { track, entries, report, indexSeconds };
 }
 
-/** Writes an SCP image of the tracks (see the header). */
+/**
+ * Writes an SCP image of the tracks (see the header).
+ *
+ * @example
+ * import { readAnyCaptureFile, writeScpDetailed } from "diskflux";
+ * const drive = await readAnyCaptureFile("acorn-kryoflux"); // a directory of trackNN.S.raw stream files
+ * if (drive.kind !== "tracks") throw new Error("not a flux set");
+ * const scp = writeScpDetailed(drive.tracks);
+ * for (const t of scp.tracks) if (t.merged > 0 || !t.indexCued) console.warn(`cyl ${t.cyl} head ${t.head}: ${t.merged} merged, from ${t.from}`);
+ * console.log(scp.revolutionsPerTrack, scp.flags.toString(16), scp.warnings); // scp.bytes is the file
+ */
 export function writeScpDetailed(tracks: Iterable<ScpWriteTrack>, opts: ScpWriteOptions = {}): ScpWriteResult {
   if (opts.diskType !== undefined && !(Number.isInteger(opts.diskType) && opts.diskType >= 0 && opts.diskType <= 255)) {
     throw new DiskfluxError("E_ARGUMENT", `the SCP disk type is one byte, not ${opts.diskType}`);
@@ -274,7 +284,16 @@ export function writeScpDetailed(tracks: Iterable<ScpWriteTrack>, opts: ScpWrite
   return { bytes, tracks: planned.map((p) => p.report), flags, revolutionsPerTrack: revs, warnings };
 }
 
-/** Writes an SCP image of the tracks; see writeScpDetailed for what is reported. */
+/**
+ * Writes an SCP image of the tracks; see writeScpDetailed for what is reported.
+ *
+ * @example
+ * import { readAnyCaptureFile, writeScp } from "diskflux";
+ * import { writeFile } from "node:fs/promises";
+ * const drive = await readAnyCaptureFile("ibm360.hfe"); // or a .tr, a KryoFlux set, …
+ * if (drive.kind !== "tracks") throw new Error("not a multi-track capture");
+ * await writeFile("ibm360.scp", writeScp(drive.tracks, { rpm: 300 }));
+ */
 export function writeScp(tracks: Iterable<ScpWriteTrack>, opts: ScpWriteOptions = {}): Uint8Array {
   return writeScpDetailed(tracks, opts).bytes;
 }

@@ -57,7 +57,16 @@ export function sigrokMetadata(capture: LogicCapture): string {
   return lines.join("\n") + "\n";
 }
 
-/** Writes a logic capture as a sigrok session zip. */
+/**
+ * Writes a logic capture as a sigrok session zip.
+ *
+ * @example
+ * import { synthTrack, writeSigrok } from "diskflux";
+ * import { writeFile } from "node:fs/promises";
+ * const t = synthTrack({ format: "MFM", cyl: 3, jitter: 0.05 });
+ * await writeFile("track.sr", writeSigrok(t.capture, { level: 9 }));
+ * console.log(`sigrok-cli -i track.sr -P mfm:${t.options}`); // data_rate=5000000:format=MFM:…
+ */
 export function writeSigrok(capture: LogicCapture, opts: { level?: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 } = {}): Uint8Array {
   const { unitSize, sampleCount, samples } = capture;
   if (!Number.isInteger(unitSize) || unitSize < 1) throw new DiskfluxError("E_ARGUMENT", `unitSize must be ≥ 1, got ${unitSize}`);

@@ -201,7 +201,16 @@ export function trEndRecord(): Uint8Array {
   return out;
 }
 
-/** Writes tracks as a transitions file: header with checksum, one CRC'd record per track, the end record with its CRC. */
+/**
+ * Writes tracks as a transitions file: header with checksum, one CRC'd record per track, the end record with its CRC.
+ *
+ * @example
+ * import { synthTrack, writeTr } from "diskflux";
+ * import { writeFile } from "node:fs/promises";
+ * const tracks = [0, 1].flatMap((cyl) => [0, 1, 2, 3].map((head) => ({ cyl, head, capture: synthTrack({ format: "MFM", cyl, head }).edges })));
+ * const bytes = writeTr(tracks, { note: "synthetic tracks from diskflux" }); // header: --heads 4 --cylinders 2
+ * await writeFile("synth.tr", bytes); // mfm_util --transitions_file synth.tr …
+ */
 export function writeTr(tracks: readonly TrWriteTrack[], opts: TrWriteOptions = {}): Uint8Array {
   let maxCyl = 0;
   let maxHead = 0;
@@ -239,6 +248,14 @@ export function writeTr(tracks: readonly TrWriteTrack[], opts: TrWriteOptions = 
  * one track is held at once, so a drive of any size streams through; the
  * geometry must be given up front (the header comes first). The sink's promise,
  * if it returns one, is awaited before the next track is made.
+ *
+ * @example
+ * import { synthTrack, writeTrStream } from "diskflux";
+ * import { open } from "node:fs/promises";
+ * function* tracks() { for (let cyl = 0; cyl < 615; cyl++) for (let head = 0; head < 4; head++) yield { cyl, head, capture: synthTrack({ format: "MFM_WD", cyl, head }).edges }; }
+ * const file = await open("st225.tr", "w");
+ * const written = await writeTrStream(tracks(), async (chunk) => { await file.write(chunk); }, { cylinders: 615, heads: 4 });
+ * await file.close(); // written: { tracks: 2460, bytes: … }
  */
 export async function writeTrStream(
   tracks: Iterable<TrWriteTrack> | AsyncIterable<TrWriteTrack>,

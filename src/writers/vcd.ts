@@ -96,7 +96,16 @@ function header(t: Text, opts: VcdWriteOptions, channels: number, total: number,
   return ts.ticksPerSample;
 }
 
-/** Writes an edge capture (tr_to_vcd pulses) or a logic capture (value changes) as VCD text. */
+/**
+ * Writes an edge capture (tr_to_vcd pulses) or a logic capture (value changes) as VCD text.
+ *
+ * @example
+ * import { synthTrack, writeVcd } from "diskflux";
+ * import { writeFile } from "node:fs/promises";
+ * const t = synthTrack({ format: "RLL_WD" });
+ * await writeFile("track.vcd", writeVcd(t.edges, { comment: "Track 0: Cylinder 0, Head 0" })); // as tr_to_vcd writes it
+ * await writeFile("track-logic.vcd", writeVcd(t.capture)); // data and index channels, as sigrok-cli -O vcd
+ */
 export function writeVcd(capture: Capture, opts: VcdWriteOptions = {}): Uint8Array {
   return capture.kind === "edges" ? writeEdgesVcd(capture, opts) : writeLogicVcd(capture, opts);
 }
