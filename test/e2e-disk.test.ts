@@ -143,15 +143,24 @@ describe.runIf(ready)("web page: the whole disk of a flux file", () => {
     expect(await page.$$eval("#disk-grid thead th", (ths) => ths.map((t) => t.textContent))).toEqual(["track", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
     expect(await page.locator("#disk-grid tbody th").count()).toBe(80);
     expect(await page.textContent('#disk-legend [data-count="good"]')).toBe("720");
-    expect(await page.textContent('#disk-legend [data-count="bad-crc"]')).toBe("0");
-    const legend = (await page.textContent("#disk-legend")) ?? "";
-    for (const word of ["good", "bad CRC", "missing", "conflict"]) expect(legend).toContain(word);
+    // one legend entry per status (src/recover/status.ts), each with its count and a colour of its own
+    for (const k of ["corrected", "recovered", "voted", "conflict", "bad", "missing"]) {
+      expect(await page.textContent(`#disk-legend [data-count="${k}"]`), k).toBe("0");
+    }
+    const legend = await page.$$eval("#disk-legend li", (lis) => lis.map((li) => ({
+      status: (li as HTMLElement).dataset.status,
+      text: li.textContent ?? "",
+      colour: getComputedStyle(li.querySelector(".cell")!).backgroundColor,
+    })));
+    expect(legend.map((l) => l.status)).toEqual(["good", "corrected", "recovered", "voted", "conflict", "bad", "missing"]);
+    for (const l of legend) expect(l.text).toContain(l.status!);
+    expect(new Set(legend.map((l) => l.colour)).size).toBe(7);
 
     // the summary: geometry, counts, the detected options with their confidence
     const summary = (await page.textContent("#disk-summary")) ?? "";
     expect(summary).toContain("40 cylinders × 2 heads × 9 sectors of 512 bytes, sectors 1–9");
     expect(summary).toContain("80 tracks in the file");
-    expect(await page.textContent('[data-testid="disk-counts"]')).toBe("720 good · 0 bad CRC · 0 missing · 0 conflict");
+    expect(await page.textContent('[data-testid="disk-counts"]')).toBe("720 good · 0 conflict · 0 bad · 0 missing");
     expect(summary).toMatch(/detected over the first 8 tracks in .* — high confidence/);
     expect(summary).toContain("data_rate=250000:format=MFM");
     expect(new URL(page.url()).searchParams.get("opts")).toMatch(/^data_rate=250000:format=MFM:/);
@@ -192,6 +201,9 @@ describe.runIf(ready)("web page: the whole disk of a flux file", () => {
     expect(rows.length).toBe(18);
     expect([...new Set(rows.map((r) => r.chs))].sort()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9].map((s) => `5/1/${s}`));
     expect(rows.every((r) => r.ok)).toBe(true);
+    // the table's status column: the track is decoded with recovery, every copy good
+    expect(await page.$$eval('[data-testid="sector"] td.status', (tds) => tds.map((td) => td.textContent))).toEqual(new Array(18).fill("good"));
+    expect(await page.$$eval("#sectors thead th", (ths) => ths.map((t) => t.textContent))).toContain("status");
     expect(rows.filter((r) => r.selected === "true").map((r) => r.chs)).toEqual(["5/1/3"]);
     expect(await page.textContent("#summary")).toContain("ibm360.scp cyl 5 head 1");
     // the hex dump shows that sector, as the image holds it

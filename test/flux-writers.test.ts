@@ -226,7 +226,7 @@ describe("shared flux files → .scp / .hfe → decode gives exactly their image
           expect(any.missing ?? []).toEqual([]);
           expect(any.tracks.map((t) => `${t.cyl}/${t.head}`)).toEqual(src.tracks.map((t) => `${t.cyl}/${t.head}`));
           const img = assembleImage(await decodeTracks(any, s.options, backend));
-          expect(img.counts, JSON.stringify(img.counts)).toMatchObject({ "bad-crc": 0, missing: 0, conflict: 0 });
+          expect(img.counts, JSON.stringify(img.counts)).toMatchObject({ bad: 0, missing: 0, conflict: 0 });
           expect(same(img.image, new Uint8Array(readFileSync(join(FLUX_DIR, s.image))))).toBe(true);
         });
       }
@@ -396,7 +396,7 @@ function expectedStatuses(spec: DiskSpec): string[] {
   return out;
 }
 
-const statusRows = (img: DiskImage) => img.tracks.map((t) => t.sectors.map((s) => ({ good: ".", "bad-crc": "B", missing: "-", conflict: "C" })[s.status]).join(""));
+const statusRows = (img: DiskImage) => img.tracks.map((t) => t.sectors.map((s) => ({ good: ".", corrected: "c", recovered: "r", voted: "v", conflict: "C", bad: "B", missing: "-" })[s.status]).join(""));
 
 function imdOf(img: DiskImage, spec: DiskSpec): Uint8Array {
   return writeImd(imdFromImage(img, { encoding: spec.format === "FM" ? "FM" : "MFM", dataRate: spec.format === "FM" ? 125000 : 250000 }), { comment: "synth", date: DATE });
@@ -482,7 +482,7 @@ describe("synthesized multi-track floppies (three revolutions, jitter) → each 
     expect(out.text()).not.toMatch(/# floppy/);
     const out2 = sink();
     expect(await imageCommand([scp, "-P", P, "-o", join(tmp, "synth.imd"), "--comment", "a test disk"], out2, sink())).toBe(0);
-    expect(out2.text()).toMatch(/synth\.imd: 2 x 2 x 9 sectors of 512 bytes \(ImageDisk, \d+ bytes\) from 4 tracks: 33 good, 1 bad-crc, 2 missing, 0 conflict/);
+    expect(out2.text()).toMatch(/synth\.imd: 2 x 2 x 9 sectors of 512 bytes \(ImageDisk, \d+ bytes\) from 4 tracks: 33 good, 0 corrected, 0 recovered, 0 voted, 0 conflict, 1 bad, 2 missing/);
     const imd = new Uint8Array(readFileSync(join(tmp, "synth.imd")));
     expect(isImd(imd)).toBe(true);
     const f = readImd(imd, "synth.imd");
@@ -765,14 +765,14 @@ describe("IMD files by hand", () => {
     expect(Array.from(t.sectors[1].data!)).toEqual(data(1));
     expect(Array.from(t.sectors[2].data!)).toEqual(new Array(S).fill(0xaa));
     expect(Array.from(t.sectors[8].data!)).toEqual(new Array(S).fill(0xdd));
-    // as an image: unavailable → missing, data error → bad-crc, the rest good; compressed fills expanded
+    // as an image: unavailable → missing, data error → bad, the rest good; compressed fills expanded
     const img = imdToImage(f, { firstCylinder: 3 });
     expect(img.geometry).toMatchObject({ cylinders: 1, heads: 1, sectorsPerTrack: 9, sectorSize: 128, firstSector: 1, firstCylinder: 3 });
-    expect(img.tracks[0].sectors.map((s) => s.status)).toEqual(["bad-crc", "bad-crc", "bad-crc", "bad-crc", "good", "good", "good", "good", "missing"]);
+    expect(img.tracks[0].sectors.map((s) => s.status)).toEqual(["bad", "bad", "bad", "bad", "good", "good", "good", "good", "missing"]);
     expect(img.tracks[0].order).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1]);
     expect(img.tracks[0].ids!.map((x) => x.deleted)).toEqual([true, true, false, false, true, true, false, false, false]);
     expect(Array.from(img.image.subarray(6 * S, 7 * S))).toEqual(new Array(S).fill(0xaa));
-    expect(sectorMapText(img)).toMatch(/cyl 3 head 0 {2}BBBB\.\.\.\.- {2}4 good, 4 bad-crc, 1 missing/);
+    expect(sectorMapText(img)).toMatch(/cyl 3 head 0 {2}BBBB\.\.\.\.- {2}4 good, 4 bad, 1 missing/);
     // writing it again gives the same bytes (modulo the header line)
     const again = writeImd(imdFromImage(img, { encoding: "FM", dataRate: 250000 }), { comment: "line one\nline two", date: new Date(2012, 6, 11, 14, 0, 0) });
     expect(same(again, buildImd("IMD 1.18: 11/07/2012 14:00:00\r\nline one\r\nline two", everyType))).toBe(true);

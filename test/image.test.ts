@@ -57,15 +57,15 @@ const REREAD00 = synth(sectors(0, 0, [0, 1, 2, 3, 4, 5], {}, { 3: 1 }), 6); // s
 const EXPECTED_MAP = `# diskflux sector map
 # geometry: 2 cylinders x 2 heads x 6 sectors x 512 bytes, first sector 0, first cylinder 0; image 12288 bytes
 # inferred: cylinders, heads, firstSector, sectorsPerTrack, sectorSize
-# legend: . good  B bad CRC  - missing  C conflict; one column per sector, lowest number first
+# legend: . good  c corrected  r recovered  v voted  C conflict  B bad  - missing; one column per sector, lowest number first
 cyl 0 head 0  ...C..  5 good, 1 conflict
-cyl 0 head 1  ..B..-  4 good, 1 bad-crc, 1 missing
+cyl 0 head 1  ..B..-  4 good, 1 bad, 1 missing
 cyl 1 head 0  ....--  4 good, 2 missing
 cyl 1 head 1  ......  6 good
-totals: 19 good, 1 bad-crc, 3 missing, 1 conflict (24 sectors)
+totals: 19 good, 0 corrected, 0 recovered, 0 voted, 1 conflict, 1 bad, 3 missing (24 sectors)
 problems:
   cyl 0 head 0 sec 3: conflict (2 good copies, 2 different payloads; the most frequent is in the image)
-  cyl 0 head 1 sec 2: bad-crc (1 read: 1 bad CRC)
+  cyl 0 head 1 sec 2: bad (1 read: 1 bad CRC)
   cyl 0 head 1 sec 5: missing (no ID record found)
   cyl 1 head 0 sec 4: missing (1 ID record, no data record)
   cyl 1 head 0 sec 5: missing (no ID record found)
@@ -142,14 +142,18 @@ describe("image from a multi-track .tr plus re-reads in other formats", () => {
 
   it("gives the sector map as JSON with every read accounted for", () => {
     const j = sectorMapJson(img);
-    expect(j.counts).toEqual({ good: 19, "bad-crc": 1, missing: 3, conflict: 1 });
+    expect(j.counts).toEqual({ good: 19, corrected: 0, recovered: 0, voted: 0, conflict: 1, bad: 1, missing: 3 });
     expect(j.tracks.map((t) => t.map)).toEqual(["...C..", "..B..-", "....--", "......"]);
     expect(j.tracks[0].sectors[3]).toEqual({
       sec: 3, status: "conflict", reads: 2, good: 2, bad: 0, noData: 0, variants: 2, offset: 3 * 512, sources: ["disk.tr cyl 0 head 0", "reread00.vcd"],
+      // the first read's payload is in the image (a tie)
+      evidence: { reads: 2, good: 2, corrected: 0, recovered: 0, bad: 0, noData: 0, variants: 2, chosen: 0, overruled: 0 },
     });
     // The sector read twice with one bad copy: good beats bad.
     expect(j.tracks[3].sectors[1]).toEqual({
       sec: 1, status: "good", reads: 2, good: 1, bad: 1, noData: 0, variants: 1, offset: (3 * 6 + 1) * 512, sources: ["disk.tr cyl 1 head 1", "reread11.sr"],
+      // the second read (reread11.sr) is the good one; decoded without CRC inputs, so no vote
+      evidence: { reads: 2, good: 1, corrected: 0, recovered: 0, bad: 1, noData: 0, variants: 1, chosen: 1, overruled: 0 },
     });
     expect(j.tracks[2].sectors[4]).toMatchObject({ status: "missing", reads: 1, noData: 1 });
     expect(j.tracks[2].sectors[5]).toMatchObject({ status: "missing", reads: 0 });
@@ -187,7 +191,7 @@ describe("image from a multi-track .tr plus re-reads in other formats", () => {
       const code = await imageCommand([...files, "-P", `mfm:${OPTIONS}`, "-o", join(dir, "disk.img"), "--map", join(dir, "map.txt")], out.stream, err.stream);
       expect(err.text()).toBe("");
       expect(code).toBe(0);
-      expect(out.text()).toBe(`${join(dir, "disk.img")}: 2 x 2 x 6 sectors of 512 bytes (12288 bytes) from 6 tracks: 19 good, 1 bad-crc, 3 missing, 1 conflict\n`);
+      expect(out.text()).toBe(`${join(dir, "disk.img")}: 2 x 2 x 6 sectors of 512 bytes (12288 bytes) from 6 tracks: 19 good, 0 corrected, 0 recovered, 0 voted, 1 conflict, 1 bad, 3 missing\n`);
       expect(Buffer.compare(readFileSync(join(dir, "disk.img")), Buffer.from(expectedImage()))).toBe(0);
       expect(readFileSync(join(dir, "map.txt"), "utf8")).toBe(EXPECTED_MAP);
     });
@@ -270,7 +274,7 @@ describe("assembler rules", () => {
     expect(img.tracks[0].sectors[0]).toMatchObject({ status: "good", good: 1, bad: 2 });
     const bad = assembleImage([track([id(0, 0, 1), data(C, false), id(0, 0, 1), data(A, false), id(0, 0, 1), data(A, false)])]);
     expect(Array.from(bad.image)).toEqual(A);
-    expect(bad.tracks[0].sectors[0].status).toBe("bad-crc");
+    expect(bad.tracks[0].sectors[0].status).toBe("bad");
   });
 
   it("IDs with bad CRCs, data without ID and truncated data records are not placed", () => {
@@ -290,7 +294,7 @@ describe("assembler rules", () => {
       { fill: Uint8Array.of(0xe5) },
     );
     expect(img.geometry.sectorSize).toBe(4); // the most common length
-    expect(img.tracks[0].sectors.map((s) => s.status)).toEqual(["good", "bad-crc", "bad-crc", "good"]);
+    expect(img.tracks[0].sectors.map((s) => s.status)).toEqual(["good", "bad", "bad", "good"]);
     expect(Array.from(img.image)).toEqual([1, 1, 1, 1, 9, 9, 9, 9, 7, 7, 0xe5, 0xe5, 1, 1, 1, 1]);
   });
 
@@ -386,7 +390,7 @@ describe("images of the shared captures", () => {
         placed++;
       }
       expect(placed).toBeGreaterThan(10);
-      expect(img.counts["bad-crc"] + img.counts.conflict).toBe(0);
+      expect(img.counts.bad + img.counts.conflict).toBe(0);
       if (stem === "hdd_mfm_ST21M") expect(img.outside.map((o) => o.sec)).toEqual([254]);
     });
   }

@@ -2,7 +2,7 @@
 // KryoFlux stream or set, a dgesswein/mfm .tr) read into its tracks, options
 // detected once over the first tracks, every track decoded with that one option
 // string, and the flat image assembled with its per-sector statuses
-// (src/image/assemble.ts) for the page's grid (web/diskview.ts), with the
+// (src/image/assemble.ts; copies merged and recovered by src/recover) for the page's grid (web/diskview.ts), with the
 // ImageDisk file of it (src/writers/imd.ts) where IMD can hold the disk.
 //
 // Loaded on demand by web/worker.ts, so a page that only ever opens .sr files
@@ -14,7 +14,7 @@ import { wantsDetection } from "../src/detect/options.js";
 import { DiskfluxError, isDiskfluxError } from "../src/errors.js";
 import { escapeName } from "../src/escape.js";
 import { assembleImage, type ImageTrackInput } from "../src/image/assemble.js";
-import { sectorMapText } from "../src/image/map.js";
+import { howText, sectorMapText } from "../src/image/map.js";
 import { resolveOptions } from "../src/options.js";
 import { imdFromImage, writeImd } from "../src/writers/imd.js";
 import { readAnyCapture, readKryofluxCapture, type CaptureTrack } from "../src/readers/index.js";
@@ -159,7 +159,8 @@ export async function decodeDisk(
     const info: DiskTrackInfo = { cyl: t.cyl, head: t.head, source: trackSource(disk, t), revolutions: Math.max(1, t.revolutions?.length ?? 1), ids: 0, good: 0 };
     infos.push(info);
     try {
-      const result = await decode(t.capture, options, { backend });
+      // recovered by default, with the CRC inputs a vote over the revolutions needs (src/recover/merge.ts)
+      const result = await decode(t.capture, options, { backend, recover: true, keepCrcInputs: true });
       inputs.push({ result, source: info.source, cyl: t.cyl, head: t.head });
       const recs = result.records;
       for (let j = 0; j < recs.length; j++) {
@@ -191,6 +192,7 @@ export async function decodeDisk(
       bad: s.bad,
       noData: s.noData,
       variants: s.variants,
+      how: howText(s),
       track: s.sources.length > 0 ? bySource.get(s.sources[0]) ?? -1 : -1,
     }));
     const track = byPlace.get(`${tm.cyl}/${tm.head}`) ?? cells.find((c) => c.track >= 0)?.track ?? -1;

@@ -1,21 +1,59 @@
 // The whole-disk view: a grid of the image's tracks (cylinder × head, one row
 // each) × sectors, every cell coloured by its status in the assembled image
-// (good / bad CRC / missing / conflict) and marked with a glyph and an
-// accessible label too, so the colour is never the only cue; a summary of the
-// disk; the reader's warnings. Clicking (or Enter on) a cell or a track's
+// (the one set of src/recover/status.ts: good, corrected, recovered, voted,
+// conflict, bad, missing) and marked with a glyph and an accessible label too,
+// so the colour is never the only cue; a legend of every status with its count
+// (built here from SECTOR_STATUSES); a summary of the disk; the reader's
+// warnings. Clicking (or Enter on) a cell or a track's
 // header asks the page to open that track in the track views.
 //
 // Everything that comes from the file (names, warnings) is set as text.
-import type { SectorStatus } from "../src/image/assemble.js";
+import { SECTOR_STATUSES, type SectorStatus } from "../src/recover/status.js";
 import type { DecodedDisk, DiskCell, DiskProgress, DiskRow } from "./protocol.js";
 
-export const STATUS_GLYPH: Readonly<Record<SectorStatus, string>> = { good: "✓", "bad-crc": "✗", missing: "–", conflict: "≠" };
+export const STATUS_GLYPH: Readonly<Record<SectorStatus, string>> = {
+  good: "✓", corrected: "c", recovered: "r", voted: "v", conflict: "≠", bad: "✗", missing: "–",
+};
 export const STATUS_TEXT: Readonly<Record<SectorStatus, string>> = {
   good: "good",
-  "bad-crc": "bad CRC",
-  missing: "missing",
+  corrected: "corrected",
+  recovered: "recovered",
+  voted: "voted",
   conflict: "conflict",
+  bad: "bad",
+  missing: "missing",
 };
+/** What each status means, for the legend's tooltips. */
+export const STATUS_HELP: Readonly<Record<SectorStatus, string>> = {
+  good: "its check verifies as read",
+  corrected: "ECC corrected a burst; the check verifies after it",
+  recovered: "another data separator gave a copy whose check verifies",
+  voted: "no copy verified; a bit-wise vote over the copies did",
+  conflict: "copies whose checks verify disagree",
+  bad: "read, but no copy verifies",
+  missing: "never read",
+};
+
+/** Fills the legend: one entry per status, with its glyph, colour, name and count (data-count). */
+export function renderLegend(legend: HTMLElement, counts?: Readonly<Record<SectorStatus, number>>): void {
+  legend.replaceChildren(...SECTOR_STATUSES.map((k) => {
+    const li = document.createElement("li");
+    li.title = STATUS_HELP[k];
+    li.dataset.status = k;
+    const sw = document.createElement("span");
+    sw.className = `cell s-${k}`;
+    sw.setAttribute("aria-hidden", "true");
+    sw.textContent = STATUS_GLYPH[k];
+    const n = document.createElement("span");
+    n.className = "n";
+    const c = document.createElement("span");
+    c.dataset.count = k;
+    c.textContent = fmtInt(counts?.[k] ?? 0);
+    n.append("(", c, ")");
+    li.append(sw, ` ${STATUS_TEXT[k]}${k === "conflict" ? ": verifying copies differ" : ""} `, n);
+    return li;
+  }));
+}
 
 export interface DiskViewElements {
   card: HTMLElement;
@@ -50,7 +88,7 @@ export function cellLabel(row: DiskRow, c: DiskCell): string {
     c.reads === 0 ? "no ID record read" :
     `${plural(c.reads, "read")}: ${c.good} good${c.bad ? `, ${c.bad} bad CRC` : ""}${c.noData ? `, ${c.noData} without data` : ""}` +
     (c.variants > 1 ? `, ${c.variants} different payloads` : "");
-  return `cyl ${row.cyl} head ${row.head} sector ${c.sec}: ${STATUS_TEXT[c.status]} (${reads})`;
+  return `cyl ${row.cyl} head ${row.head} sector ${c.sec}: ${STATUS_TEXT[c.status]} (${reads})${c.how ? ` — ${c.how}` : ""}`;
 }
 
 export class DiskView {
@@ -102,9 +140,7 @@ export class DiskView {
     this.renderSummary(d);
     this.renderWarnings(d);
     this.renderGrid(d);
-    for (const el of this.els.legend.querySelectorAll<HTMLElement>("[data-count]")) {
-      el.textContent = fmtInt(d.counts[el.dataset.count as SectorStatus] ?? 0);
-    }
+    renderLegend(this.els.legend, d.counts);
   }
 
   /** Marks the rows of the physical track shown in the track views. */
@@ -141,7 +177,8 @@ export class DiskView {
       ...(d.missing.length ? [["Not in the file", places(d.missing)] as [string, string]] : []),
       ["Geometry", `${g.cylinders} cylinder${g.cylinders === 1 ? "" : "s"} × ${g.heads} head${g.heads === 1 ? "" : "s"} × ${g.sectorsPerTrack} sector${g.sectorsPerTrack === 1 ? "" : "s"} of ${fmtInt(g.sectorSize)} bytes, ` +
         `sectors ${g.firstSector === last ? g.firstSector : `${g.firstSector}–${last}`}${g.firstCylinder ? `, from cylinder ${g.firstCylinder}` : ""}${inferred}; image ${fmtInt(d.image.length)} bytes`],
-      ["Sectors", `${fmtInt(n.good)} good · ${fmtInt(n["bad-crc"])} bad CRC · ${fmtInt(n.missing)} missing · ${fmtInt(n.conflict)} conflict` +
+      ["Sectors", SECTOR_STATUSES.filter((k) => k === "good" || k === "bad" || k === "missing" || k === "conflict" || (n[k] ?? 0) > 0)
+        .map((k) => `${fmtInt(n[k] ?? 0)} ${STATUS_TEXT[k]}`).join(" · ") +
         (d.outside.length ? ` · ${fmtInt(d.outside.length)} outside the geometry (not in the image)` : "") +
         (d.badHeaders ? ` · ${plural(d.badHeaders, "ID record")} with a bad CRC` : "")],
       ...(unplaced.length ? [["No sector placed", places(unplaced)] as [string, string]] : []),
@@ -211,8 +248,8 @@ export class DiskView {
       th.tabIndex = -1;
       th.setAttribute("role", "rowheader");
       const info = row.track >= 0 ? d.tracks[row.track] : undefined;
-      const counts = row.cells.reduce((m, c) => (m[c.status]++, m), { good: 0, "bad-crc": 0, missing: 0, conflict: 0 } as Record<SectorStatus, number>);
-      const what = (Object.keys(counts) as SectorStatus[]).filter((k) => counts[k] > 0).map((k) => `${counts[k]} ${STATUS_TEXT[k]}`).join(", ");
+      const counts = row.cells.reduce((m, c) => (m[c.status]++, m), Object.fromEntries(SECTOR_STATUSES.map((k) => [k, 0])) as Record<SectorStatus, number>);
+      const what = SECTOR_STATUSES.filter((k) => counts[k] > 0).map((k) => `${counts[k]} ${STATUS_TEXT[k]}`).join(", ");
       th.setAttribute("aria-label", `cyl ${row.cyl} head ${row.head}: ${what}${info ? "; open the track" : "; the file has no such track"}`);
       th.title = info ? `cyl ${row.cyl} head ${row.head}: ${what} — open ${info.source}` : `cyl ${row.cyl} head ${row.head}: not in the file`;
       if (!info) th.classList.add("absent");

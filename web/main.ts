@@ -14,6 +14,7 @@
 // every sector's status, the .img and the sector map download, and a click on a
 // sector or a track decodes that one track for the track views.
 import { sectorRows, type SectorRow } from "../src/report/table.js";
+import { SECTOR_STATUSES } from "../src/recover/status.js";
 import { parseOptionString, type OptionKey } from "../src/options.js";
 import { DETECTED_KEYS, wantsDetection } from "../src/detect/options.js";
 import { AUTO_KEYS, GROUPS, OptionState, PRESET_STRINGS, optionSpecs, type OptionSpec } from "./options.js";
@@ -573,8 +574,9 @@ function showTrack(t: DecodedTrack): void {
 function diskText(d: DecodedDisk): string {
   const n = d.counts;
   const how = d.detection ? `options detected (${d.detection.confidence} confidence) in ${fmtMs(d.detection.detectMs)}, ` : "";
-  const none = n.good + n["bad-crc"] + n.conflict === 0 ? " No sector was read: check the options, or try Auto-detect." : "";
-  return `${d.source}: ${d.tracks.length} track${d.tracks.length === 1 ? "" : "s"}, ${n.good} good, ${n["bad-crc"]} bad CRC, ${n.missing} missing, ${n.conflict} conflict sectors — ` +
+  const none = SECTOR_STATUSES.every((k) => k === "missing" || n[k] === 0) ? " No sector was read: check the options, or try Auto-detect." : "";
+  const counts = SECTOR_STATUSES.filter((k) => k === "good" || k === "bad" || k === "missing" || k === "conflict" || n[k] > 0).map((k) => `${n[k]} ${k}`).join(", ");
+  return `${d.source}: ${d.tracks.length} track${d.tracks.length === 1 ? "" : "s"}, ${counts} sectors — ` +
     `${how}every track decoded in ${fmtMs(d.decodeMs)} (${d.backend === "wasm" ? "Wasm" : "TypeScript"}).${none}`;
 }
 
@@ -740,7 +742,29 @@ function crcCell(c: Crc, present: boolean): HTMLTableCellElement {
   return td;
 }
 
+/** The data record's status (src/recover/status.ts; the worker decodes with recovery), coloured as on the disk grid. */
+function statusCell(r: SectorRow): HTMLTableCellElement {
+  const td = document.createElement("td");
+  const d = r.data;
+  const status = d?.status ?? (d ? (d.crc?.ok ? "good" : "bad") : "missing");
+  td.className = `status s-${status}`;
+  td.dataset.status = status;
+  td.textContent = status;
+  const how = d?.recovery;
+  if (how?.how === "ecc") td.title = `ECC corrected a ${how.bits}-bit burst at bit ${how.startBit}`;
+  else if (how?.how === "pll") td.title = `read again with pll_kp=${how.kp} pll_ki=${how.ki} tolerance ${how.syncTolerance}; ${how.agreeing} agree`;
+  return td;
+}
+
 function renderTable(): void {
+  // the status column (the page's HTML has eight)
+  const head = document.querySelector<HTMLTableRowElement>("#sectors thead tr");
+  if (head && !head.querySelector("th[data-col=status]")) {
+    const th = document.createElement("th");
+    th.dataset.col = "status";
+    th.textContent = "status";
+    head.append(th);
+  }
   const sr = track?.capture.sampleRate ?? 1;
   const out: HTMLTableRowElement[] = rows.map((r, i) => {
     const tr = document.createElement("tr");
@@ -768,14 +792,14 @@ function renderTable(): void {
       tr.append(td(String(i + 1)), td("–"), td("–"), td("–"), td(String(r.data?.bytes.length ?? 0)), crcCell(undefined, false), crcCell(r.data?.crc, true));
       tr.cells[5].textContent = "no ID";
     }
-    tr.append(td(fmtTime(spans[i].start / sr)));
+    tr.append(td(fmtTime(spans[i].start / sr)), statusCell(r));
     tr.addEventListener("click", () => selectRow(i, { scroll: false, jump: true }));
     return tr;
   });
   if (out.length === 0) {
     const tr = document.createElement("tr");
     const d = document.createElement("td");
-    d.colSpan = 8;
+    d.colSpan = 9;
     d.textContent = "No ID or data records found. Check the format, data rate and CRC options.";
     d.style.textAlign = "left";
     tr.append(d);

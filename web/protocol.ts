@@ -8,7 +8,8 @@
 import type { BinaryStreams, DecodeStats, FieldEvent, TrackRecord } from "../src/types.js";
 import type { CrcEvidence, DetectResult } from "../src/detect/detect.js";
 import type { TimelineRows } from "./rows.js";
-import type { ImageGeometry, OutsideSector, SectorStatus } from "../src/image/assemble.js";
+import type { ImageGeometry, OutsideSector } from "../src/image/assemble.js";
+import type { SectorStatus } from "../src/recover/status.js";
 
 export type Backend = "wasm" | "js";
 
@@ -123,6 +124,8 @@ export interface DiskCell {
   bad: number;
   noData: number;
   variants: number;
+  /** How the copies were merged, as text ("ECC: 3-bit burst at bit 1042", "vote over 3 copies, 4 contested bits"); empty when plain. */
+  how: string;
   /** The physical track (index in DecodedDisk.tracks) that read it first; -1 when none did. */
   track: number;
 }

@@ -82,7 +82,8 @@ async function decodeHeld(seq: number, requested: string, backend: Backend): Pro
   await warm;
   const { options, detection } = await resolveAuto(held.capture, requested, backend);
   const t0 = performance.now();
-  const result = await decode(held.capture, options, { backend, logBytes: true });
+  // recovered by default: records carry a status, failing ones ECC-corrected or read again (the page's table and downloads)
+  const result = await decode(held.capture, options, { backend, logBytes: true, recover: true });
   const decodeMs = performance.now() - t0;
   send(seq, result, decodeMs, options, detection);
 }

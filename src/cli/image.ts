@@ -10,7 +10,8 @@ import { baseName, extensionOf, intArg, parseCommand, rateArg, reportTracks, run
 
 export const IMAGE_USAGE = `usage: diskflux image <capture|file.tr>... [-P mfm:<options>] -o <disk.img|disk.imd> [--map <map.txt>] [--json]
   without -P (or with -P mfm:auto) the options are detected once over the first captures
-  captures: .sr, .dsl, .tr (every track), .vcd, .csv; a sector read more than once keeps its best copy
+  captures: .sr, .dsl, .tr (every track), .vcd, .csv; a sector read more than once (revolutions,
+  several captures) keeps its best copy: good, corrected, recovered, voted; conflict when good copies differ
   -o FILE                the image, by extension: .imd an ImageDisk file (per-track mode, sector
                          order, deleted and bad sectors kept); any other a flat image: sectors in
                          (cylinder, head, sector) order
@@ -25,9 +26,13 @@ export const IMAGE_USAGE = `usage: diskflux image <capture|file.tr>... [-P mfm:<
   --first-cylinder N     the image starts at this cylinder (default 0)
   --by-track             place sectors by the .tr track's cylinder/head instead of the header's
   --fill TEXT            fill of missing sectors (default "DISKFLUX MISSING SECTOR ")
+  --no-recover           no ECC, no retries with other data separators, no vote over bad copies:
+                         each sector good, conflict, bad or missing as read
   --channel N|NAME       data channel of logic captures (default 0)
   --rate HZ              sample rate of CSV/VCD captures that do not state one
   --force                read a flux file whose checksum is wrong (a warning instead of an error)
+  --jobs N               decode N tracks at once: this thread and N - 1 workers (default: the
+                         available cores; 1: no worker); the same image and map as --jobs 1
   --backend wasm|js|auto`;
 
 type Out = NodeJS.WritableStream;
@@ -50,9 +55,11 @@ export async function imageCommand(argv: string[], out: Out = process.stdout, er
       channel: { type: "string" },
       rate: { type: "string" },
       backend: { type: "string" },
+      jobs: { type: "string", short: "j" },
       force: { type: "boolean" },
       geometry: { type: "string" },
       comment: { type: "string" },
+      "no-recover": { type: "boolean" },
     });
     if (values.help) {
       out.write(IMAGE_USAGE + "\n");
@@ -98,33 +105,29 @@ export async function imageCommand(argv: string[], out: Out = process.stdout, er
       imdMode(o.preset.limits, o.dataRate);
     }
 
-    const { readAnyCaptureFile, channelIndex } = await import("../readers/index.js");
-    const { decode } = await import("../decode.js");
     const { assembleImage } = await import("../image/assemble.js");
-    const { sectorMapText, sectorMapJson } = await import("../image/map.js");
+    const { sectorMapText, sectorMapJson, countsText } = await import("../image/map.js");
+    // recovery by default (ECC, other separators: src/recover/recover.ts), with the CRC inputs a vote needs
+    const recover = values["no-recover"] ? {} : { recover: true, keepCrcInputs: true };
     type Input = import("../image/assemble.js").ImageTrackInput;
     const inputs: Input[] = [];
-    for (const file of positionals) {
-      const any = await readAnyCaptureFile(file, { ...(rate !== undefined ? { csv: { sampleRate: rate }, vcd: { sampleRate: rate } } : {}), ...(values.force ? { force: true } : {}) });
-      const name = baseName(file);
-      if (any.kind === "tracks") {
-        reportTracks(any, file, err);
-        for (const t of any.tracks) {
-          const result = await decode(t.capture, pd!, { backend });
-          inputs.push({ result, source: `${name} cyl ${t.cyl} head ${t.head}`, cyl: t.cyl, head: t.head });
-        }
-      } else {
-        const c = any.capture;
-        const channels = c.kind === "logic" && values.channel !== undefined ? { channels: { data: channelIndex(c, values.channel) } } : {};
-        const result = await decode(c, pd!, { backend, ...channels });
-        inputs.push({ result, source: name });
-      }
-    }
+    // --jobs N: tracks decoded by a pool of workers (./jobs.ts), .tr files streamed track by track;
+    // the records only come back (lean: no fields, no binary streams), in input order.
+    const { fileJobs, jobsArg, runJobs } = await import("./jobs.js");
+    const read = { ...(rate !== undefined ? { csv: { sampleRate: rate }, vcd: { sampleRate: rate } } : {}), ...(values.force ? { force: true } : {}) };
+    const status = await runJobs(fileJobs(positionals, {
+      options: pd!, read, err, trackName: (f, c, h) => `${baseName(f)} cyl ${c} head ${h}`, singleName: baseName,
+      ...(values.channel !== undefined ? { channel: values.channel } : {}),
+    }), { jobs: jobsArg(values.jobs), request: { backend, ...recover }, lean: true, err }, (job, result) => {
+      inputs.push({ result, source: job.source, ...(job.cyl !== undefined ? { cyl: job.cyl, head: job.head } : {}) });
+    });
+    if (status !== 0) return status; // (each failure said why on stderr; no image from part of the input)
     const img = assembleImage(inputs, {
       ...Object.fromEntries(Object.entries(geometry).filter(([, v]) => v !== undefined)),
       ...(values["by-track"] ? { placeBy: "track" as const } : {}),
       ...(values.fill !== undefined ? { fill: values.fill } : {}),
       ...(values.geometry !== undefined ? { geometry: values.geometry } : {}),
+      ...(values["no-recover"] ? { recover: false } : {}),
     });
     for (const w of img.floppy?.warnings ?? []) err.write(`diskflux: warning: ${oneLine(w)}\n`);
     let written = `${img.image.length} bytes`;
@@ -145,7 +148,7 @@ export async function imageCommand(argv: string[], out: Out = process.stdout, er
     const n = img.counts;
     const summary =
       `${escapeName(values.output)}: ${g.cylinders} x ${g.heads} x ${g.sectorsPerTrack} sectors of ${g.sectorSize} bytes (${written}) ` +
-      `from ${inputs.length} track${inputs.length === 1 ? "" : "s"}: ${n.good} good, ${n["bad-crc"]} bad-crc, ${n.missing} missing, ${n.conflict} conflict\n`;
+      `from ${inputs.length} track${inputs.length === 1 ? "" : "s"}: ${countsText(n)}\n`;
     if (values.map !== undefined) out.write(summary);
     else if (values.json) out.write(mapText);
     else out.write(summary + mapText);

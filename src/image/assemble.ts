@@ -7,13 +7,23 @@
 // Reads of a sector: an ID record with a good CRC, plus the data record that
 // follows it before the next ID record. ID records with a bad CRC are not
 // trusted (counted, not placed); data records without an ID before them are
-// ignored. When a sector is read several times:
+// ignored. When a sector is read several times (revolutions of a flux track,
+// several captures, several .tr tracks), the copies are merged by
+// src/recover/merge.ts into one status (src/recover/status.ts):
 //
-//   status     when                                              image bytes
-//   good       ≥ 1 good-CRC copy, all good copies agree           that copy
-//   conflict   ≥ 2 good-CRC copies that differ                   the most frequent (earliest on a tie)
-//   bad-crc    only bad-CRC copies (or copies of the wrong size)  the most frequent bad copy (earliest on a tie)
-//   missing    no data at all (no ID, or IDs without data)        the fill pattern
+//   status     when                                                 image bytes
+//   good       the unmodified good copies agree                      that copy
+//   corrected  no good copy; the ECC-corrected copies agree           that copy
+//   recovered  only copies another data separator verified, agreeing that copy
+//   conflict   copies of the best of those ranks differ              the most frequent (earliest on a tie)
+//   voted      no copy verifies; a bit-wise vote over them does      the voted bytes (src/recover/vote.ts)
+//   bad        only bad copies (or copies of the wrong size)         the most frequent bad copy (earliest on a tie)
+//   missing    no data at all (no ID, or IDs without data)           the fill pattern
+//
+// corrected and recovered copies come from decoding with `recover`
+// (record.status); a vote needs the copies' CRC inputs (decode with
+// `recover` and `keepCrcInputs`) and is skipped with `recover: false`. Until
+// 0.x the image's "bad" status was called "bad-crc".
 //
 // Geometry not given is inferred from the good headers: cylinders = highest
 // cyl + 1, heads = highest head + 1, first sector = lowest sector number,
@@ -43,12 +53,16 @@
 
 import type { DecodeResult } from "../types.js";
 import { DiskfluxError } from "../errors.js";
+import type { SectorStatus } from "../recover/status.js";
+import { copyOf, dataCheckOf, mergeCopies, statusCounts, type CopyStatus, type MergeEvidence, type MergeOptions, type SectorCopy } from "../recover/merge.js";
+import type { CheckParams } from "../recover/vote.js";
+import type { RecoveryEvidence } from "../recover/recover.js";
 import { geometryByName, geometryMismatch, matchGeometry, type FloppyGeometry } from "./geometries.js";
 
 /** What fills missing sectors, repeated (24 bytes). */
 export const MISSING_SECTOR_TEXT = "DISKFLUX MISSING SECTOR ";
 
-export type SectorStatus = "good" | "bad-crc" | "missing" | "conflict";
+export type { SectorStatus } from "../recover/status.js";
 
 /** One decoded track as the assembler takes it. */
 export interface ImageTrackInput {
@@ -79,6 +93,14 @@ export interface SectorRead {
   readonly idHead?: number;
   /** Which input (track) the read came from, counted from 0: reads of one input are in track order. */
   readonly input?: number;
+  /** What recovery made of the copy (record.status); default good or bad by dataCrcOk. */
+  readonly status?: CopyStatus;
+  /** For a vote (src/recover/vote.ts): the CRC input and stored check, the decoder's computed check, the check's parameters. */
+  readonly crcInput?: Uint8Array;
+  readonly computed?: string;
+  readonly check?: CheckParams;
+  /** How a corrected or recovered copy was found. */
+  readonly recovery?: RecoveryEvidence;
 }
 
 export interface ImageGeometry {
@@ -110,6 +132,11 @@ export interface ImageOptions {
   readonly geometry?: string | FloppyGeometry;
   /** Match the geometry against the standard floppies (default true; see the header). */
   readonly standard?: boolean;
+  /** Vote over bad copies of a sector (default true; needs their CRC inputs; see the header). */
+  readonly recover?: boolean;
+  /** ECC kernel and span for a voted record (src/recover/merge.ts MergeOptions). */
+  readonly ecc?: MergeOptions["ecc"];
+  readonly span?: number;
   /** Encoding and data rate of the tracks, for matching (default: the first input's decode options). */
   readonly encoding?: string;
   readonly dataRate?: number;
@@ -120,7 +147,11 @@ export interface SectorEntry {
   readonly status: SectorStatus;
   /** ID records read for the sector (good ID CRC). */
   readonly reads: number;
-  /** Copies with a good / bad data CRC (a copy of the wrong length counts as bad), and IDs without data. */
+  /**
+   * Copies whose check verifies (as read, or corrected or recovered: see
+   * `evidence`) / that do not (a copy of the wrong length counts as bad), and
+   * IDs without data.
+   */
   readonly good: number;
   readonly bad: number;
   readonly noData: number;
@@ -130,6 +161,8 @@ export interface SectorEntry {
   readonly offset: number;
   /** Sources of the reads, in order (duplicates removed). */
   readonly sources: readonly string[];
+  /** How the copies were merged (src/recover/merge.ts): copies per status, the vote, the recovery of the chosen copy. */
+  readonly evidence: MergeEvidence;
 }
 
 export interface TrackMap {
@@ -200,6 +233,7 @@ export function sectorReads(input: ImageTrackInput, placeBy: "header" | "track" 
   // IBM floppy MFM: F8 is the deleted-data mark (the decoder flags deleted data on FM tracks only)
   const o = input.result.options as DecodeResult["options"] | undefined;
   const floppyMfm = o?.preset?.limits === "MFM" && o.dataRate <= 1_000_000;
+  const check = dataCheckOf(input.result);
   if (placeBy === "track" && (input.cyl === undefined || input.head === undefined)) {
     throw new DiskfluxError("E_ARGUMENT", `${source}: placing by physical track needs the track's cylinder and head (a .tr input)`);
   }
@@ -217,12 +251,18 @@ export function sectorReads(input: ImageTrackInput, placeBy: "header" | "track" 
       continue;
     }
     const complete = data?.crc !== undefined;
+    const copy = complete ? copyOf(r, data, check) : undefined;
     reads.push({
       cyl: placeBy === "track" ? input.cyl! : r.cyl,
       head: placeBy === "track" ? input.head! : r.head,
       sec: r.sec,
       len: r.len,
       ...(complete ? { data: data!.bytes, dataCrcOk: data!.crc!.ok, deleted: data!.deleted || (floppyMfm && data!.mark === 0xf8) } : {}),
+      ...(copy?.status !== undefined ? { status: copy.status } : {}),
+      ...(copy?.crcInput !== undefined ? { crcInput: copy.crcInput } : {}),
+      ...(copy?.computed !== undefined ? { computed: copy.computed } : {}),
+      ...(copy?.check !== undefined ? { check: copy.check } : {}),
+      ...(copy?.recovery !== undefined ? { recovery: copy.recovery } : {}),
       source,
       at: r.start,
       idCyl: r.cyl,
@@ -276,25 +316,6 @@ function fillPattern(fill: string | Uint8Array | undefined): Uint8Array {
   const text = fill ?? MISSING_SECTOR_TEXT;
   if (text.length === 0) throw new DiskfluxError("E_ARGUMENT", "the fill pattern is empty");
   return new TextEncoder().encode(text);
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** The most frequent payload (earliest on a tie) and the number of distinct ones. */
-function vote(copies: Uint8Array[]): { best: Uint8Array; variants: number } {
-  const groups: { data: Uint8Array; n: number }[] = [];
-  for (const c of copies) {
-    const g = groups.find((x) => sameBytes(x.data, c));
-    if (g) g.n++;
-    else groups.push({ data: c, n: 1 });
-  }
-  let best = groups[0];
-  for (const g of groups) if (g.n > best.n) best = g;
-  return { best: best.data, variants: groups.length };
 }
 
 /** Builds the image and its sector map from decoded tracks. */
@@ -422,33 +443,24 @@ export function assembleReads(reads: readonly SectorRead[], opts: ImageOptions =
   const missingSector = new Uint8Array(sectorSize);
   for (let i = 0; i < sectorSize; i++) missingSector[i] = pattern[i % pattern.length];
 
-  const counts: Record<SectorStatus, number> = { good: 0, "bad-crc": 0, missing: 0, conflict: 0 };
+  const counts: Record<SectorStatus, number> = statusCounts([]);
+  const mergeOpts: MergeOptions = {
+    size: sectorSize,
+    ...(opts.recover === false ? { vote: false } : {}),
+    ...(opts.ecc ? { ecc: opts.ecc } : {}),
+    ...(opts.span !== undefined ? { span: opts.span } : {}),
+  };
   const judge = (list: SectorRead[] | undefined) => {
     const copies = list ?? [];
-    const fits = (r: SectorRead) => r.data !== undefined && r.data.length === sectorSize;
-    const good = copies.filter((r) => r.data && r.dataCrcOk && fits(r)).map((r) => r.data!);
-    const bad = copies.filter((r) => r.data && !(r.dataCrcOk && fits(r))).map((r) => r.data!);
-    const noData = copies.filter((r) => !r.data).length;
-    let status: SectorStatus;
-    let data: Uint8Array;
-    let variants = 0;
-    if (good.length > 0) {
-      const v = vote(good);
-      variants = v.variants;
-      status = v.variants > 1 ? "conflict" : "good";
-      data = v.best;
-    } else if (bad.length > 0) {
-      status = "bad-crc";
-      data = vote(bad).best;
-    } else {
-      status = "missing";
-      data = missingSector;
-    }
+    const m = mergeCopies(copies.map(readCopy), mergeOpts);
+    const ev = m.evidence;
+    const status = m.status;
+    const data = m.bytes ?? missingSector;
     const sources = [...new Set(copies.map((r) => r.source))];
-    // the read whose payload is in the image (the first copy with those bytes), else the first read
-    const chosen = status === "missing" ? copies[0] : copies.find((r) => r.data !== undefined && sameBytes(r.data, data)) ?? copies[0];
+    // the read whose payload is in the image, else the first read with data, else the first read
+    const chosen = ev.chosen >= 0 ? copies[ev.chosen] : copies.find((r) => r.data !== undefined) ?? copies[0];
     const id: SectorId | undefined = chosen && { deleted: status !== "missing" && chosen.deleted === true, cyl: chosen.idCyl ?? chosen.cyl, head: chosen.idHead ?? chosen.head };
-    return { status, data, reads: copies.length, good: good.length, bad: bad.length, noData, variants, sources, id };
+    return { status, data, reads: copies.length, good: ev.good + ev.corrected + ev.recovered, bad: ev.bad, noData: ev.noData, variants: ev.variants, sources, id, evidence: ev };
   };
 
   /** Sector order of a track from its reads (see the header). */
@@ -500,7 +512,7 @@ export function assembleReads(reads: readonly SectorRead[], opts: ImageOptions =
           for (let b = j.data.length; b < sectorSize; b++) image[at + b] = pattern[b % pattern.length];
         }
         counts[j.status]++;
-        sectors.push({ sec, status: j.status, reads: j.reads, good: j.good, bad: j.bad, noData: j.noData, variants: j.variants, offset: at, sources: j.sources });
+        sectors.push({ sec, status: j.status, reads: j.reads, good: j.good, bad: j.bad, noData: j.noData, variants: j.variants, offset: at, sources: j.sources, evidence: j.evidence });
         ids.push(j.id ?? { deleted: false, cyl, head });
       }
       tracks.push({ cyl, head, offset, sectors, order: orderOf(cyl, head), ids });
@@ -518,4 +530,21 @@ export function assembleReads(reads: readonly SectorRead[], opts: ImageOptions =
   }
   outside.sort((a, b) => a.cyl - b.cyl || a.head - b.head || a.sec - b.sec);
   return { image, geometry, inferred, tracks, counts, outside, badHeaders, orphanData, ...(floppy ? { floppy } : {}) };
+}
+
+/** A sector read as a copy for src/recover/merge.ts. */
+function readCopy(r: SectorRead): SectorCopy {
+  return {
+    cyl: r.cyl,
+    head: r.head,
+    sec: r.sec,
+    ...(r.data !== undefined ? { bytes: r.data, crcOk: r.dataCrcOk === true } : {}),
+    ...(r.data !== undefined && r.status !== undefined ? { status: r.status } : {}),
+    ...(r.crcInput !== undefined ? { crcInput: r.crcInput } : {}),
+    ...(r.computed !== undefined ? { computed: r.computed } : {}),
+    ...(r.check !== undefined ? { check: r.check } : {}),
+    ...(r.recovery !== undefined ? { recovery: r.recovery } : {}),
+    source: r.source,
+    at: r.at,
+  };
 }

@@ -4,36 +4,106 @@
 //   # diskflux sector map
 //   # geometry: 1 cylinder x 1 head x 17 sectors x 512 bytes, first sector 0, first cylinder 0; image 8704 bytes
 //   # inferred: cylinders, heads, firstSector, sectorsPerTrack, sectorSize
-//   # legend: . good  B bad CRC  - missing  C conflict; one column per sector, lowest number first
-//   cyl 0 head 0  .........B.-.....  15 good, 1 bad-crc, 1 missing
-//   totals: 15 good, 1 bad-crc, 1 missing, 0 conflict (17 sectors)
+//   # legend: . good  c corrected  r recovered  v voted  C conflict  B bad  - missing; one column per sector, lowest number first
+//   cyl 0 head 0  ....v....B.-.....  14 good, 1 voted, 1 bad, 1 missing
+//   totals: 14 good, 0 corrected, 0 recovered, 1 voted, 0 conflict, 1 bad, 1 missing (17 sectors)
 //   problems:
-//     cyl 0 head 0 sec 9: bad-crc (1 read: 1 bad CRC)
+//     cyl 0 head 0 sec 4: voted (3 bad copies; a bit-wise vote over 3 verifies, 2 contested bits)
+//     cyl 0 head 0 sec 9: bad (1 read: 1 bad CRC)
 //     cyl 0 head 0 sec 11: missing (no ID record found)
+//
+// Symbols, one per status (src/recover/status.ts; the "B" status was called
+// "bad-crc" before the statuses were unified):
+//
+//   .  good        c  corrected (ECC)     r  recovered (another separator)
+//   v  voted       C  conflict            B  bad          -  missing
+//
+// The JSON has every sector's status and its evidence (src/recover/merge.ts
+// MergeEvidence: copies per status, the vote, the chosen copy's recovery).
 
-import type { DiskImage, SectorEntry, SectorStatus } from "./assemble.js";
+import type { DiskImage, SectorEntry } from "./assemble.js";
+import { SECTOR_STATUSES, type SectorStatus } from "../recover/status.js";
+import { statusCounts } from "../recover/merge.js";
 
-export const MAP_SYMBOLS: Readonly<Record<SectorStatus, string>> = { good: ".", "bad-crc": "B", missing: "-", conflict: "C" };
+/** One character per status in the text map (see the header). */
+export const MAP_SYMBOLS: Readonly<Record<SectorStatus, string>> = { good: ".", corrected: "c", recovered: "r", voted: "v", conflict: "C", bad: "B", missing: "-" };
+
+/** The map's legend line (after "# legend: "). */
+export const MAP_LEGEND = SECTOR_STATUSES.map((k) => `${MAP_SYMBOLS[k]} ${k}`).join("  ");
+
+/**
+ * Every status with its count, best first: "19 good, 0 corrected, 0 recovered, 0 voted, 1 conflict, 1 bad, 3 missing".
+ *
+ * @example
+ * countsText(img.counts); // the totals line of the map and the CLI's summary
+ */
+export function countsText(n: Readonly<Record<SectorStatus, number>>): string {
+  return SECTOR_STATUSES.map((k) => `${n[k] ?? 0} ${k}`).join(", ");
+}
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 function trackSummary(sectors: readonly SectorEntry[]): string {
-  const c: Record<SectorStatus, number> = { good: 0, "bad-crc": 0, missing: 0, conflict: 0 };
-  for (const s of sectors) c[s.status]++;
-  const parts = (Object.keys(c) as SectorStatus[]).filter((k) => c[k] > 0 || k === "good").map((k) => `${c[k]} ${k}`);
-  return parts.join(", ");
+  const c = statusCounts(sectors);
+  return SECTOR_STATUSES.filter((k) => c[k] > 0 || k === "good").map((k) => `${c[k]} ${k}`).join(", ");
+}
+
+function voteText(s: SectorEntry): string {
+  const v = s.evidence?.vote;
+  if (!v) return "";
+  const ecc = v.ecc ? `, then ECC corrected a ${v.ecc.bits}-bit burst at bit ${v.ecc.startBit}` : "";
+  return v.refused === undefined
+    ? `a bit-wise vote over ${v.copies} verifies, ${plural(v.contested, "contested bit")}${v.erasures ? `, ${plural(v.erasures, "erasure")} tried` : ""}${ecc}`
+    : `no vote: ${v.refused}`;
+}
+
+function recoveryText(s: SectorEntry): string {
+  const r = s.evidence?.recovery;
+  if (!r) return "";
+  return r.how === "ecc" ? `ECC: ${r.bits}-bit burst at bit ${r.startBit}` : r.how === "pll" ? `PLL kp=${r.kp} ki=${r.ki} tol=${r.syncTolerance}, ${r.agreeing} agree` : String((r as { how: unknown }).how);
+}
+
+function overruledText(s: SectorEntry): string {
+  const n = s.evidence?.overruled ?? 0;
+  return n ? `${plural(n, "lower-ranked verifying copy", "lower-ranked verifying copies")} differed` : "";
+}
+
+/**
+ * How a sector's copies were merged, as one line of text ("" when there is
+ * nothing to say): the chosen copy's recovery, the vote, overruled copies.
+ *
+ * @example
+ * howText(img.tracks[0].sectors[4]); // "a bit-wise vote over 3 verifies, 3 contested bits"
+ */
+export function howText(s: SectorEntry): string {
+  return [recoveryText(s), voteText(s), overruledText(s)].filter((x) => x !== "").join("; ");
 }
 
 function problem(s: SectorEntry): string {
+  const vote = voteText(s);
+  const overruled = overruledText(s);
   switch (s.status) {
-    case "bad-crc":
-      return `bad-crc (${plural(s.reads, "read")}: ${s.bad} bad CRC${s.noData ? `, ${s.noData} without data` : ""})`;
+    case "bad":
+      return `bad (${plural(s.reads, "read")}: ${s.bad} bad CRC${s.noData ? `, ${s.noData} without data` : ""}${vote ? `; ${vote}` : ""})`;
+    case "voted":
+      return `voted (${plural(s.bad, "bad copy", "bad copies")}; ${vote})`;
+    case "corrected":
+    case "recovered": {
+      const how = recoveryText(s);
+      return `${s.status} (${plural(s.reads, "read")}${how ? `; ${how}` : ""}${overruled ? `; ${overruled}` : ""})`;
+    }
     case "missing":
       return s.reads === 0 ? "missing (no ID record found)" : `missing (${plural(s.reads, "ID record")}, no data record)`;
     case "conflict":
-      return `conflict (${s.good} good copies, ${s.variants} different payloads; the most frequent is in the image)`;
+    {
+      // the copies of the best verifying rank differ (src/recover/merge.ts)
+      const e = s.evidence;
+      const rank = !e || e.good > 0 ? "good" : e.corrected > 0 ? "corrected" : "recovered";
+      const n = e ? e[rank] : s.good;
+      return `conflict (${n} ${rank} copies, ${s.variants} different payloads; the most frequent is in the image${overruled ? `; ${overruled}` : ""})`;
+    }
     default:
-      return "good";
+      return `good${overruled ? ` (${overruled})` : ""}`;
   }
 }
 
@@ -57,7 +127,7 @@ export function sectorMapText(img: DiskImage): string {
     out.push(`# floppy: ${g.name}, ${g.title} (${g.cylinders} x ${g.heads} x ${g.sectorsPerTrack} x ${g.sectorSize}, ${g.encoding} ${g.dataRate / 1000} kbit/s); ${how}`);
     for (const w of f.warnings) out.push(`# warning: ${w}`);
   }
-  out.push("# legend: . good  B bad CRC  - missing  C conflict; one column per sector, lowest number first");
+  out.push(`# legend: ${MAP_LEGEND}; one column per sector, lowest number first`);
   const cw = String(Math.max(...img.tracks.map((t) => t.cyl))).length;
   const hw = String(Math.max(...img.tracks.map((t) => t.head))).length;
   for (const t of img.tracks) {
@@ -65,9 +135,9 @@ export function sectorMapText(img: DiskImage): string {
     out.push(`cyl ${String(t.cyl).padStart(cw)} head ${String(t.head).padStart(hw)}  ${symbols}  ${trackSummary(t.sectors)}`);
   }
   const n = img.counts;
-  const total = n.good + n["bad-crc"] + n.missing + n.conflict;
-  out.push(`totals: ${n.good} good, ${n["bad-crc"]} bad-crc, ${n.missing} missing, ${n.conflict} conflict (${plural(total, "sector")})`);
-  const problems = img.tracks.flatMap((t) => t.sectors.filter((s) => s.status !== "good").map((s) => `  cyl ${t.cyl} head ${t.head} sec ${s.sec}: ${problem(s)}`));
+  const total = SECTOR_STATUSES.reduce((a, k) => a + (n[k] ?? 0), 0);
+  out.push(`totals: ${countsText(n)} (${plural(total, "sector")})`);
+  const problems = img.tracks.flatMap((t) => t.sectors.filter((s) => s.status !== "good" || s.evidence?.overruled).map((s) => `  cyl ${t.cyl} head ${t.head} sec ${s.sec}: ${problem(s)}`));
   if (problems.length) out.push("problems:", ...problems);
   if (img.outside.length) {
     out.push("outside the geometry (not in the image):");
@@ -101,7 +171,7 @@ export function sectorMapJson(img: DiskImage): {
       head: t.head,
       offset: t.offset,
       map: t.sectors.map((s) => MAP_SYMBOLS[s.status]).join(""),
-      sectors: t.sectors.map((s) => ({ ...s, sources: [...s.sources] })),
+      sectors: t.sectors.map((s) => ({ ...s, sources: [...s.sources], ...(s.evidence ? { evidence: { ...s.evidence } } : {}) })),
     })),
     outside: img.outside,
     ...(img.floppy

@@ -1,6 +1,11 @@
 // A readable table of a decoded track: one row per ID record with its data
-// record, CRC verdicts and sample range.
+// record, CRC verdicts and sample range; with recovery, each data record's
+// status (src/recover/status.ts) and, when a sector was read more than once
+// (the revolutions of a flux track), one merged status per sector
+// (src/recover/merge.ts: best copy, conflict, vote).
 import type { DecodeResult, DataRecord, IdRecord } from "../types.js";
+import { mergeResults, statusCounts } from "../recover/merge.js";
+import { SECTOR_STATUSES } from "../recover/status.js";
 
 export interface SectorRow {
   id?: IdRecord;
@@ -31,6 +36,27 @@ function verdict(c: { ok: boolean; read: string; computed: string } | undefined)
   return c.ok ? `OK ${c.read}` : `BAD ${c.read}≠${c.computed}`;
 }
 
+/** With recovery and a sector read more than once: the merged statuses, one line, and the sectors not good. */
+function mergedLines(result: DecodeResult): string[] {
+  const merged = mergeResults([result]);
+  if (!merged.some((m) => m.evidence.reads > 1)) return [];
+  const n = statusCounts(merged);
+  const most = Math.max(...merged.map((m) => m.evidence.reads));
+  const lines = [`merged (up to ${most} reads a sector): ` + SECTOR_STATUSES.filter((k) => n[k] > 0).map((k) => `${n[k]} ${k}`).join(", ")];
+  for (const m of merged) {
+    if (m.status === "good") continue;
+    const e = m.evidence;
+    const v = e.vote;
+    const why =
+      m.status === "conflict" ? `${e.variants} different payloads among ${e.good + e.corrected + e.recovered} verifying copies` :
+      m.status === "voted" && v ? `vote over ${v.copies} copies, ${v.contested} contested bits${v.ecc ? `, ECC ${v.ecc.bits}-bit burst` : ""}` :
+      m.status === "bad" && v?.refused ? `no vote: ${v.refused}` :
+      `${e.reads} reads`;
+    lines.push(`  cyl ${m.cyl} head ${m.head} sec ${m.sec}: ${m.status} (${why})`);
+  }
+  return lines;
+}
+
 export function sectorTable(result: DecodeResult): string {
   const rows = sectorRows(result);
   const withStatus = rows.some((r) => r.data?.status !== undefined);
@@ -58,5 +84,6 @@ export function sectorTable(result: DecodeResult): string {
     `${rows.length} sectors, ${good} with good ID and data CRCs; IDAM=${s.IDAM} DAM=${s.DAM} CRC_OK=${s.CRC_OK} CRC_err=${s.CRC_err} ` +
       `CkEr=${s.CkEr} OoTI=${s.OoTI}/${s.Intrvls}`,
     ...(rec ? [`recovery: ${rec.good} good, ${rec.corrected} corrected, ${rec.recovered} recovered, ${rec.bad} bad data records (${rec.retryDecodes} retry decodes)`] : []),
+    ...(withStatus ? mergedLines(result) : []),
   ].join("\n") + "\n";
 }

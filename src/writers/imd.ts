@@ -39,8 +39,10 @@
 // the order they were read (TrackMap.order), with the image's copy of each:
 //
 //   image status            record
-//   good, conflict          01/02 (03/04 when the copy had a deleted-data mark)
-//   bad-crc                 05/06 (07/08 deleted): the most frequent bad copy
+//   good, corrected,        01/02 (03/04 when the copy had a deleted-data mark)
+//   recovered, voted,
+//   conflict
+//   bad                     05/06 (07/08 deleted): the most frequent bad copy
 //   missing                 00 unavailable (its ID was read without data, or the
 //                           sector of the geometry was never found)
 //
@@ -233,7 +235,7 @@ export function imdFromImage(img: DiskImage, opts: ImdFromImageOptions): ImdTrac
         sec, ...ids,
         data: img.image.subarray(s.offset, s.offset + g.sectorSize),
         ...(id?.deleted ? { deleted: true } : {}),
-        ...(s.status === "bad-crc" ? { dataError: true } : {}),
+        ...(s.status === "bad" ? { dataError: true } : {}),
       };
     });
     return { mode, cyl: t.cyl, head: t.head, sectorSize: g.sectorSize, sectors };
