@@ -76,7 +76,16 @@ export const IMD_MODES: readonly { readonly encoding: "FM" | "MFM"; readonly dat
   { encoding: "MFM", dataRate: 250000, kbps: 250 },
 ];
 
-/** The IMD mode of an encoding at a data rate (the decoder's data_rate), or E_ARGUMENT. */
+/**
+ * The IMD mode of an encoding at a data rate (the decoder's data_rate), or E_ARGUMENT.
+ *
+ * @example
+ * import { imdMode } from "diskflux";
+ * imdMode("MFM", 250000); // 5: a 360K or 720K floppy
+ * imdMode("MFM", 500000); // 3: 1.2M, 1.44M
+ * imdMode("FM", 125000); // 2: 5.25" single density
+ * imdMode("MFM", 5000000); // throws DiskfluxError E_ARGUMENT: hard disk rates have no IMD mode
+ */
 export function imdMode(encoding: string, dataRate: number): number {
   const m = IMD_MODES.findIndex((x) => x.encoding === encoding && x.dataRate === dataRate);
   if (m < 0) {
@@ -140,7 +149,16 @@ export function imdSizeCode(size: number): number | undefined {
   return undefined;
 }
 
-/** Writes an IMD file (see the header). */
+/**
+ * Writes an IMD file (see the header).
+ *
+ * @example
+ * import { imdMode, writeImd } from "diskflux";
+ * import { writeFile } from "node:fs/promises";
+ * const sectors = [1, 3, 5, 7, 9, 2, 4, 6, 8].map((sec) => ({ sec, data: new Uint8Array(512).fill(0xf6) })); // 2:1 interleave
+ * const track = { mode: imdMode("MFM", 250000), cyl: 0, head: 0, sectorSize: 512, sectors };
+ * await writeFile("blank.imd", writeImd([track], { comment: "one formatted 360K track", date: new Date(2024, 0, 1) }));
+ */
 export function writeImd(tracks: readonly ImdTrack[], opts: ImdWriteOptions = {}): Uint8Array {
   const comment = (opts.comment ?? "").replace(/\r?\n/g, "\r\n");
   if (comment.includes("\x1a")) throw new DiskfluxError("E_ARGUMENT", "an IMD comment cannot hold 0x1A (it ends the comment)");
@@ -212,7 +230,18 @@ export interface ImdFromImageOptions {
   readonly dataRate: number;
 }
 
-/** The IMD tracks of an assembled disk image (see the header). */
+/**
+ * The IMD tracks of an assembled disk image (see the header).
+ *
+ * @example
+ * import { assembleImage, decode, imdFromImage, readAnyCaptureFile, writeImd } from "diskflux";
+ * const drive = await readAnyCaptureFile("ibm360.scp");
+ * if (drive.kind !== "tracks") throw new Error("not a flux image");
+ * const options = "data_rate=250000:format=MFM:data_crc_size=16:data_crc_poly=0x1021";
+ * const decoded = await Promise.all(drive.tracks.map(async (t) => ({ result: await decode(t.capture, options), cyl: t.cyl, head: t.head })));
+ * const img = assembleImage(decoded, { geometry: "pc360" });
+ * const imd = writeImd(imdFromImage(img, { encoding: "MFM", dataRate: 250000 }), { comment: "ibm360.scp via diskflux" });
+ */
 export function imdFromImage(img: DiskImage, opts: ImdFromImageOptions): ImdTrack[] {
   const mode = imdMode(opts.encoding, opts.dataRate);
   const g = img.geometry;
