@@ -62,6 +62,8 @@ export interface IdRecord {
   crc?: CrcVerdict & { start: number; end: number };
   /** With keepCrcInputs: the CRC input then the stored check, as in the idcrc/datacrc stream. */
   crcInput?: Uint8Array;
+  /** With `recover`: set when this ID was read by a recovery separator, not the plain decode (which had none, or a bad one, here). */
+  recovery?: RecoveryEvidence;
 }
 
 export interface DataRecord {

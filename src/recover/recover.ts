@@ -1,24 +1,63 @@
-// Recovery of data records whose check fails: ECC burst correction, then the
-// track decoded again with other data separators. Never a wrong sector called
-// good: every accepted copy verifies its check, and the chance that a wrong one
-// does is bounded by the trials made (README "Recovery").
+// Recovery of data records whose check fails: ECC burst correction, whole-track
+// retries with other PLL gains, then tolerant separators and soft decisions.
+// Never a wrong sector called good: every accepted copy verifies its check, and
+// the chance that a wrong one does is bounded by the trials made (below).
 //
 //   bad data record ──▶ ECC (span from spans.ts) ──▶ corrected
-//          │ still bad
+//          │ still bad, or sectors lost (looksIncomplete)
 //          ▼
-//   the track again with other PLL gains (RETRY_SEPARATORS) ──▶ recovered
-//          │              a W ≥ 32-bit check: one verifying copy is enough
-//          │              a 16-bit check: two separators must give the same bytes
+//   the track again with other PLL gains (RETRY_SEPARATORS) ──▶ recovered (how: "pll")
+//          ▼
+//   the track re-timed by each tolerant separator (separator.ts: no resets,
+//   spikes/dropouts repaired by the run-length rules) and decoded again;
+//   lost sectors (ID and data) are added ──▶ recovered (how: "separator")
+//          ▼
+//   soft decisions (soft.ts) on the sector's window: first where an ECC
+//   syndrome points (move/delete/insert one edge), then the least certain
+//   edges flipped 1–3 at a time ──▶ recovered (how: "soft")
 //          ▼
 //         bad
 //
+// Acceptance: a ≥ 32-bit check: one verifying copy; a 16-bit check: two
+// separators (different settings) must give the same bytes; verifying copies
+// that disagree are all refused. A new ID record (the plain decode had none, or
+// a bad one, there) is trusted only with a ≥ 32-bit header check or two
+// agreeing separators, and never over a good plain ID with another key.
+// A clean track (every check verifies, looksIncomplete false) costs nothing.
+//
+// Bound on the chance that a sector so marked is wrong (W = check width;
+// trials per sector; ≈ trials × 2^-W for damage the check cannot see):
+//
+//   status / how         trials per sector                  W = 32     W = 48     W = 56
+//   good                 1                                  2.3e-10    3.6e-15    1.4e-17
+//   corrected (ECC)      1 correction, span s: n·2^(s-1)·2^-W (spans.ts miscorrectionEstimate;
+//                        n = 4168): WD s=5 1.6e-5, s=6 3.1e-5 (the controllers' documented
+//                        span, README "ECC"); 48-bit s=11 1.5e-8; 56-bit s=22 1.2e-7
+//   recovered, pll       ≤ 5 decodes                        1.2e-9     1.8e-14    6.9e-17
+//   recovered, separator ≤ 2 decodes (+ ECC on the copy only for codes whose estimate
+//                        ≤ 1e-7: 48-bit s=11, 56-bit s=22)  4.7e-10    + 1.5e-8   + 1.2e-7
+//   recovered, soft      ≤ 2 × SOFT_MAX_BUDGET = 800        1.9e-7     2.8e-12    1.1e-14
+//   all stages together  ≤ 1 + 5 + 2 + 800 = 808            1.9e-7     2.9e-12    1.1e-14
+//                        (plus the one ECC term where it applies)
+//
+// 16-bit checks (floppies' CRC-CCITT, most MFM headers): one trial passes a
+// wrong copy with ≈ 2^-16 = 1.5e-5, up to 808 × 1.5e-5 = 1.2e-2 over every
+// trial, which is why one copy is never enough there: two separators must
+// give the same bytes (and the same ID). Soft decisions default to
+// SOFT_DEFAULTS.budget = 200 trials per separator (softBudget, ≤ 400).
+//
 // Statuses and evidence go on the records (record.status, record.recovery);
-// the binary streams, fields and annotations stay the original's.
-import type { Capture } from "../capture.js";
-import type { DecodeResult, DataRecord, DecodeRequest } from "../types.js";
+// recovered sectors the plain decode lost are added to result.records (their
+// ID record carries `recovery` too); the binary streams, fields and
+// annotations stay the original's.
+import type { Capture, EdgeCapture } from "../capture.js";
+import type { DecodeResult, DataRecord, DecodeRequest, IdRecord, TrackRecord } from "../types.js";
 import { getEccKernel } from "../kernels/ecc-load.js";
 import { crcOf } from "../kernels/crc.js";
-import { resolveSpan } from "./spans.js";
+import { resolveSpan, miscorrectionEstimate } from "./spans.js";
+import { retime, TOLERANT_SEPARATORS, type Retimed, type SeparatorSetting } from "./separator.js";
+import { flipSets, flippedWindow, locatedDecisions, decidedWindow, SOFT_DEFAULTS, type SoftTarget } from "./soft.js";
+import { LIMITS } from "../presets.js";
 import { sectorRows } from "../report/table.js";
 import type { DecodeOptions } from "../options.js";
 
@@ -27,7 +66,29 @@ export type { SectorStatus } from "./status.js";
 
 export type RecoveryEvidence =
   | { how: "ecc"; /** First corrected bit from the start of the CRC input (bit 0 = MSB of its first byte). */ startBit: number; bits: number }
-  | { how: "pll"; kp: number; ki: number; syncTolerance: string; /** Separators that gave these bytes. */ agreeing: number };
+  | { how: "pll"; kp: number; ki: number; syncTolerance: string; /** Separators that gave these bytes. */ agreeing: number }
+  | {
+    how: "separator";
+    /** The tolerant separator (separator.ts TOLERANT_SEPARATORS) that gave this copy. */
+    separator: string; kp: number; ki: number;
+    /** Tolerant separators that gave these bytes. */
+    agreeing: number;
+    /** The separator's copy needed an ECC burst correction (strong codes only). */
+    ecc?: { startBit: number; bits: number };
+    /** The sector's ID record came from this separator too (the plain decode had none, or a bad one). */
+    id?: boolean;
+  }
+  | {
+    how: "soft";
+    separator: string;
+    /** Edges given their other cell count. */
+    flips: number;
+    /** Trials (window decodes) made for this sector, all counted in the bound. */
+    trials: number;
+    /** Copies (from different separators) that gave these bytes. */
+    agreeing: number;
+    id?: boolean;
+  };
 
 export interface RecoverOptions {
   /** ECC burst correction (default true). */
@@ -37,6 +98,12 @@ export interface RecoverOptions {
   unsafe?: boolean;
   /** Decode again with other data separators (default true). */
   retries?: boolean;
+  /** Decode again through the tolerant separators of separator.ts (default true). */
+  separator?: boolean;
+  /** Soft decisions on the least certain pulses (default true; needs `separator`). */
+  soft?: boolean;
+  /** Soft-decision trials per sector and separator (default SOFT_DEFAULTS.budget; at most SOFT_MAX_BUDGET). */
+  softBudget?: number;
 }
 
 export interface RecoverySummary {
@@ -44,8 +111,12 @@ export interface RecoverySummary {
   corrected: number;
   recovered: number;
   bad: number;
-  /** Whole-track decodes made for retries (0 on a clean track). */
+  /** Whole-track decodes made for retries (0 on a clean track), the tolerant separators' included. */
   retryDecodes: number;
+  /** Of those, the tolerant separators' (and the one that reads the edges). */
+  separatorDecodes?: number;
+  /** Soft-decision trials (sector window decodes). */
+  softTrials?: number;
 }
 
 /** The data separators tried after the default, gentlest first (greaseweazle's second PLL is gentler; recovery-facts §D.1). */
@@ -165,7 +236,12 @@ export async function recoverTrack(
     }
   }
 
-  for (const row of rows) {
+  // 3. tolerant separators, then soft decisions, only when something still fails
+  if (how.separator !== false && (failing.some((f) => f.data.status === undefined) || looksIncomplete(result))) {
+    await tolerantStage(capture, options, result, request, how, summary);
+  }
+
+  for (const row of ownDataRows(result)) {
     const d = row.data;
     if (!d) continue;
     d.status ??= "bad";
@@ -178,4 +254,292 @@ function equal(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** Soft-decision trials per sector and separator at most (the bound in the header assumes it). */
+export const SOFT_MAX_BUDGET = 400;
+/** ECC on a tolerant separator's copy only for codes whose miscorrection estimate (spans.ts) is at most this. */
+const SEPARATOR_ECC_LIMIT = 1e-7;
+/** Of a sector's soft-decision trials, at most this many go to the place an ECC syndrome points at. */
+const LOCATED_BUDGET = 120;
+
+/** One verifying copy of a sector from a tolerant separator (or a soft decision on it). */
+interface Copy {
+  sep: SeparatorSetting;
+  id: IdRecord;
+  data: DataRecord;
+  ecc?: { startBit: number; bits: number };
+  soft?: { flips: number; trials: number };
+}
+
+/** A place on the track where a sector is: its ID's mark and what each separator found there. */
+interface Slot {
+  idMark: number;
+  key: string;
+  len: number;
+  idEnd: number;
+  copies: Copy[];
+  /** Where an ECC syndrome put the damage in a separator's failing copy (samples). */
+  located: { sep: SeparatorSetting; from: number; to: number }[];
+  /** IDs read there (for the 16-bit two-agree rule on new IDs). */
+  ids: { sep: SeparatorSetting; id: IdRecord }[];
+  done: boolean;
+}
+
+const keyOf = (id: IdRecord) => `${id.cyl}/${id.head}/${id.sec}`;
+
+async function trackEdges(capture: Capture, options: DecodeOptions, request: DecodeRequest): Promise<{ edges: Float64Array; index?: Uint8Array }> {
+  if (capture.kind === "edges") return { edges: capture.edges, ...(capture.index ? { index: capture.index } : {}) };
+  const { decode } = await import("../decode.js");
+  const r = await decode(capture, options, {
+    keepEvents: true, ...(request.backend ? { backend: request.backend } : {}), ...(request.channels ? { channels: request.channels } : {}),
+  });
+  const index = r.edges!.index;
+  return { edges: r.edges!.positions, ...(index.some((x) => x === 0 || x === 1) && index.every((x) => x <= 1) ? { index } : {}) };
+}
+
+/**
+ * Stage 3: the whole track re-timed by each tolerant separator and decoded
+ * again; verifying copies fill failing data records or add the sectors the
+ * plain decode lost. Then soft decisions on what still fails.
+ */
+async function tolerantStage(
+  capture: Capture, options: DecodeOptions, result: DecodeResult, request: DecodeRequest, how: RecoverOptions, summary: RecoverySummary,
+): Promise<void> {
+  const { decode } = await import("../decode.js");
+  const o = result.options;
+  const dw = o.dataCrc.bits, hw = o.headerCrc.bits;
+  const h0 = result.sampleRate / o.dataRate / 2;
+  const lim = LIMITS[o.preset.limits];
+  const cmin = lim[0], cmax = lim[lim.length - 1];
+  const tol = 64 * h0; // 4 bytes
+  const near = (a: number, b: number) => Math.abs(a - b) <= tol;
+  const req = { keepCrcInputs: true, ...(request.backend ? { backend: request.backend } : {}) } as const;
+  const src = await trackEdges(capture, options, request);
+  summary.separatorDecodes = (summary.separatorDecodes ?? 0) + (capture.kind === "edges" ? 0 : 1);
+  summary.retryDecodes += capture.kind === "edges" ? 0 : 1;
+
+  // sector size: with `auto` a data record before any ID would never end on a
+  // stream without resets, so the size the good IDs agree on is given
+  let opts: DecodeOptions = options;
+  const sizeHint = (r: DecodeResult) => {
+    const lens = new Set(r.records.filter((x): x is IdRecord => x.kind === "id" && x.crc?.ok === true).map((x) => x.len));
+    return lens.size === 1 ? [...lens][0] : undefined;
+  };
+  let hint = o.sectorSize === 0 ? sizeHint(result) : undefined;
+  if (hint !== undefined) opts = { ...options, sector_size: String(hint) };
+
+  const span = how.ecc === false ? 0 : resolveSpan(dw, o.dataCrc.poly, { ...(how.maxBurst !== undefined ? { maxBurst: how.maxBurst } : {}), ...(how.unsafe ? { unsafe: true } : {}) });
+  const eccOk = span > 0 && !o.dataUsesHeaderTable && miscorrectionEstimate(dw, span) <= SEPARATOR_ECC_LIMIT;
+  const ecc = span > 0 && !o.dataUsesHeaderTable ? await getEccKernel(request.backend ?? "auto") : undefined;
+
+  const slots: Slot[] = [];
+  const slotAt = (id: IdRecord): Slot => {
+    let s = slots.find((x) => near(x.idMark, id.markStart) && x.key === keyOf(id));
+    if (!s) slots.push((s = { idMark: id.markStart, key: keyOf(id), len: id.len, idEnd: id.crc?.end ?? id.end, copies: [], located: [], ids: [], done: false }));
+    return s;
+  };
+  // the plain decode's good IDs are slots already
+  const plainIds = result.records.filter((x): x is IdRecord => x.kind === "id");
+  for (const id of plainIds) if (id.crc?.ok) slotAt(id);
+
+  const retimed: { sep: SeparatorSetting; r: Retimed }[] = [];
+  const dataOf = (recs: TrackRecord[]) => {
+    // ID record → its own data record (or none)
+    const out = new Map<IdRecord, DataRecord | undefined>();
+    let last: IdRecord | undefined;
+    for (const rec of recs) {
+      if (rec.kind === "id") { last = rec; out.set(rec, undefined); continue; }
+      if (last && out.get(last) === undefined && rec.markStart - (last.crc?.end ?? last.end) <= ID_TO_DATA_BYTES * 16 * h0) out.set(last, rec);
+      last = undefined;
+    }
+    return out;
+  };
+
+  for (const sep of TOLERANT_SEPARATORS) {
+    if (slots.length > 0 && slots.every((s) => s.done) && !unresolvedIds(result)) break;
+    const r = retime(src.edges, src.index, h0, cmin, cmax, sep);
+    retimed.push({ sep, r });
+    const edgeCapture: EdgeCapture = { kind: "edges", sampleRate: result.sampleRate, edges: r.edges, ...(r.index ? { index: r.index } : {}), sampleCount: result.sampleCount };
+    let again = await decode(edgeCapture, opts, req);
+    summary.retryDecodes++;
+    summary.separatorDecodes = (summary.separatorDecodes ?? 0) + 1;
+    if (o.sectorSize === 0 && hint === undefined && (hint = sizeHint(again)) !== undefined) {
+      opts = { ...options, sector_size: String(hint) };
+      again = await decode(edgeCapture, opts, req);
+      summary.retryDecodes++;
+      summary.separatorDecodes++;
+    }
+    for (const [id, data] of dataOf(again.records)) {
+      if (!id.crc?.ok) continue;
+      const slot = slotAt(id);
+      slot.ids.push({ sep, id });
+      if (!data || data.bytes.length !== id.len && hint === undefined) continue;
+      if (data.crc?.ok) {
+        slot.copies.push({ sep, id, data });
+        continue;
+      }
+      // a strong code may correct a burst on the separator's copy (once per separator)
+      const input = data.crcInput;
+      if (!ecc || !data.crc || !input || input.length < dw / 8 + data.bytes.length) continue;
+      const rec = input.slice();
+      const c = ecc.correct(rec, { width: dw, poly: o.dataCrc.poly, init: o.dataCrc.init, maxBurst: span });
+      if (c.status !== 1) continue;
+      // where the burst is, for the soft decisions (which take a copy on its check alone)
+      const prefix = input.length - dw / 8 - data.bytes.length;
+      const per = data.bytes.length > 0 ? (data.end - data.start) / data.bytes.length : 16 * h0;
+      const p0 = Math.floor(c.startBit / 8) - prefix, p1 = Math.floor((c.startBit + c.length - 1) / 8) - prefix;
+      slot.located.push({ sep, from: p0 < 0 ? data.markStart : data.start + (p0 - 1) * per, to: data.start + (p1 + 2) * per });
+      if (!eccOk) continue;
+      const msg = rec.subarray(0, rec.length - dw / 8);
+      if (crcOf(dw, o.dataCrc.poly, o.dataCrc.init, msg) !== checkValue(rec.subarray(rec.length - dw / 8))) continue;
+      slot.copies.push({ sep, id, data: { ...data, bytes: msg.slice(msg.length - data.bytes.length) }, ecc: { startBit: c.startBit, bits: c.length } });
+    }
+    settle(result, slots, dw, hw, near);
+  }
+
+  // soft decisions on the sectors whose ID is trusted and whose data no separator verified
+  if (how.soft === false) return;
+  const budget = Math.min(SOFT_MAX_BUDGET, Math.max(0, Math.floor(how.softBudget ?? SOFT_DEFAULTS.budget)));
+  if (budget === 0) return;
+  for (const slot of slots) {
+    if (slot.done || !idTrusted(result, slot, hw, near)) continue;
+    const t: SoftTarget = {
+      from: slot.idMark - 48 * 16 * h0,
+      dataFrom: slot.idEnd,
+      to: slot.idEnd + (ID_TO_DATA_BYTES + slot.len + dw / 8 + 6) * 16 * h0,
+    };
+    for (const { sep, r } of retimed) {
+      // decisions where an ECC syndrome points first, then flip sets by margin
+      const tries: (() => { edges: Float64Array; index?: Uint8Array })[] = [];
+      for (const l of slot.located) if (l.sep === sep) for (const d of locatedDecisions(r, l.from, l.to, cmin, cmax, LOCATED_BUDGET)) tries.push(() => decidedWindow(r, t, d));
+      const sets = flipSets(r, t, { ...SOFT_DEFAULTS, budget: Math.max(0, budget - tries.length), cmin, cmax });
+      const kinds = tries.length;
+      for (const set of sets) tries.push(() => flippedWindow(r, t, set));
+      let trials = 0;
+      for (const make of tries.slice(0, budget)) {
+        const w = make();
+        const d = await decode({ kind: "edges", sampleRate: result.sampleRate, edges: w.edges, ...(w.index ? { index: w.index } : {}) }, opts, { ...(request.backend ? { backend: request.backend } : {}) });
+        trials++;
+        const found = [...dataOf(d.records)].find(([id, data]) => id.crc?.ok && near(id.markStart, slot.idMark) && keyOf(id) === slot.key && data?.crc?.ok);
+        if (!found) continue;
+        slot.copies.push({ sep, id: found[0], data: found[1]!, soft: { flips: trials <= kinds ? 1 : sets[trials - kinds - 1].length, trials } });
+        break;
+      }
+      summary.softTrials = (summary.softTrials ?? 0) + trials;
+      settle(result, [slot], dw, hw, near);
+      if (slot.done) break;
+    }
+  }
+}
+
+/** An ID record with a bad check that no slot has replaced yet. */
+function unresolvedIds(result: DecodeResult): boolean {
+  return result.records.some((r) => r.kind === "id" && r.crc !== undefined && !r.crc.ok);
+}
+
+/** The plain decode's good ID at the slot, when there is one with the same key. */
+function plainId(result: DecodeResult, slot: Slot, near: (a: number, b: number) => boolean): IdRecord | undefined {
+  return result.records.find((x): x is IdRecord => x.kind === "id" && x.crc?.ok === true && x.recovery === undefined && near(x.markStart, slot.idMark) && keyOf(x) === slot.key);
+}
+
+/** Whether the slot's ID can place data: read good by the plain decode, or a new one that a ≥ 32-bit check or two separators vouch for. */
+function idTrusted(result: DecodeResult, slot: Slot, hw: number, near: (a: number, b: number) => boolean): boolean {
+  if (plainId(result, slot, near)) return true;
+  // a good ID of the plain decode with another key at this place: never overruled
+  if (result.records.some((x) => x.kind === "id" && x.crc?.ok && near(x.markStart, slot.idMark))) return false;
+  if (hw >= 32) return slot.ids.length > 0;
+  return agreeing(slot.ids.map((x) => ({ sep: x.sep, bytes: x.id.bytes }))) >= 2;
+}
+
+/** The most separators that gave one and the same bytes. */
+function agreeing(list: { sep: SeparatorSetting; bytes: Uint8Array }[]): number {
+  let best = 0;
+  for (const a of list) {
+    const seps = new Set(list.filter((b) => equal(a.bytes, b.bytes)).map((b) => b.sep.name));
+    best = Math.max(best, seps.size);
+  }
+  return best;
+}
+
+/**
+ * Puts the copies that are safe to take onto the result: a ≥ 32-bit data check
+ * needs one verifying copy, a 16-bit one two separators that agree; copies
+ * that verify but disagree are taken by none. New IDs (plain decode had none,
+ * or a bad one there) replace or join the records.
+ */
+function settle(result: DecodeResult, slots: Slot[], dw: number, hw: number, near: (a: number, b: number) => boolean): void {
+  let changed = false;
+  for (const slot of slots) {
+    if (slot.done || slot.copies.length === 0) continue;
+    if (!idTrusted(result, slot, hw, near)) continue;
+    const first = slot.copies[0];
+    const bytes = first.data.bytes;
+    if (slot.copies.some((c) => !equal(c.data.bytes, bytes))) continue; // verifying copies disagree: none is taken
+    const agree = agreeing(slot.copies.map((c) => ({ sep: c.sep, bytes: c.data.bytes })));
+    if (dw < 32 && agree < 2) continue;
+    const pid = plainId(result, slot, near);
+    // the plain decode's data record at this place
+    const pdata = result.records.find((x): x is DataRecord => x.kind === "data" && near(x.markStart, first.data.markStart));
+    const evidence: RecoveryEvidence = first.soft
+      ? { how: "soft", separator: first.sep.name, flips: first.soft.flips, trials: first.soft.trials, agreeing: agree, ...(pid ? {} : { id: true }) }
+      : { how: "separator", separator: first.sep.name, kp: first.sep.kp, ki: first.sep.ki, agreeing: agree, ...(first.ecc ? { ecc: first.ecc } : {}), ...(pid ? {} : { id: true }) };
+    if (pdata && pdata.status !== undefined && pdata.status !== "bad") {
+      slot.done = true;
+      if (pid) continue; // nothing to add
+    } else if (pdata) {
+      if (pdata.bytes.length !== bytes.length) continue;
+      pdata.bytes = bytes.slice();
+      pdata.status = "recovered";
+      pdata.recovery = evidence;
+    } else {
+      const data: DataRecord = { ...first.data, bytes: bytes.slice(), status: "recovered", recovery: evidence };
+      delete data.crcInput;
+      result.records.push(data);
+    }
+    if (!pid) {
+      const id: IdRecord = { ...first.id, recovery: evidence };
+      delete id.crcInput;
+      const bad = result.records.findIndex((x) => x.kind === "id" && !x.crc?.ok && near(x.markStart, slot.idMark));
+      if (bad >= 0) result.records[bad] = id;
+      else result.records.push(id);
+    }
+    slot.done = true;
+    changed = true;
+  }
+  if (changed) result.records.sort((a, b) => a.markStart - b.markStart);
+}
+
+/**
+ * Whether a track whose data records all verify still shows lost sectors: an
+ * ID with a bad check, an ID without its data (or data without its ID) away
+ * from the capture's ends, a gap of more than 1.5 sector pitches between good
+ * IDs (or before the first, after the last), or no good ID at all on a track
+ * with flux. False on every clean shared capture (test/recover.test.ts), so
+ * a clean track costs no retry decode.
+ */
+export function looksIncomplete(result: DecodeResult): boolean {
+  const o = result.options;
+  const byte = 16 * (result.sampleRate / o.dataRate / 2);
+  const st = result.stats;
+  if (result.records.some((r) => r.kind === "id" && r.crc !== undefined && !r.crc.ok)) return true;
+  // marks whose record never reached its check (a reset inside it); one may be cut by the capture's end
+  if (st.IDAM + st.DAM + st.DDAM - st.CRC_OK - st.CRC_err > 1) return true;
+  const marks: number[] = [];
+  let last: IdRecord | undefined;
+  for (const r of result.records) {
+    if (r.kind === "id") {
+      last = r;
+      if (r.crc?.ok) marks.push(r.markStart);
+      continue;
+    }
+    const own = last && r.markStart - (last.crc?.end ?? last.end) <= ID_TO_DATA_BYTES * byte;
+    if (!own && r.markStart > (ID_TO_DATA_BYTES + 32) * byte) return true;
+    last = undefined;
+  }
+  if (marks.length === 0) return st.Intrvls > 4096;
+  if (marks.length < 3) return false;
+  const gaps = marks.slice(1).map((m, i) => m - marks[i]).sort((x, y) => x - y);
+  const pitch = gaps[gaps.length >> 1];
+  return gaps[gaps.length - 1] > 1.8 * pitch || marks[0] > 2.3 * pitch || result.sampleCount - marks[marks.length - 1] > 2.3 * pitch;
 }
