@@ -18,7 +18,13 @@ const CRC_TAIL = 16;
 export class Collector {
   private readonly sinks = BIN_NAMES.map(() => new ByteSink());
   private readonly records: TrackRecord[] = [];
-  private readonly fields: FieldEvent[] = [];
+  /** Field annotations so far (read by the annotation stream for ID record texts). */
+  readonly fields: FieldEvent[] = [];
+  /**
+   * Called after each trackRun's events are taken: the run decoded the kernel's
+   * edges [done, done + used) and wrote `events` events (annotations made as a capture streams).
+   */
+  onRun: ((done: number, used: number, events: number) => void) | undefined;
   private readonly stats: DecodeStats = { IAM: 0, IDAM: 0, DAM: 0, DDAM: 0, CRC_OK: 0, CRC_err: 0, EiPW: 0, CkEr: 0, OoTI: 0, Intrvls: 0 };
   private readonly eventLog = new ByteSink();
   private readonly edgeLog = new ByteSink();
@@ -58,7 +64,9 @@ export class Collector {
   /** The events, statistics (and with keepEvents, the logs) of a trackRun over edges[done, done+used). */
   private collect(done: number, used: number): void {
     const k = this.k;
-    this.take(k.status[A.ST_EVENTS]);
+    const events = k.status[A.ST_EVENTS];
+    this.take(events);
+    this.onRun?.(done, used, events);
     if (this.keepEvents) {
       this.edgeLog.append(new Uint8Array(k.edges.buffer, k.edges.byteOffset + done * 8, used * 8));
       this.cellLog.append(new Uint8Array(k.cells.buffer, k.cells.byteOffset + done * 4, used * 4));

@@ -10,7 +10,7 @@ import { createKernels, type BackendChoice } from "./kernels/load.js";
 import { resolveOptions, type DecodeOptions, type ResolvedOptions } from "./options.js";
 import { Collector } from "./collect.js";
 import { DiskfluxError } from "./errors.js";
-import type { ChannelMap, DecodeResult, TrackRecord } from "./types.js";
+import type { ChannelMap, DecodeResult, FieldEvent, TrackRecord } from "./types.js";
 
 /** What a stream of samples needs to know up front (what a capture's metadata says). */
 export interface StreamSetup {
@@ -28,6 +28,25 @@ export interface StreamRequest {
   logBytes?: boolean;
   /** Attach each record's CRC input and stored check (DecodeRequest.keepCrcInputs). */
   keepCrcInputs?: boolean;
+  /**
+   * Called after each kernel run with its logs (views into the kernel's
+   * regions, valid during the call only); the logs are then not kept, even
+   * with logBytes. Annotations are made this way while a capture streams.
+   */
+  onRun?: (run: KernelRun) => void;
+}
+
+/** One kernel run's logs: edges [from, from + count) of edges/cells/index and the events [0, eventCount) they produced. */
+export interface KernelRun {
+  edges: Float64Array;
+  cells: Int32Array;
+  index: Uint8Array;
+  from: number;
+  count: number;
+  events: Float64Array;
+  eventCount: number;
+  /** Every field so far (this run's last), in order. */
+  fields: readonly FieldEvent[];
 }
 
 export function resolveChannel(setup: StreamSetup, spec: number | string | null | undefined, fallback: number | null): number {
@@ -89,7 +108,18 @@ export class TrackStream {
     writeTrackConfig(k, options, setup.sampleRate, logBytes ? A.LOG_BYTES : 0);
     k.trackConfigure();
     k.edgesReset();
-    this.collector = new Collector(k, options, logBytes || request.keepEvents === true, logBytes, request.keepCrcInputs === true);
+    const onRun = request.onRun;
+    const keep = request.keepEvents === true || (logBytes && onRun === undefined);
+    const collector = (this.collector = new Collector(k, options, keep, logBytes, request.keepCrcInputs === true));
+    if (onRun) {
+      const run: KernelRun = { edges: k.edges, cells: k.cells, index: k.index, from: 0, count: 0, events: k.events, eventCount: 0, fields: collector.fields };
+      collector.onRun = (done, used, events) => {
+        // the views of this moment (Wasm memory may have grown since the last run)
+        run.edges = k.edges; run.cells = k.cells; run.index = k.index; run.events = k.events;
+        run.from = done; run.count = used; run.eventCount = events;
+        onRun(run);
+      };
+    }
   }
 
   /** Samples in unit order; any length, any split. */

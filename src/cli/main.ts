@@ -152,7 +152,8 @@ async function runDecode(
         any = await readAnyCaptureFile(f, { force });
       } else {
         const { bytes, base } = await readFileBytes(f, "readAnyCapture()");
-        if (annotations === undefined && (await isLargeSession(bytes, base))) {
+        // big sessions stream (-A too, made as they stream), except where the legacy decoder must see them whole
+        if ((annotations === undefined || (await annotateStreams())) && (await isLargeSession(bytes, base))) {
           yield { name: f, options, stream: { bytes } };
           continue;
         }
@@ -164,10 +165,21 @@ async function runDecode(
     }
   }
   const multi = files.length + (values.demo ? 1 : 0) > 1;
+  // -A with the PLL decoder: annotations written as they are made, in bounded memory (./annotate-out.ts)
+  const annotateOut = annotations !== undefined ? await import("./annotate-out.js") : undefined;
+  async function annotateStreams(): Promise<boolean> {
+    return annotateOut !== undefined && (await annotateOut.annotatesIncrementally(options));
+  }
 
   const { sectorTable } = await import("../report/table.js");
   const jsonOut: unknown[] = [];
   for await (const job of captures()) {
+    if (annotateOut !== undefined && (await annotateOut.annotatesIncrementally(job.options))) {
+      await annotateOut.writeAnnotations(job, {
+        classes: annotations!, sampleNumbers: values["protocol-decoder-samplenum"] === true, json: values.json === true, multi, backend,
+      }, out, err);
+      continue;
+    }
     const t0 = performance.now();
     const result = job.stream !== undefined
       ? await decodeStreaming(job.stream.bytes, job.name, job.options, backend, err)
