@@ -12,7 +12,7 @@ import { InflateEdgesJs, type InflateEdgesKernel } from "../src/kernels/inflate-
 import { ZipArchive } from "../src/readers/zip";
 import { sigrokSession } from "../src/readers/sigrok";
 import { SAMPLES_DIR } from "./support/shared";
-import { makeSamples, deflate, runStream, streamArb, paramsArb, feedArb, type EdgeParams, type Transcript } from "./support/inflate-edges-cases";
+import { makeSamples, deflate, runStream, streamArb, paramsArb, feedArb, firstDifference, type EdgeParams, type Transcript } from "./support/inflate-edges-cases";
 
 let wasm: InflateEdgesKernel;
 const js = new InflateEdgesJs();
@@ -26,12 +26,12 @@ function both(data: Uint8Array, p: EdgeParams, feed: (i: number) => number, crc 
 
 function same([a, b]: [Transcript, Transcript]): void {
   expect(a.status).toBe(b.status);
-  expect(a.calls).toEqual(b.calls);
+  expect(firstDifference(a.calls, b.calls)).toBe(-1);
   expect(a.produced).toBe(b.produced);
   expect(a.crc).toBe(b.crc);
   expect(a.inputLeft).toBe(b.inputLeft);
-  expect(a.edges).toEqual(b.edges);
-  expect(a.index).toEqual(b.index);
+  expect(firstDifference(a.edges, b.edges)).toBe(-1);
+  expect(firstDifference(a.index, b.index)).toBe(-1);
 }
 
 const captures = existsSync(SAMPLES_DIR) ? readdirSync(SAMPLES_DIR).filter((f) => f.endsWith(".sr")).sort() : [];

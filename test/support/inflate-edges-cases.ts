@@ -187,3 +187,10 @@ export function zlibInflate(data: Uint8Array): Uint8Array | null {
 export function crc32(s: Uint8Array): number {
   return zlib.crc32(s) >>> 0;
 }
+
+/** -1 when a and b hold the same numbers, else the first index where they differ (fast on 100 000s of edges). */
+export function firstDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
+  return a.length === b.length ? -1 : n;
+}
