@@ -12,11 +12,13 @@
 // tests can run at once. Skipped, with a warning, when Chromium or the shared
 // flux samples are missing.
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from "vitest";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { SAMPLES_DIR } from "./support/shared.js";
 import { CHROMIUM, haveChromium, startWebHarness, watchProblems, type WebHarness } from "./support/web.js";
+import { OPTIONS as DAMAGED_OPTIONS, scpOf, sectorList, trackCells } from "./support/damaged-track.js";
 
 const FLUX = resolve(SAMPLES_DIR, "flux");
 const haveFlux = existsSync(`${FLUX}/ibm360.scp`) && existsSync(`${FLUX}/ibm360.img`) && existsSync(`${FLUX}/acorn-kryoflux`);
@@ -259,6 +261,48 @@ describe.runIf(ready)("web page: the whole disk of a flux file", () => {
     expect(new Set(imd.tracks.map((t) => t.mode))).toEqual(new Set([2]));
     await page.close();
     expect(problems).toEqual([]);
+  });
+
+  it("merges the revolutions of a damaged track: each sector's status in its colour, counted in the legend", async () => {
+    // three revolutions: sector 2 damaged at a different bit in each (voted back), sector 3's
+    // data CRC broken in every one (bad), sector 4 damaged in one only (good)
+    const dir = mkdtempSync(join(tmpdir(), "diskflux-e2e-merge-"));
+    const file = join(dir, "damaged.scp");
+    writeFileSync(file, scpOf([
+      trackCells([{ sec: 2, byte: 10, bit: 3 }], [3]),
+      trackCells([{ sec: 2, byte: 100, bit: 5 }], [3]),
+      trackCells([{ sec: 2, byte: 200, bit: 1 }, { sec: 4, byte: 50, bit: 6 }], [3]),
+    ]));
+    try {
+      const page = await newPage();
+      await page.goto(`${base}?opts=${encodeURIComponent(DAMAGED_OPTIONS)}`);
+      await page.setInputFiles("#file", file);
+      await waitDisk(page);
+      const got = await cells(page);
+      expect(got.map((c) => `${c.sec}:${c.status}`)).toEqual(["1:good", "2:voted", "3:bad", "4:good"]);
+      expect(got[1].label).toMatch(/^cyl 0 head 0 sector 2: voted \(3 reads: 0 good, 3 bad CRC\) — a bit-wise vote over 3 verifies, 3 contested bits$/);
+      const colour = (sec: number) => page.$eval(`[data-testid="disk-cell"][data-sec="${sec}"]`, (td) => getComputedStyle(td).backgroundColor);
+      const swatch = (k: string) => page.$eval(`#disk-legend li[data-status="${k}"] .cell`, (el) => getComputedStyle(el).backgroundColor);
+      expect(await colour(2)).toBe(await swatch("voted"));
+      expect(await colour(3)).toBe(await swatch("bad"));
+      expect(await colour(1)).toBe(await swatch("good"));
+      expect(new Set([await colour(1), await colour(2), await colour(3)]).size).toBe(3);
+      for (const [k, n] of [["good", "2"], ["voted", "1"], ["bad", "1"], ["conflict", "0"], ["missing", "0"]]) {
+        expect(await page.textContent(`#disk-legend [data-count="${k}"]`), k).toBe(n);
+      }
+      expect(await page.textContent('[data-testid="disk-counts"]')).toBe("2 good · 1 voted · 0 conflict · 1 bad · 0 missing");
+      // the .img holds the voted bytes of sector 2; sector 3's as read (its payload: only the CRC was broken)
+      const img = await downloadImage(page);
+      expect(img.bytes.toString("hex")).toBe(Buffer.concat(sectorList().map((x) => Buffer.from(x.data))).toString("hex"));
+      // the track's table: one status per copy (sector 2's copies are bad one by one)
+      const statuses = await page.$$eval('[data-testid="sector"]', (trs) => trs.map((tr) => `${(tr as HTMLElement).dataset.sec}:${tr.querySelector("td.status")?.textContent}`));
+      expect(statuses.filter((x) => x.startsWith("2:"))).toEqual(["2:bad", "2:bad", "2:bad"]);
+      expect(statuses.filter((x) => x.startsWith("1:"))).toEqual(["1:good", "1:good", "1:good"]);
+      await page.close();
+      expect(problems).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("shows file names holding markup as text (a set with a file it skips)", async () => {

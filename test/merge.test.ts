@@ -16,18 +16,15 @@ import { crcOf } from "../src/kernels/crc.js";
 import { mergeCopies, mergeResults, mergeSectors, sectorCopies, statusCounts, type CopyStatus, type SectorCopy } from "../src/recover/merge.js";
 import { bitVote, voteRecord, VOTE_BOUND, type CheckParams } from "../src/recover/vote.js";
 import { SECTOR_STATUSES } from "../src/recover/status.js";
-import { encodeTrackDetailed, type SectorSpec } from "../src/encode/track.js";
-import { mfmWord } from "../src/encode/cells.js";
-import { cellsToEdges, edgeCapture } from "../src/encode/flux.js";
-import { fluxCapture, type Revolution } from "../src/readers/flux.js";
-import { SCP_SAMPLE_RATE } from "../src/readers/scp.js";
-import { writeScp } from "../src/writers/scp.js";
+import { edgeCapture } from "../src/encode/flux.js";
 import { writeVcd } from "../src/writers/vcd.js";
+import { OPTIONS, edgesOf, scpOf, sectorList, trackCells } from "./support/damaged-track.js";
 import { readAnyCapture } from "../src/readers/index.js";
 import { decode } from "../src/decode.js";
 import { imageCommand } from "../src/cli/image.js";
 import { assembleImage } from "../src/image/assemble.js";
 import { sectorMapText } from "../src/image/map.js";
+import { sectorTable } from "../src/report/table.js";
 
 const CCITT: CheckParams = { width: 16, poly: 0x1021n, init: 0xffffn };
 const WD32: CheckParams = { width: 32, poly: 0x140a0445n, init: 0xffffffffn };
@@ -237,50 +234,7 @@ describe("bit-wise vote", () => {
   });
 });
 
-// ---------------------------------------------------------------- end to end
-
-const FORMAT = "MFM_floppy" as const;
-const OPTIONS = "data_rate=250000:format=MFM:data_crc_size=16:data_crc_poly=0x1021";
-const SIZE = 256;
-
-function sectorList(): SectorSpec[] {
-  return [1, 2, 3, 4].map((sec) => ({ cyl: 0, head: 0, sec, data: Uint8Array.from({ length: SIZE }, (_, i) => (sec * 37 + i * 11) & 0xff) }));
-}
-
-/** The MFM cells of the track with data bits flipped (bit 1..7 of a payload byte, so no other byte's clock changes) and data CRCs broken. */
-function trackCells(flips: readonly { sec: number; byte: number; bit: number }[], badCrc: readonly number[] = []): Uint8Array {
-  const sectors = sectorList().map((s) => (badCrc.includes(s.sec) ? { ...s, badDataCrc: true } : s));
-  const t = encodeTrackDetailed({ format: FORMAT, sectors });
-  const cells = t.cells.slice();
-  for (const f of flips) {
-    if (f.bit < 1 || f.bit > 7) throw new Error("bits 1..7 only");
-    const m = t.marks.find((x) => x.kind === "data" && sectors[x.sector].sec === f.sec)!;
-    const k = PREFIX.length + f.byte; // mark bytes, then the payload
-    const w = mfmWord(m.bytes[k] ^ (1 << f.bit), m.bytes[k - 1] & 1);
-    for (let i = 0; i < 16; i++) cells[m.cell + 16 * k + i] = (w >>> (15 - i)) & 1;
-  }
-  return cells;
-}
-
-function edgesOf(cells: Uint8Array, sampleRate: number, seed: number): Float64Array {
-  return cellsToEdges(cells, { sampleRate, dataRate: 250_000, jitter: 0.02, seed, startOffset: 64 * (sampleRate / 500_000) });
-}
-
-/** A SuperCard Pro file of one track, one revolution per cell array. */
-function scpOf(revs: readonly Uint8Array[]): Uint8Array {
-  const h0 = SCP_SAMPLE_RATE / 500_000;
-  const all: number[] = [];
-  const revolutions: Revolution[] = [];
-  let base = 0;
-  revs.forEach((cells, r) => {
-    const len = Math.round((cells.length + 128) * h0);
-    for (const e of edgesOf(cells, SCP_SAMPLE_RATE, 3 + r)) all.push(base + e);
-    revolutions.push({ start: base, end: base + len, indexTime: len / SCP_SAMPLE_RATE });
-    base += len;
-  });
-  const capture = fluxCapture(Float64Array.from(all), SCP_SAMPLE_RATE, [...revolutions.map((x) => x.start), base], base + 1, "merge test");
-  return writeScp([{ cyl: 0, head: 0, capture, revolutions }]);
-}
+// ---------------------------------------------------------------- end to end (tracks from test/support/damaged-track.ts)
 
 describe("a flux file's revolutions merged", () => {
   const truth = new Map(sectorList().map((s) => [s.sec, hex(s.data)]));
@@ -306,6 +260,11 @@ describe("a flux file's revolutions merged", () => {
     expect(merged[1].evidence.vote).toMatchObject({ copies: 3, contested: 3, erasures: 0, maxDissent: 1, verified: 1 });
     expect(merged[3].evidence).toMatchObject({ reads: 3, good: 2, chosen: 0, overruled: 0 });
     expect(merged[3].evidence.bad + merged[3].evidence.recovered).toBe(1);
+
+    // the sector table: a status per copy, then one merged line per sector not good
+    const table = sectorTable(result);
+    expect(table).toContain("merged (up to 3 reads a sector): 3 good, 1 voted");
+    expect(table).toMatch(/cyl 0 head 0 sec 2: voted \(vote over 3 copies, 3 contested bits\)/);
 
     // the image of it: one track, sector 2 voted, every byte the payload
     const img = assembleImage([{ result, source: "revs.scp" }]);
