@@ -22,8 +22,8 @@
 //
 // corrected and recovered copies come from decoding with `recover`
 // (record.status); a vote needs the copies' CRC inputs (decode with
-// `recover` and `keepCrcInputs`) and is skipped with `recover: false`. Until
-// 0.x the image's "bad" status was called "bad-crc".
+// `recover` and `keepCrcInputs`) and is skipped with `recover: false`. In
+// 0.1.0 the image's "bad" status was called "bad-crc".
 //
 // Geometry not given is inferred from the good headers: cylinders = highest
 // cyl + 1, heads = highest head + 1, first sector = lowest sector number,
