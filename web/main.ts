@@ -541,7 +541,8 @@ function showTrack(t: DecodedTrack): void {
   spans = rows.map((r) => ({
     start: r.id?.markStart ?? r.data?.markStart ?? 0,
     end: r.data?.crc?.end ?? r.data?.end ?? r.id?.crc?.end ?? r.id?.end ?? 0,
-    ok: !!(r.id?.crc?.ok && r.data?.crc?.ok),
+    // a data record recovery verified (corrected, recovered) counts as ok too
+    ok: !!(r.id?.crc?.ok && (r.data?.crc?.ok || r.data?.status === "corrected" || r.data?.status === "recovered")),
     label: r.id ? `${r.id.cyl}/${r.id.head}/${r.id.sec}` : "data",
   }));
   const keep = selected >= 0 && selected < rows.length ? selected : -1;
