@@ -159,6 +159,8 @@ describe("bit-wise vote", () => {
         expect(hex(record(m.bytes!, c))).toBe(hex(record(payload, c)));
         expect(m.evidence.vote).toMatchObject({ copies: n, contested: n, erasures: 0, maxDissent: 1, candidates: 1, verified: 1 });
         expect(m.evidence.vote!.refused).toBeUndefined();
+        expect(m.evidence.vote!.rule).toBe(c.width >= 32 ? "check" : "copies");
+        expect(m.evidence.vote!.bound).toBe(2 ** -c.width); // one candidate
         if (c.width >= 32) expect(m.evidence.vote!.bound).toBeLessThan(VOTE_BOUND);
       }), { numRuns: 60 });
     });

@@ -89,7 +89,14 @@ export interface VoteEvidence {
   verified: number;
   /** The burst ECC corrected after the vote (bit from the start of the CRC input). */
   ecc?: { startBit: number; bits: number };
-  /** Bound on the chance of a wrong sector (see the header): candidates · 2^-W, or the 16-bit rule's 2^-16 factor. */
+  /**
+   * Which rule bounds a wrong sector (see the header): "check" (W ≥ 32: the
+   * check alone, bound = candidates · 2^-W ≤ 1e-6, plus ECC's estimate after a
+   * vote), "copies" (W < 32: at most one dissent per bit; bound = 2^-W times the
+   * chance that all but one copy were damaged alike at one bit).
+   */
+  rule: "check" | "copies";
+  /** candidates · 2^-W (see `rule`), plus the ECC miscorrection estimate when ECC corrected the vote. */
   bound: number;
   /** Why the vote gave nothing (undefined when it did). */
   refused?: string;
@@ -188,9 +195,9 @@ const hexOf = (v: bigint, width: number) => v.toString(16).toUpperCase().padStar
 export function voteRecord(copies: readonly VoteCopy[], check: CheckParams, opts: VoteOptions = {}): VoteResult {
   const W = check.width;
   const group = sameLength(copies);
-  const evidence: VoteEvidence = { copies: group.length, contested: 0, erasures: 0, maxDissent: 0, candidates: 0, verified: 0, bound: 0 };
-  const refuse = (why: string): VoteResult => ({ evidence: { ...evidence, refused: why } });
   const narrow = W < 32;
+  const evidence: VoteEvidence = { copies: group.length, contested: 0, erasures: 0, maxDissent: 0, candidates: 0, verified: 0, rule: narrow ? "copies" : "check", bound: 0 };
+  const refuse = (why: string): VoteResult => ({ evidence: { ...evidence, refused: why } });
   if (group.length < (narrow ? 3 : 2)) return refuse(`${group.length} cop${group.length === 1 ? "y" : "ies"} of one length; a ${W}-bit check needs ${narrow ? 3 : 2}`);
   if (group[0].crcInput.length <= W / 8) return refuse("the records hold no message");
   const syn = new Syndrome(check);
