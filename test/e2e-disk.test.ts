@@ -298,6 +298,8 @@ describe.runIf(ready)("web page: the whole disk of a flux file", () => {
       const statuses = await page.$$eval('[data-testid="sector"]', (trs) => trs.map((tr) => `${(tr as HTMLElement).dataset.sec}:${tr.querySelector("td.status")?.textContent}`));
       expect(statuses.filter((x) => x.startsWith("2:"))).toEqual(["2:bad", "2:bad", "2:bad"]);
       expect(statuses.filter((x) => x.startsWith("1:"))).toEqual(["1:good", "1:good", "1:good"]);
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: resolve("test-artifacts", "web-disk-merged.png"), fullPage: true });
       await page.close();
       expect(problems).toEqual([]);
     } finally {
