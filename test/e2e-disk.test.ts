@@ -294,9 +294,11 @@ describe.runIf(ready)("web page: the whole disk of a flux file", () => {
       // the .img holds the voted bytes of sector 2; sector 3's as read (its payload: only the CRC was broken)
       const img = await downloadImage(page);
       expect(img.bytes.toString("hex")).toBe(Buffer.concat(sectorList().map((x) => Buffer.from(x.data))).toString("hex"));
-      // the track's table: one status per copy (sector 2's copies are bad one by one)
+      // the track's table: one status per copy (sector 2's copies are bad one by one), and the sector's over them
       const statuses = await page.$$eval('[data-testid="sector"]', (trs) => trs.map((tr) => `${(tr as HTMLElement).dataset.sec}:${tr.querySelector("td.status")?.textContent}`));
-      expect(statuses.filter((x) => x.startsWith("2:"))).toEqual(["2:bad", "2:bad", "2:bad"]);
+      expect(statuses.filter((x) => x.startsWith("2:"))).toEqual(["2:bad · sector voted", "2:bad · sector voted", "2:bad · sector voted"]);
+      expect(statuses.filter((x) => x.startsWith("3:"))).toEqual(["3:bad", "3:bad", "3:bad"]);
+      expect(await page.getAttribute('[data-testid="sector"][data-sec="2"] td.status', "title")).toMatch(/the sector over its 3 copies: voted \(a bit-wise vote over 3 verifies, 3 contested bits\)/);
       expect(statuses.filter((x) => x.startsWith("1:"))).toEqual(["1:good", "1:good", "1:good"]);
       await page.evaluate(() => window.scrollTo(0, 0));
       await page.screenshot({ path: resolve("test-artifacts", "web-disk-merged.png"), fullPage: true });

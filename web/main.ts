@@ -754,6 +754,14 @@ function statusCell(r: SectorRow): HTMLTableCellElement {
   const how = d?.recovery;
   if (how?.how === "ecc") td.title = `ECC corrected a ${how.bits}-bit burst at bit ${how.startBit}`;
   else if (how?.how === "pll") td.title = `read again with pll_kp=${how.kp} pll_ki=${how.ki} tolerance ${how.syncTolerance}; ${how.agreeing} agree`;
+  // the sector over all its copies (revolutions), when that differs from this copy: "bad · sector voted"
+  const id = r.id;
+  const merged = id && id.crc?.ok ? track?.sectors?.find((m) => m.cyl === id.cyl && m.head === id.head && m.sec === id.sec) : undefined;
+  if (merged && merged.copies > 1 && merged.status !== status) {
+    td.textContent = `${status} · sector ${merged.status}`;
+    td.dataset.sectorStatus = merged.status;
+    td.title = [td.title, `the sector over its ${merged.copies} copies: ${merged.status}${merged.how ? ` (${merged.how})` : ""}`].filter((x) => x).join("; ");
+  }
   return td;
 }
 

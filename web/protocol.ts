@@ -97,8 +97,25 @@ export interface DecodedTrack {
   rows: TimelineRows;
   /** Set when the options were detected first. */
   detection?: TrackDetection;
+  /**
+   * One status per sector over the track's copies (revolutions), as
+   * src/recover/merge.ts gives it (the records carry each copy's own status).
+   */
+  sectors?: TrackSector[];
   /** A track of the held disk: its index in DecodedDisk.tracks and its place. */
   place?: { index: number; cyl: number; head: number };
+}
+
+/** A sector of the track shown, merged over its copies. */
+export interface TrackSector {
+  cyl: number;
+  head: number;
+  sec: number;
+  status: SectorStatus;
+  /** Copies with data. */
+  copies: number;
+  /** How the copies were merged, as text (src/image/map.ts howText); empty when plain. */
+  how: string;
 }
 
 /** One physical track of a disk file, as decoded for the whole-disk view. */

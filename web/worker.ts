@@ -26,8 +26,10 @@ import type { Capture, DecodeResult, TrackRecord } from "../src/index.js";
 import { demoCapture } from "../src/encode/demo.js";
 import { wantsDetection } from "../src/detect/options.js";
 import { buildHistogram, buildRows, rowViews } from "./rows.js";
+import { mergeResults } from "../src/recover/merge.js";
+import { howText } from "../src/image/map.js";
 import {
-  owned, transferList, type Backend, type CaptureInfo, type DecodedTrack, type DiskProgress, type TrackDetection, type WorkerRequest, type WorkerResponse,
+  owned, transferList, type Backend, type CaptureInfo, type DecodedTrack, type DiskProgress, type TrackDetection, type TrackSector, type WorkerRequest, type WorkerResponse,
 } from "./protocol.js";
 import type { DiskFile, HeldDisk } from "./disk.js";
 
@@ -83,12 +85,15 @@ async function decodeHeld(seq: number, requested: string, backend: Backend): Pro
   const { options, detection } = await resolveAuto(held.capture, requested, backend);
   const t0 = performance.now();
   // recovered by default: records carry a status, failing ones ECC-corrected or read again (the page's table and downloads)
-  const result = await decode(held.capture, options, { backend, logBytes: true, recover: true });
+  const result = await decode(held.capture, options, { backend, logBytes: true, recover: true, keepCrcInputs: true });
   const decodeMs = performance.now() - t0;
-  send(seq, result, decodeMs, options, detection);
+  // one status per sector over the copies (a vote needs the CRC inputs), then the records as decode() gives them
+  const sectors = mergeResults([result]).map((m) => ({ cyl: m.cyl, head: m.head, sec: m.sec, status: m.status, copies: m.copies, how: howText(m) }));
+  for (const r of result.records) delete r.crcInput;
+  send(seq, result, decodeMs, options, detection, sectors);
 }
 
-function send(seq: number, result: DecodeResult, decodeMs: number, options: string, detection?: TrackDetection): void {
+function send(seq: number, result: DecodeResult, decodeMs: number, options: string, detection?: TrackDetection, sectors?: TrackSector[]): void {
   if (!held) return;
   const records: TrackRecord[] = result.records.map((r) => ({ ...r, bytes: owned(r.bytes) }));
   const b = result.binary;
@@ -109,6 +114,7 @@ function send(seq: number, result: DecodeResult, decodeMs: number, options: stri
     histogram,
     rows,
     ...(detection ? { detection } : {}),
+    ...(sectors ? { sectors } : {}),
   };
   const views: ArrayBufferView[] = [...records.map((r) => r.bytes), ...Object.values(binary), histogram.counts, ...rowViews(rows)];
   scope.postMessage({ type: "decoded", seq, track }, transferList(views));

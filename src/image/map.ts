@@ -23,7 +23,10 @@
 
 import type { DiskImage, SectorEntry } from "./assemble.js";
 import { SECTOR_STATUSES, type SectorStatus } from "../recover/status.js";
-import { statusCounts } from "../recover/merge.js";
+import { statusCounts, type MergeEvidence } from "../recover/merge.js";
+
+/** Anything with merge evidence: an image's SectorEntry, a MergedSector. */
+type Evidenced = { readonly evidence?: MergeEvidence };
 
 /** One character per status in the text map (see the header). */
 export const MAP_SYMBOLS: Readonly<Record<SectorStatus, string>> = { good: ".", corrected: "c", recovered: "r", voted: "v", conflict: "C", bad: "B", missing: "-" };
@@ -48,7 +51,7 @@ function trackSummary(sectors: readonly SectorEntry[]): string {
   return SECTOR_STATUSES.filter((k) => c[k] > 0 || k === "good").map((k) => `${c[k]} ${k}`).join(", ");
 }
 
-function voteText(s: SectorEntry): string {
+function voteText(s: Evidenced): string {
   const v = s.evidence?.vote;
   if (!v) return "";
   const ecc = v.ecc ? `, then ECC corrected a ${v.ecc.bits}-bit burst at bit ${v.ecc.startBit}` : "";
@@ -57,13 +60,13 @@ function voteText(s: SectorEntry): string {
     : `no vote: ${v.refused}`;
 }
 
-function recoveryText(s: SectorEntry): string {
+function recoveryText(s: Evidenced): string {
   const r = s.evidence?.recovery;
   if (!r) return "";
   return r.how === "ecc" ? `ECC: ${r.bits}-bit burst at bit ${r.startBit}` : r.how === "pll" ? `PLL kp=${r.kp} ki=${r.ki} tol=${r.syncTolerance}, ${r.agreeing} agree` : String((r as { how: unknown }).how);
 }
 
-function overruledText(s: SectorEntry): string {
+function overruledText(s: Evidenced): string {
   const n = s.evidence?.overruled ?? 0;
   return n ? `${plural(n, "lower-ranked verifying copy", "lower-ranked verifying copies")} differed` : "";
 }
@@ -71,11 +74,12 @@ function overruledText(s: SectorEntry): string {
 /**
  * How a sector's copies were merged, as one line of text ("" when there is
  * nothing to say): the chosen copy's recovery, the vote, overruled copies.
+ * Takes an image's SectorEntry or a MergedSector (src/recover/merge.ts).
  *
  * @example
  * howText(img.tracks[0].sectors[4]); // "a bit-wise vote over 3 verifies, 3 contested bits"
  */
-export function howText(s: SectorEntry): string {
+export function howText(s: Evidenced): string {
   return [recoveryText(s), voteText(s), overruledText(s)].filter((x) => x !== "").join("; ");
 }
 
