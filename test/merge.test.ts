@@ -18,6 +18,7 @@ import { bitVote, voteRecord, VOTE_BOUND, type CheckParams } from "../src/recove
 import { SECTOR_STATUSES } from "../src/recover/status.js";
 import { edgeCapture } from "../src/encode/flux.js";
 import { writeVcd } from "../src/writers/vcd.js";
+import { writeTr } from "../src/writers/tr.js";
 import { OPTIONS, edgesOf, scpOf, sectorList, trackCells } from "./support/damaged-track.js";
 import { readAnyCapture } from "../src/readers/index.js";
 import { decode } from "../src/decode.js";
@@ -308,6 +309,12 @@ describe("diskflux image over several captures of one track", () => {
     writeFileSync(join(dir, "v1.vcd"), vcd(trackCells([{ sec: 2, byte: 1, bit: 2 }]), 3));
     writeFileSync(join(dir, "v2.vcd"), vcd(trackCells([{ sec: 2, byte: 77, bit: 4 }]), 4));
     writeFileSync(join(dir, "v3.vcd"), vcd(trackCells([{ sec: 2, byte: 250, bit: 7 }]), 5));
+    // one .tr holding the same track three times (as re-reads), sector 2 damaged in each
+    const tr = (cells: Uint8Array, seed: number) => {
+      const e = edgesOf(cells, 10e6, seed);
+      return { cyl: 0, head: 0, capture: edgeCapture(e, 10e6, { sampleCount: e[e.length - 1] + 100 }) };
+    };
+    writeFileSync(join(dir, "rereads.tr"), writeTr([tr(trackCells([{ sec: 2, byte: 3, bit: 6 }]), 6), tr(trackCells([{ sec: 2, byte: 30, bit: 6 }]), 7), tr(trackCells([{ sec: 2, byte: 130, bit: 6 }]), 8)]));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -330,11 +337,16 @@ describe("diskflux image over several captures of one track", () => {
     expect(alone.map.tracks[0].sectors[2].evidence.vote).toBeUndefined();
   });
 
-  it("three captures each damaging sector 2 elsewhere: voted by default, bad with --no-recover", async () => {
+  it("three captures (or three copies in a .tr) each damaging sector 2 elsewhere: voted by default, bad with --no-recover", async () => {
     const voted = await run(["v1.vcd", "v2.vcd", "v3.vcd"]);
     expect(voted.map.tracks[0].map).toBe(".v..");
     expect(voted.map.tracks[0].sectors[1]).toMatchObject({ status: "voted", reads: 3, good: 0, bad: 3, evidence: { vote: { copies: 3, verified: 1 } } });
     expect(voted.image).toBe(want);
+    // the same from three copies of the track in one .tr
+    const fromTr = await run(["rereads.tr"]);
+    expect(fromTr.map.tracks[0].map).toBe(".v..");
+    expect(fromTr.map.tracks[0].sectors[1]).toMatchObject({ status: "voted", reads: 3, sources: ["rereads.tr cyl 0 head 0"] });
+    expect(fromTr.image).toBe(want);
     const off = await run(["v1.vcd", "v2.vcd", "v3.vcd"], ["--no-recover"]);
     expect(off.map.tracks[0].map).toBe(".B..");
     expect(off.map.counts.bad).toBe(1);
