@@ -17,7 +17,7 @@ import { getInflateEdges, inflateEdges, type InflateEdgesKernel } from "../src/k
 import { InflateEdgesJs } from "../src/kernels/inflate-edges";
 import { ZipArchive } from "../src/readers/zip";
 import { readSigrokZip, sigrokSession } from "../src/readers/sigrok";
-import { sigrokEdgesFused } from "../src/readers/fused-edges";
+import { sigrokEdgesFused, fusedPreferred } from "../src/readers/fused-edges";
 import { captureEdges } from "../src/detect/edges";
 import { DiskfluxError } from "../src/errors";
 import { SAMPLES_DIR } from "./support/shared";
@@ -323,6 +323,10 @@ describe("adversarial streams: truncated, corrupted, random", () => {
 });
 
 describe("reader hook guards", () => {
+  it("is not the preferred path in Node (zlib is as fast, docs/fused-reader.md)", () => {
+    expect(fusedPreferred()).toBe(false);
+  });
+
   it("a corrupted member is E_CORRUPT (from the platform inflater), a wrong CRC too", async () => {
     const file = captures.find((f) => f.includes("RQDX3_sector"));
     if (!file) return;
