@@ -28,17 +28,32 @@ import { statusCounts, type MergeEvidence } from "../recover/merge.js";
 /** Anything with merge evidence: an image's SectorEntry, a MergedSector. */
 type Evidenced = { readonly evidence?: MergeEvidence };
 
-/** One character per status in the text map (see the header). */
+/**
+ * One character per status in the text map (see the header).
+ *
+ * @example
+ * import { MAP_SYMBOLS, SECTOR_STATUSES } from "diskflux";
+ * console.log(SECTOR_STATUSES.map((s) => MAP_SYMBOLS[s]).join("")); // ".crvCB-"
+ */
 export const MAP_SYMBOLS: Readonly<Record<SectorStatus, string>> = { good: ".", corrected: "c", recovered: "r", voted: "v", conflict: "C", bad: "B", missing: "-" };
 
-/** The map's legend line (after "# legend: "). */
+/**
+ * The map's legend line (after "# legend: ").
+ *
+ * @example
+ * import { MAP_LEGEND } from "diskflux";
+ * console.log(MAP_LEGEND); // ". good  c corrected  r recovered  v voted  C conflict  B bad  - missing"
+ */
 export const MAP_LEGEND = SECTOR_STATUSES.map((k) => `${MAP_SYMBOLS[k]} ${k}`).join("  ");
 
 /**
  * Every status with its count, best first: "19 good, 0 corrected, 0 recovered, 0 voted, 1 conflict, 1 bad, 3 missing".
  *
  * @example
- * countsText(img.counts); // the totals line of the map and the CLI's summary
+ * import { assembleImage, countsText, decode, synthTrack } from "diskflux";
+ * const t = synthTrack({ format: "MFM_floppy", badSectors: [2] });
+ * const img = assembleImage([{ result: await decode(t.capture, t.options) }]);
+ * console.log(countsText(img.counts)); // "17 good, 0 corrected, 0 recovered, 0 voted, 0 conflict, 1 bad, 0 missing"
  */
 export function countsText(n: Readonly<Record<SectorStatus, number>>): string {
   return SECTOR_STATUSES.map((k) => `${n[k] ?? 0} ${k}`).join(", ");
@@ -77,7 +92,11 @@ function overruledText(s: Evidenced): string {
  * Takes an image's SectorEntry or a MergedSector (src/recover/merge.ts).
  *
  * @example
- * howText(img.tracks[0].sectors[4]); // "a bit-wise vote over 3 verifies, 3 contested bits"
+ * import { assembleImage, decode, howText, synthTrack } from "diskflux";
+ * const t = synthTrack({ format: "MFM_WD", badSectors: [4] });
+ * const result = await decode(t.capture, t.options, { recover: true });
+ * const img = assembleImage([{ result }]);
+ * for (const s of img.tracks[0].sectors) if (howText(s)) console.log(s.sec, s.status, howText(s)); // 4 corrected ECC: 1-bit burst at bit 4143
  */
 export function howText(s: Evidenced): string {
   return [recoveryText(s), voteText(s), overruledText(s)].filter((x) => x !== "").join("; ");

@@ -141,8 +141,12 @@ function copyStatus(c: SectorCopy, size: number | undefined): CopyStatus {
  * cyl/head/sec are not compared: the caller groups them.
  *
  * @example
- * const m = mergeCopies([{ cyl: 0, head: 0, sec: 1, bytes: a, crcOk: true }, { cyl: 0, head: 0, sec: 1, bytes: b, crcOk: true }]);
- * m.status; // "good" when a and b are equal, else "conflict"
+ * import { mergeCopies } from "diskflux";
+ * const a = new Uint8Array(512).fill(0xe5);
+ * const b = new Uint8Array(512).fill(0xf6);
+ * mergeCopies([{ cyl: 0, head: 0, sec: 1, bytes: a, crcOk: true }, { cyl: 0, head: 0, sec: 1, bytes: a, crcOk: false }]).status; // "good"
+ * mergeCopies([{ cyl: 0, head: 0, sec: 1, bytes: a, crcOk: true }, { cyl: 0, head: 0, sec: 1, bytes: b, crcOk: true }]).status; // "conflict"
+ * mergeCopies([{ cyl: 0, head: 0, sec: 1, bytes: b, status: "corrected" }, { cyl: 0, head: 0, sec: 1, bytes: a, status: "good" }]).evidence.overruled; // 1
  */
 export function mergeCopies(copies: readonly SectorCopy[], opts: MergeOptions = {}): { status: SectorStatus; bytes?: Uint8Array; evidence: MergeEvidence } {
   const ev: MergeEvidence = { reads: copies.length, good: 0, corrected: 0, recovered: 0, bad: 0, noData: 0, variants: 0, chosen: -1, overruled: 0 };
@@ -201,8 +205,12 @@ function sameCheck(a: CheckParams, b: CheckParams): boolean {
  * each sector was first read.
  *
  * @example
- * const sectors = mergeSectors([...sectorCopies(rev1), ...sectorCopies(rev2)]);
- * sectors.filter((s) => s.status !== "good"); // what needs a look
+ * import { decode, mergeSectors, sectorCopies, synthTrack } from "diskflux";
+ * const first = synthTrack({ format: "MFM_floppy", seed: 1 });
+ * const again = synthTrack({ format: "MFM_floppy", seed: 1, badSectors: [3] }); // the same sectors, sector 3 bad this time
+ * const reads = [await decode(first.capture, first.options), await decode(again.capture, again.options)];
+ * const sectors = mergeSectors(reads.flatMap((r, i) => sectorCopies(r, `read ${i + 1}`)));
+ * console.log(sectors.filter((s) => s.status !== "good")); // [] : the first read's sector 3 wins
  */
 export function mergeSectors(copies: readonly SectorCopy[], opts: MergeOptions = {}): MergedSector[] {
   const groups = new Map<string, SectorCopy[]>();
@@ -249,8 +257,13 @@ export function copyOf(id: { cyl: number; head: number; sec: number }, data: Dat
  * first), as the image assembler pairs them.
  *
  * @example
- * const result = await decode(scpTrack.capture, options, { recover: true, keepCrcInputs: true });
- * const sectors = mergeSectors(sectorCopies(result)); // one entry per sector over every revolution
+ * import { decode, mergeSectors, readAnyCapture, sectorCopies } from "diskflux";
+ * import { readFile } from "node:fs/promises";
+ * const disk = await readAnyCapture(await readFile("ibm360.scp"), "ibm360.scp");
+ * if (disk.kind !== "tracks") throw new Error("not a flux file");
+ * const result = await decode(disk.tracks[0].capture, "data_rate=250000:format=MFM:data_crc_size=16:data_crc_poly=0x1021", { recover: true, keepCrcInputs: true });
+ * const copies = sectorCopies(result, "ibm360.scp"); // every revolution's copy of every sector
+ * const sectors = mergeSectors(copies); // one entry per sector
  */
 export function sectorCopies(result: DecodeResult, source?: string): SectorCopy[] {
   const out: SectorCopy[] = [];
@@ -273,8 +286,11 @@ export function sectorCopies(result: DecodeResult, source?: string): SectorCopy[
  * revolutions) into one entry per sector.
  *
  * @example
- * const reads = await Promise.all(files.map(async (f) => decode(await readCaptureFile(f), options, { recover: true, keepCrcInputs: true })));
- * for (const s of mergeResults(reads)) console.log(s.sec, s.status, s.evidence);
+ * import { decode, mergeResults, readCaptureFile } from "diskflux";
+ * const options = "data_rate=250000:format=MFM:data_crc_size=16:data_crc_poly=0x1021";
+ * const files = ["t0-read1.sr", "t0-read2.sr", "t0-read3.sr"]; // three captures of one track
+ * const reads = await Promise.all(files.map(async (f) => ({ result: await decode(await readCaptureFile(f), options, { recover: true, keepCrcInputs: true }), source: f })));
+ * for (const s of mergeResults(reads)) console.log(s.sec, s.status, s.evidence.vote?.refused ?? ""); // "voted" where no read alone verified
  */
 export function mergeResults(results: readonly (DecodeResult | { result: DecodeResult; source?: string })[], opts: MergeOptions = {}): MergedSector[] {
   const copies: SectorCopy[] = [];
@@ -286,7 +302,14 @@ export function mergeResults(results: readonly (DecodeResult | { result: DecodeR
   return mergeSectors(copies, opts);
 }
 
-/** Counts of merged sectors per status, every status present (0 when none). */
+/**
+ * Counts of merged sectors per status, every status present (0 when none).
+ *
+ * @example
+ * import { statusCounts } from "diskflux";
+ * statusCounts([{ status: "good" }, { status: "voted" }, { status: "good" }]);
+ * // { good: 2, corrected: 0, recovered: 0, voted: 1, conflict: 0, bad: 0, missing: 0 }
+ */
 export function statusCounts(sectors: Iterable<{ status: SectorStatus }>): Record<SectorStatus, number> {
   const n: Record<SectorStatus, number> = { good: 0, corrected: 0, recovered: 0, voted: 0, conflict: 0, bad: 0, missing: 0 };
   for (const s of sectors) n[s.status]++;

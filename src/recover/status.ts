@@ -10,5 +10,12 @@
 //   missing    never read (an image's sector, or a number missing from a track's sequence)
 export type SectorStatus = "good" | "corrected" | "recovered" | "voted" | "conflict" | "bad" | "missing";
 
-/** Every status, best first (the order a best-copy choice prefers). */
+/**
+ * Every status, best first (the order a best-copy choice prefers).
+ *
+ * @example
+ * import { SECTOR_STATUSES, type SectorStatus } from "diskflux";
+ * const rank = (s: SectorStatus) => SECTOR_STATUSES.indexOf(s); // 0 = good … 6 = missing
+ * console.log(rank("voted") < rank("bad")); // true
+ */
 export const SECTOR_STATUSES: readonly SectorStatus[] = ["good", "corrected", "recovered", "voted", "conflict", "bad", "missing"];

@@ -49,7 +49,14 @@
 import { crcBuildTable, crcUpdate } from "../kernels/crc.js";
 import type { EccKernel } from "../kernels/ecc-load.js";
 
-/** The wrong-sector bound a vote keeps (see the header). */
+/**
+ * The wrong-sector bound a vote keeps (see the header).
+ *
+ * @example
+ * import { VOTE_BOUND } from "diskflux";
+ * const erasures = 12; // a 32-bit check: 2^12 candidates
+ * console.log(2 ** erasures * 2 ** -32 <= VOTE_BOUND); // true; 13 erasures would not be
+ */
 export const VOTE_BOUND = 1e-6;
 
 /** The check of a data record: width in bits, polynomial without x^W, init (spec §5.4). */
@@ -144,7 +151,10 @@ export class Syndrome {
  * the largest dissent at one bit.
  *
  * @example
- * bitVote([Uint8Array.of(0x0f), Uint8Array.of(0x0e), Uint8Array.of(0x8f)]).bytes; // Uint8Array [0x0f]
+ * import { bitVote } from "diskflux";
+ * const v = bitVote([Uint8Array.of(0x0f), Uint8Array.of(0x0e), Uint8Array.of(0x8f)]);
+ * console.log(v.bytes, v.contested, v.maxDissent); // Uint8Array [ 15 ] 2 1
+ * console.log(bitVote([Uint8Array.of(0xf0), Uint8Array.of(0xf1)]).erasures); // [ 7 ]: bit 7 split 1–1
  */
 export function bitVote(copies: readonly Uint8Array[]): { bytes: Uint8Array; erasures: number[]; contested: number; maxDissent: number } {
   const len = copies[0]?.length ?? 0;
@@ -189,8 +199,13 @@ const hexOf = (v: bigint, width: number) => v.toString(16).toUpperCase().padStar
  * caller takes a verifying copy instead).
  *
  * @example
- * const r = voteRecord(copies.map((d) => ({ crcInput: d.crcInput!, computed: d.crc?.computed })), { width: 32, poly: 0x140a0445n, init: 0xffffffffn });
- * if (r.record) payload = r.record.subarray(r.record.length - 4 - 512, r.record.length - 4);
+ * import { decode, readCaptureFile, voteRecord, type DataRecord } from "diskflux";
+ * const options = "data_rate=5000000:format=MFM:header_format=3:data_crc_poly=0x140a0445";
+ * const reads = await Promise.all(["a.sr", "b.sr", "c.sr"].map(async (f) => decode(await readCaptureFile(f), options, { keepCrcInputs: true })));
+ * const bad = reads.map((r) => r.records.find((x): x is DataRecord => x.kind === "data" && x.crc?.ok === false)).filter((x) => x?.crcInput !== undefined);
+ * const c = reads[0].options.dataCrc;
+ * const r = voteRecord(bad.map((d) => ({ crcInput: d!.crcInput!, computed: d!.crc!.computed })), { width: c.bits, poly: c.poly, init: c.init });
+ * const payload = r.record?.subarray(r.record.length - c.bits / 8 - 512, r.record.length - c.bits / 8); // undefined: r.evidence.refused says why
  */
 export function voteRecord(copies: readonly VoteCopy[], check: CheckParams, opts: VoteOptions = {}): VoteResult {
   const W = check.width;
