@@ -1,19 +1,34 @@
 // The CLI bundled once into a private temp folder (esbuild, one ES module), so
-// benchmarks run `node <bundle>` in a child: no tsx loader in the figures, and
-// no dependence on (or race with) the shared dist/ build.
+// benchmarks run it in a child process: no tsx loader in the figures, and no
+// dependence on (or race with) the shared dist/ build. runCli() runs one
+// command there with stdout counted (no buffering, no disk) and returns the
+// child's wall time, CPU time (all threads: zlib inflates on the thread pool)
+// and peak RSS.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { spawnSync } from "node:child_process";
 import { build } from "esbuild";
 
-/** Path of a fresh bundle of src/cli/main.ts (named cli.js, so it runs main() when executed). */
+const RUNNER = `// runs the bundled CLI's main() with stdout counted; stats as JSON on stderr's last line
+import { Writable } from "node:stream";
+import { main } from "./cli.js";
+let bytes = 0;
+const out = new Writable({ write(c, _e, cb) { bytes += c.length; cb(); } });
+const quiet = new Writable({ write(_c, _e, cb) { cb(); } });
+const t0 = performance.now(), c0 = process.cpuUsage();
+const code = await main(process.argv.slice(2), out, process.env.BENCH_STDERR ? process.stderr : quiet);
+const ms = performance.now() - t0, cpu = process.cpuUsage(c0);
+process.stderr.write("\\n" + JSON.stringify({ code, ms, cpuMs: (cpu.user + cpu.system) / 1000, bytes, maxRssMiB: process.resourceUsage().maxRSS / 1024 }) + "\\n");
+`;
+
+/** Path of the runner beside a fresh bundle of src/cli/main.ts. */
 export async function bundleCli(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "diskflux-bench-cli-"));
   writeFileSync(join(dir, "package.json"), '{ "type": "module" }\n');
-  const out = join(dir, "cli.js");
   await build({
-    entryPoints: [resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "../src/cli/main.ts")],
-    outfile: out,
+    entryPoints: [resolve(new URL(".", import.meta.url).pathname, "../src/cli/main.ts")],
+    outfile: join(dir, "cli.js"),
     bundle: true,
     platform: "node",
     format: "esm",
@@ -21,5 +36,25 @@ export async function bundleCli(): Promise<string> {
     logLevel: "error",
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
-  return out;
+  writeFileSync(join(dir, "run.mjs"), RUNNER);
+  return join(dir, "run.mjs");
+}
+
+export interface CliRun {
+  code: number;
+  /** Wall time of main() in the child (no process start-up). */
+  ms: number;
+  /** User + system CPU time of the child over main(). */
+  cpuMs: number;
+  /** Bytes written to stdout. */
+  bytes: number;
+  maxRssMiB: number;
+}
+
+/** One `diskflux <args>` in a fresh process. */
+export function runCli(runner: string, args: string[]): CliRun {
+  const r = spawnSync(process.execPath, [runner, ...args], { encoding: "utf8", maxBuffer: 1 << 26 });
+  const last = r.stderr.trim().split("\n").pop() ?? "";
+  if (r.status !== 0 || !last.startsWith("{")) throw new Error(`diskflux ${args.join(" ")} failed (${r.status}):\n${r.stderr.slice(-2000)}`);
+  return JSON.parse(last) as CliRun;
 }

@@ -207,6 +207,30 @@ describe(".dsl streams block by block", () => {
     expect(step.value.records.filter((r) => r.crc?.ok).length).toBe(6);
   });
 
+  it("a member whose declared CRC-32 or size is wrong fails the chunked read (zlib checks them as it inflates)", async () => {
+    const t = synthTrack({ format: "FM", sectorsPerTrack: 2, seed: 5 });
+    const dsl = writeDsl(t.capture, 1 << 12);
+    const name = Object.keys(unzipSync(dsl)).filter((n) => n.startsWith("L-"))[0];
+    /** The file with `patch` applied to the member's CRC-32 field in both its local and its central header. */
+    const damaged = (field: number, patch: (b: Uint8Array, at: number) => void) => {
+      const bad = dsl.slice();
+      const buf = Buffer.from(bad);
+      for (const [sig, crcAt, nameAt] of [[0x04034b50, 14, 30], [0x02014b50, 16, 46]] as const) {
+        for (let p = buf.indexOf(Buffer.from(name)); p >= 0; p = buf.indexOf(Buffer.from(name), p + 1)) {
+          const h = p - nameAt;
+          if (h >= 0 && buf.readUInt32LE(h) === sig) patch(bad, h + crcAt + field);
+        }
+      }
+      return bad;
+    };
+    const read = async (bytes: Uint8Array) => {
+      const s = await openCaptureStream(bytes, "bad.dsl");
+      return collect(s.chunks(1 << 10)).then(() => "ok", (e: { code?: string; message?: string }) => `${e.code}: ${e.message}`);
+    };
+    expect(await read(dsl)).toBe("ok");
+    expect(await read(damaged(0, (b, at) => void (b[at] ^= 1)))).toMatch(/^E_CORRUPT: .*fails its CRC-32 check/);
+  });
+
   it("a damaged block fails the chunked read as it fails the whole read", async () => {
     const t = synthTrack({ format: "FM", sectorsPerTrack: 2, seed: 9 });
     const dsl = writeDsl(t.capture, 1 << 12);
