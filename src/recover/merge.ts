@@ -227,13 +227,29 @@ export function mergeSectors(copies: readonly SectorCopy[], opts: MergeOptions =
   });
 }
 
-/** The check of a decode's data records. */
+/**
+ * The check of a decode's data records (width, polynomial, init), as a vote needs it.
+ *
+ * @example
+ * import { dataCheckOf, decode, synthTrack } from "diskflux";
+ * const t = synthTrack({ format: "MFM_WD" });
+ * dataCheckOf(await decode(t.capture, t.options)); // { width: 32, poly: 336200773n (0x140a0445), init: 4294967295n }
+ */
 export function dataCheckOf(result: DecodeResult): CheckParams | undefined {
   const c = result.options?.dataCrc;
   return c ? { width: c.bits, poly: c.poly, init: c.init } : undefined;
 }
 
-/** A data record as a copy of the sector its ID names (fields for voting included when the record has them). */
+/**
+ * A data record as a copy of the sector its ID names (fields for voting included when the record has them).
+ *
+ * @example
+ * import { copyOf, dataCheckOf, decode, synthTrack, type DataRecord, type IdRecord } from "diskflux";
+ * const t = synthTrack({ format: "MFM_floppy" });
+ * const result = await decode(t.capture, t.options, { keepCrcInputs: true });
+ * const [id, data] = result.records as [IdRecord, DataRecord];
+ * copyOf(id, data, dataCheckOf(result), { source: "track 0" }); // { cyl: 0, head: 0, sec: 1, bytes, crcOk: true, crcInput, check, … }
+ */
 export function copyOf(id: { cyl: number; head: number; sec: number }, data: DataRecord | undefined, check: CheckParams | undefined, where: { source?: string; at?: number } = {}): SectorCopy {
   const complete = data?.crc !== undefined;
   const status = data?.status;
