@@ -31,8 +31,6 @@ export const IMAGE_USAGE = `usage: diskflux image <capture|file.tr>... [-P mfm:<
   --channel N|NAME       data channel of logic captures (default 0)
   --rate HZ              sample rate of CSV/VCD captures that do not state one
   --force                read a flux file whose checksum is wrong (a warning instead of an error)
-  --jobs N               decode N tracks at once: this thread and N - 1 workers (default: the
-                         available cores; 1: no worker); the same image and map as --jobs 1
   --backend wasm|js|auto`;
 
 type Out = NodeJS.WritableStream;
@@ -55,7 +53,6 @@ export async function imageCommand(argv: string[], out: Out = process.stdout, er
       channel: { type: "string" },
       rate: { type: "string" },
       backend: { type: "string" },
-      jobs: { type: "string", short: "j" },
       force: { type: "boolean" },
       geometry: { type: "string" },
       comment: { type: "string" },
@@ -105,23 +102,30 @@ export async function imageCommand(argv: string[], out: Out = process.stdout, er
       imdMode(o.preset.limits, o.dataRate);
     }
 
+    const { readAnyCaptureFile, channelIndex } = await import("../readers/index.js");
+    const { decode } = await import("../decode.js");
     const { assembleImage } = await import("../image/assemble.js");
     const { sectorMapText, sectorMapJson, countsText } = await import("../image/map.js");
     // recovery by default (ECC, other separators: src/recover/recover.ts), with the CRC inputs a vote needs
     const recover = values["no-recover"] ? {} : { recover: true, keepCrcInputs: true };
     type Input = import("../image/assemble.js").ImageTrackInput;
     const inputs: Input[] = [];
-    // --jobs N: tracks decoded by a pool of workers (./jobs.ts), .tr files streamed track by track;
-    // the records only come back (lean: no fields, no binary streams), in input order.
-    const { fileJobs, jobsArg, runJobs } = await import("./jobs.js");
-    const read = { ...(rate !== undefined ? { csv: { sampleRate: rate }, vcd: { sampleRate: rate } } : {}), ...(values.force ? { force: true } : {}) };
-    const status = await runJobs(fileJobs(positionals, {
-      options: pd!, read, err, trackName: (f, c, h) => `${baseName(f)} cyl ${c} head ${h}`, singleName: baseName,
-      ...(values.channel !== undefined ? { channel: values.channel } : {}),
-    }), { jobs: jobsArg(values.jobs), request: { backend, ...recover }, lean: true, err }, (job, result) => {
-      inputs.push({ result, source: job.source, ...(job.cyl !== undefined ? { cyl: job.cyl, head: job.head } : {}) });
-    });
-    if (status !== 0) return status; // (each failure said why on stderr; no image from part of the input)
+    for (const file of positionals) {
+      const any = await readAnyCaptureFile(file, { ...(rate !== undefined ? { csv: { sampleRate: rate }, vcd: { sampleRate: rate } } : {}), ...(values.force ? { force: true } : {}) });
+      const name = baseName(file);
+      if (any.kind === "tracks") {
+        reportTracks(any, file, err);
+        for (const t of any.tracks) {
+          const result = await decode(t.capture, pd!, { backend, ...recover });
+          inputs.push({ result, source: `${name} cyl ${t.cyl} head ${t.head}`, cyl: t.cyl, head: t.head });
+        }
+      } else {
+        const c = any.capture;
+        const channels = c.kind === "logic" && values.channel !== undefined ? { channels: { data: channelIndex(c, values.channel) } } : {};
+        const result = await decode(c, pd!, { backend, ...channels, ...recover });
+        inputs.push({ result, source: name });
+      }
+    }
     const img = assembleImage(inputs, {
       ...Object.fromEntries(Object.entries(geometry).filter(([, v]) => v !== undefined)),
       ...(values["by-track"] ? { placeBy: "track" as const } : {}),
