@@ -14,6 +14,9 @@ import type { Capture, EdgeCapture, LogicCapture } from "../src/capture.js";
 import type { DecodeRequest, DecodeResult } from "../src/types.js";
 import { synthTrack } from "../src/encode/synth.js";
 import { readAnyCapture, readCaptureFile } from "../src/readers/index.js";
+import { readTr } from "../src/readers/tr.js";
+import { writeTr } from "../src/writers/tr.js";
+import { packObjects, unpackObjects } from "../src/pool/pack.js";
 import { decodeMany as decodeManyNode, liveWorkers, nodeWorkerEntry, type NodeDecodeManyOptions, type PoolInputs, type PoolInput, type PoolItem, type PoolResult } from "../src/pool/node.js";
 import { decodeMany as decodeManyWeb } from "../src/pool/web.js";
 import { SAMPLES_DIR, haveShared, oracleCaptures, warnMissing } from "./support/shared.js";
@@ -192,6 +195,77 @@ describe("decodeMany on a synthesized drive", () => {
 });
 
 // ---------------------------------------------------------------------------
+describe("decodeMany: .tr tracks, lean results, the packed trip back", () => {
+  const trDrive = drive.filter((t) => t.capture.kind === "edges" && t.options.includes("format=MFM")).slice(0, 6);
+  const trBytes = writeTr(trDrive.map((t) => ({ cyl: t.cyl, head: t.head, capture: t.capture })));
+
+  test("TrTrack inputs travel packed (unpacked in the worker) = decode() of their captures; source, cyl, head from the track", async () => {
+    const file = readTr(trBytes, "drive.tr");
+    const want: DecodeResult[] = [];
+    for (const t of file.tracks) want.push(await decode(t.capture, trDrive[0].options, { backend: "wasm" }));
+    for (const jobs of [1, 2]) {
+      const got = await collect(decodeMany(readTr(trBytes, "drive.tr").tracks, trDrive[0].options, { jobs, backend: "wasm" }));
+      expect(okResults(got)).toStrictEqual(want);
+      expect(got.map((r) => [r.source, r.cyl, r.head])).toEqual(file.tracks.map((t) => [`drive.tr cyl ${t.cyl} head ${t.head}`, t.cyl, t.head]));
+      for (const r of got) expect(r.ok && r.decodeMs! > 0).toBe(true);
+      expect(liveWorkers()).toBe(0);
+    }
+    // the file's bytes are left alone (a track's packed bytes are a view into them: copied, not moved)
+    expect(readTr(trBytes, "drive.tr").tracks.length).toBe(trDrive.length);
+  });
+
+  test("results keep their key order and every record's own buffers after the trip (JSON as decode() gives it)", async () => {
+    const some = drive.slice(0, 4);
+    const want = await sequential(some, { backend: "wasm", keepCrcInputs: true, recover: true });
+    const got = okResults(await collect(decodeMany(some.map((t) => ({ capture: clone(t.capture), options: t.options })), {}, { jobs: 2, backend: "wasm", keepCrcInputs: true, recover: true })));
+    const json = (x: unknown) => JSON.stringify(x, (_, v) => (typeof v === "bigint" ? `${v}n` : v instanceof Uint8Array ? Buffer.from(v).toString("hex") : v));
+    expect(got.map(json)).toEqual(want.map(json));
+    for (const r of got) for (const rec of r.records) expect(rec.bytes.byteLength).toBe(rec.bytes.buffer.byteLength);
+  });
+
+  test("lean: no fields, empty binary streams, crcInput only on data records that fail; records otherwise = decode()", async () => {
+    const some = drive.slice(0, 8); // bad sectors among them
+    const want = await sequential(some, { backend: "wasm", keepCrcInputs: true });
+    for (const jobs of [1, 2]) {
+      const got = okResults(await collect(decodeMany(some.map((t) => ({ capture: clone(t.capture), options: t.options })), {}, { jobs, backend: "wasm", keepCrcInputs: true, lean: true })));
+      let failing = 0;
+      got.forEach((r, i) => {
+        expect(r.fields).toEqual([]);
+        expect(Object.values(r.binary).map((b) => b.length)).toEqual([0, 0, 0, 0, 0]);
+        expect(r.stats).toEqual(want[i].stats);
+        expect(r.records.length).toBe(want[i].records.length);
+        r.records.forEach((rec, k) => {
+          const w = want[i].records[k];
+          const keep = w.kind === "data" && !w.crc?.ok;
+          if (keep) failing++;
+          expect(rec.crcInput !== undefined).toBe(keep);
+          const { crcInput: _a, ...a } = rec;
+          const { crcInput: _b, ...b } = w;
+          expect(a).toStrictEqual(b);
+        });
+      });
+      expect(failing).toBeGreaterThan(0);
+    }
+  });
+
+  test("packObjects / unpackObjects: exact round trip, odd values left to structured clone in place", () => {
+    const list = [
+      { kind: "id", start: 1.5, n: -0, big: 2 ** 60, nan: NaN, s: "é\u0000x", b: new Uint8Array([1, 2]), u: undefined, z: null, t: true, f: false, o: { a: "", y: new Uint8Array(0) } },
+      { kind: "data", arr: [1, 2] },
+      { when: new Date(0) },
+      "not an object",
+      { kind: "id", start: 2, n: 3, big: 1, nan: 0, s: "", b: new Uint8Array([9]), u: undefined, z: null, t: true, f: false, o: { a: "q", y: new Uint8Array([7]) } },
+    ];
+    const packed = packObjects(list);
+    expect(packed.raw.map((r) => r.at)).toEqual([1, 2, 3]);
+    const back = unpackObjects<Record<string, unknown>>(structuredClone(packed));
+    expect(back).toStrictEqual(list);
+    expect(Object.is(back[0].n, -0)).toBe(true);
+    expect(Object.keys(back[4])).toEqual(Object.keys(list[4] as object));
+    expect((back[0].b as Uint8Array).buffer.byteLength).toBe(2);
+  });
+});
+
 describe("decodeMany on the shared captures", () => {
   const rows = oracleCaptures();
   const loaded: { capture: Capture; options: string; file: string }[] = [];

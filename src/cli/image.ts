@@ -31,6 +31,8 @@ export const IMAGE_USAGE = `usage: diskflux image <capture|file.tr>... [-P mfm:<
   --channel N|NAME       data channel of logic captures (default 0)
   --rate HZ              sample rate of CSV/VCD captures that do not state one
   --force                read a flux file whose checksum is wrong (a warning instead of an error)
+  --jobs N               decode N tracks at once: this thread and N - 1 workers (default: the
+                         available cores; 1: no worker); the same image and map as --jobs 1
   --backend wasm|js|auto`;
 
 type Out = NodeJS.WritableStream;
@@ -53,6 +55,7 @@ export async function imageCommand(argv: string[], out: Out = process.stdout, er
       channel: { type: "string" },
       rate: { type: "string" },
       backend: { type: "string" },
+      jobs: { type: "string", short: "j" },
       force: { type: "boolean" },
       geometry: { type: "string" },
       comment: { type: "string" },
@@ -102,37 +105,43 @@ export async function imageCommand(argv: string[], out: Out = process.stdout, er
       imdMode(o.preset.limits, o.dataRate);
     }
 
-    const { readAnyCaptureFile, channelIndex } = await import("../readers/index.js");
-    const { decode } = await import("../decode.js");
-    const { assembleImage } = await import("../image/assemble.js");
+    const { assembleReads, sectorReads } = await import("../image/assemble.js");
     const { sectorMapText, sectorMapJson, countsText } = await import("../image/map.js");
     // recovery by default (ECC, other separators: src/recover/recover.ts), with the CRC inputs a vote needs
     const recover = values["no-recover"] ? {} : { recover: true, keepCrcInputs: true };
-    type Input = import("../image/assemble.js").ImageTrackInput;
-    const inputs: Input[] = [];
-    for (const file of positionals) {
-      const any = await readAnyCaptureFile(file, { ...(rate !== undefined ? { csv: { sampleRate: rate }, vcd: { sampleRate: rate } } : {}), ...(values.force ? { force: true } : {}) });
-      const name = baseName(file);
-      if (any.kind === "tracks") {
-        reportTracks(any, file, err);
-        for (const t of any.tracks) {
-          const result = await decode(t.capture, pd!, { backend, ...recover });
-          inputs.push({ result, source: `${name} cyl ${t.cyl} head ${t.head}`, cyl: t.cyl, head: t.head });
-        }
-      } else {
-        const c = any.capture;
-        const channels = c.kind === "logic" && values.channel !== undefined ? { channels: { data: channelIndex(c, values.channel) } } : {};
-        const result = await decode(c, pd!, { backend, ...channels, ...recover });
-        inputs.push({ result, source: name });
-      }
-    }
-    const img = assembleImage(inputs, {
+    // --jobs N: tracks decoded by a pool of workers (./jobs.ts), .tr files streamed track by track;
+    // results come back lean (no fields or binary streams, crcInput only where a vote may need it), in
+    // input order, and each becomes its sector reads at once (what assembleImage does with its inputs):
+    // no decode result is held, so memory is the reads and the image, not the tracks.
+    const placeBy = values["by-track"] ? ("track" as const) : ("header" as const);
+    const reads: import("../image/assemble.js").SectorRead[] = [];
+    let tracks = 0;
+    let badHeaders = 0;
+    let orphanData = 0;
+    let firstOptions: import("../options.js").ResolvedOptions | undefined;
+    const { fileJobs, jobsArg, runJobs } = await import("./jobs.js");
+    const read = { ...(rate !== undefined ? { csv: { sampleRate: rate }, vcd: { sampleRate: rate } } : {}), ...(values.force ? { force: true } : {}) };
+    const status = await runJobs(fileJobs(positionals, {
+      options: pd!, read, err, trackName: (f, c, h) => `${baseName(f)} cyl ${c} head ${h}`, singleName: baseName,
+      ...(values.channel !== undefined ? { channel: values.channel } : {}),
+    }), { jobs: jobsArg(values.jobs), request: { backend, ...recover }, lean: true, err }, (job, result) => {
+      const r = sectorReads({ result, source: job.source, ...(job.cyl !== undefined ? { cyl: job.cyl, head: job.head } : {}) }, placeBy, tracks++);
+      for (const x of r.reads) reads.push(x);
+      badHeaders += r.badHeaders;
+      orphanData += r.orphanData;
+      firstOptions ??= result.options;
+    });
+    if (status !== 0) return status; // (each failure said why on stderr; no image from part of the input)
+    const family = firstOptions?.preset?.limits;
+    const img = assembleReads(reads, {
+      ...(family !== undefined ? { encoding: family } : {}),
+      ...(firstOptions?.dataRate !== undefined ? { dataRate: firstOptions.dataRate } : {}),
       ...Object.fromEntries(Object.entries(geometry).filter(([, v]) => v !== undefined)),
       ...(values["by-track"] ? { placeBy: "track" as const } : {}),
       ...(values.fill !== undefined ? { fill: values.fill } : {}),
       ...(values.geometry !== undefined ? { geometry: values.geometry } : {}),
       ...(values["no-recover"] ? { recover: false } : {}),
-    });
+    }, { badHeaders, orphanData });
     for (const w of img.floppy?.warnings ?? []) err.write(`diskflux: warning: ${oneLine(w)}\n`);
     let written = `${img.image.length} bytes`;
     if (asImd) {
@@ -152,7 +161,7 @@ export async function imageCommand(argv: string[], out: Out = process.stdout, er
     const n = img.counts;
     const summary =
       `${escapeName(values.output)}: ${g.cylinders} x ${g.heads} x ${g.sectorsPerTrack} sectors of ${g.sectorSize} bytes (${written}) ` +
-      `from ${inputs.length} track${inputs.length === 1 ? "" : "s"}: ${countsText(n)}\n`;
+      `from ${tracks} track${tracks === 1 ? "" : "s"}: ${countsText(n)}\n`;
     if (values.map !== undefined) out.write(summary);
     else if (values.json) out.write(mapText);
     else out.write(summary + mapText);

@@ -29,6 +29,8 @@ options: the sigrok-disk option string, e.g. -P mfm:data_rate=5000000:format=MFM
 --recover: a data record whose check fails is corrected by ECC (a burst within the code's span) or
          read again with other data separators; each gets a status (good corrected recovered bad) in
          the table and --json; -A, -B and fields stay the original's. --no-ecc, --max-burst N: less or more
+--jobs N: decode N captures (files, tracks) at once: this thread and N - 1 workers (default: the
+         available cores; 1: no worker); output in input order, the same as --jobs 1
 -A:      the original's annotation stream, as sigrok-cli prints it; -A mfm = every row, or pick rows
          (pulses windows prefixes bits bytes fields errors reports) and/or classes, ':'-separated`;
 
@@ -70,6 +72,7 @@ function parseCommandLine(args: string[]) {
         json: { type: "boolean" },
         records: { type: "boolean" },
         backend: { type: "string" },
+        jobs: { type: "string", short: "j" },
         demo: { type: "boolean" },
         recover: { type: "boolean" },
         force: { type: "boolean" },
@@ -173,6 +176,24 @@ async function runDecode(
 
   const { sectorTable } = await import("../report/table.js");
   const jsonOut: unknown[] = [];
+  if (annotations === undefined) {
+    // --jobs N: decoded by a pool of workers, printed in input order (./jobs.ts); -A stays on this thread
+    const { fileJobs, jobsArg, runJobs } = await import("./jobs.js");
+    const jobs = jobsArg(values.jobs);
+    const status = await runJobs((async function* () {
+      if (values.demo) for await (const j of captures()) {
+        yield { name: j.name, source: j.name, options: j.options, item: { capture: j.capture!, options: j.options } };
+        break; // (captures() yields the demo first)
+      }
+      yield* fileJobs(files, {
+        options, read: { force }, err, trackName: (f, c, h) => `${f} [cyl ${c} head ${h}]`, singleName: (f) => f,
+        large: async (bytes, f) => ((await isLargeSession(bytes, f.split(/[\\/]/).pop() || f)) ? () => decodeStreaming(bytes, f, options, backend, err) : undefined),
+      });
+    })(), { jobs, request: { backend, ...(recover ? { recover } : {}) }, err }, emit);
+    if (status === 130) return status;
+    if (values.json && !values.records && binary === undefined) out.write(JSON.stringify(multi ? jsonOut : jsonOut[0], null, 2) + "\n");
+    return status;
+  }
   for await (const job of captures()) {
     if (annotateOut !== undefined && (await annotateOut.annotatesIncrementally(job.options))) {
       await annotateOut.writeAnnotations(job, {
@@ -185,6 +206,9 @@ async function runDecode(
       ? await decodeStreaming(job.stream.bytes, job.name, job.options, backend, err)
       : await decode(job.capture!, job.options, { backend, ...(annotations ? { logBytes: true } : {}), ...(recover ? { recover } : {}) });
     const ms = performance.now() - t0;
+    await emit(job, result, ms);
+  }
+  async function emit(job: { name: string; options?: string }, result: import("../types.js").DecodeResult, ms: number): Promise<void> {
     if (annotations !== undefined) {
       const ann = await import("../annotate/index.js");
       if (values.json) {

@@ -30,13 +30,14 @@ import { decode } from "../decode.js";
 import { DiskfluxError } from "../errors.js";
 import { escapeName } from "../escape.js";
 import type { DecodeOptions } from "../options.js";
-import type { DecodeRequest, DecodeResult } from "../types.js";
+import type { ChannelMap, DecodeRequest, DecodeResult } from "../types.js";
 import type { AnyCaptureOptions } from "../readers/index.js";
 import {
-  captureForTransfer, fileForTransfer, poolError, workerRequest,
+  captureForTransfer, fileForTransfer, leanResult, poolError, trForTransfer, unpackResult, workerRequest,
   type FileWork, type FromWorker, type PoolError, type ToWorker, type TrackPlace, type Work,
 } from "./protocol.js";
 import { readFileWork } from "./read.js";
+import { trCapture } from "../readers/tr.js";
 
 export type { PoolError, PoolErrorCode } from "./protocol.js";
 
@@ -49,6 +50,8 @@ export interface TrackInput {
   readonly source?: string;
   /** This capture's decoder options, instead of the ones decodeMany was given. */
   readonly options?: string | DecodeOptions;
+  /** This capture's channel map, instead of the request's. */
+  readonly channels?: ChannelMap;
 }
 
 /**
@@ -65,9 +68,26 @@ export interface FileInput {
   readonly options?: string | DecodeOptions;
   /** readAnyCapture's options (VCD, CSV, force). */
   readonly read?: AnyCaptureOptions;
+  /** This file's channel map, instead of the request's. */
+  readonly channels?: ChannelMap;
 }
 
-export type PoolInput = Capture | TrackInput | FileInput;
+/**
+ * A track of a .tr file (readTr, iterTr and openTrStream give these, or any
+ * object with its packed transitions): its packed deltas travel to the worker,
+ * one byte a transition against the 8 of an edge, and are unpacked there
+ * (trCapture). Its capture getter is never called.
+ */
+export interface TrTrackInput {
+  readonly packed: Uint8Array;
+  readonly cyl?: number;
+  readonly head?: number;
+  /** Names the input in its result and errors; default "capture.tr". */
+  readonly source?: string;
+  readonly options?: string | DecodeOptions;
+}
+
+export type PoolInput = Capture | TrackInput | FileInput | TrTrackInput;
 
 /**
  * An input, or a function that produces one when the pool takes it (a file read
@@ -87,8 +107,11 @@ interface Where {
   readonly head?: number;
 }
 
-/** One input's outcome, yielded in input order. */
-export type PoolResult = Where & ({ readonly ok: true; readonly result: DecodeResult } | { readonly ok: false; readonly error: PoolError });
+/**
+ * One input's outcome, yielded in input order; `decodeMs`: the time decode()
+ * took, in the thread that ran it (reading a file input not included).
+ */
+export type PoolResult = Where & ({ readonly ok: true; readonly result: DecodeResult; readonly decodeMs?: number } | { readonly ok: false; readonly error: PoolError });
 
 export interface DecodeManyOptions extends DecodeRequest {
   /**
@@ -125,6 +148,13 @@ export interface DecodeManyOptions extends DecodeRequest {
   transfer?: boolean;
   /** Stops every worker; the iterator then throws the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * true: results as a disk image needs them (assembleImage): `fields` is [],
+   * the `binary` streams are empty, and records keep their crcInput only on data
+   * records that do not verify (what a vote over bad copies reads): less to
+   * build, send and hold. Default false: results exactly as decode() gives them.
+   */
+  lean?: boolean;
 }
 
 /** A started worker, as the pool drives it. */
@@ -163,8 +193,12 @@ export function countWorker(delta: 1 | -1): void {
   live += delta;
 }
 
+function isTrInput(x: PoolInput): x is TrTrackInput {
+  return typeof x === "object" && x !== null && "packed" in x && x.packed instanceof Uint8Array && !("kind" in x) && !("bytes" in x);
+}
+
 function isTrackInput(x: PoolInput): x is TrackInput {
-  return typeof x === "object" && x !== null && "capture" in x && !("kind" in x);
+  return typeof x === "object" && x !== null && "capture" in x && !("kind" in x) && !isTrInput(x);
 }
 
 function isFileInput(x: PoolInput): x is FileInput {
@@ -172,17 +206,25 @@ function isFileInput(x: PoolInput): x is FileInput {
 }
 
 function where(index: number, input: PoolInput): Where {
-  const source = isFileInput(input) ? input.source : isTrackInput(input) ? (input.source ?? input.capture?.source) : input?.source;
+  const tr = isTrInput(input);
+  const placed = tr || isTrackInput(input);
+  const source = isFileInput(input) ? input.source : tr ? input.source : isTrackInput(input) ? (input.source ?? input.capture?.source) : input?.source;
   return {
     index,
     ...(source !== undefined ? { source } : {}),
-    ...(isTrackInput(input) && input.cyl !== undefined ? { cyl: input.cyl } : {}),
-    ...(isTrackInput(input) && input.head !== undefined ? { head: input.head } : {}),
+    ...(placed && input.cyl !== undefined ? { cyl: input.cyl } : {}),
+    ...(placed && input.head !== undefined ? { head: input.head } : {}),
   };
 }
 
+/** The request for one input: its own channel map, if it has one. */
+function requestOf<R extends { channels?: ChannelMap }>(input: PoolInput, request: R): R {
+  const channels = (isTrackInput(input) || isFileInput(input)) ? input.channels : undefined;
+  return channels !== undefined ? { ...request, channels } : request;
+}
+
 function optionsOf(input: PoolInput, fallback: string | DecodeOptions): string | DecodeOptions {
-  return (isTrackInput(input) || isFileInput(input)) && input.options !== undefined ? input.options : fallback;
+  return (isTrackInput(input) || isFileInput(input) || isTrInput(input)) && input.options !== undefined ? input.options : fallback;
 }
 
 function captureOf(input: PoolInput): Capture {
@@ -199,6 +241,10 @@ function fileOf(input: FileInput): FileWork {
 
 /** A worker's message for one input, and the buffers it moves. */
 function workFor(input: PoolInput, how: "move" | "copy"): { work: Work; transfer: ArrayBuffer[] } {
+  if (isTrInput(input)) {
+    const { tr, transfer } = trForTransfer(input.packed, input.source ?? "capture.tr", how);
+    return { work: { tr }, transfer };
+  }
   if (isFileInput(input)) {
     const { file, transfer } = fileForTransfer(fileOf(input), how);
     return { work: { file }, transfer };
@@ -227,7 +273,7 @@ export async function* runDecodeMany(
   o: DecodeManyOptions,
   platform: PoolPlatform,
 ): AsyncGenerator<PoolResult, void, undefined> {
-  const { jobs: jobsGiven, transfer = true, useCallingThread = platform.useCallingThread, signal, ...request } = o;
+  const { jobs: jobsGiven, transfer = true, useCallingThread = platform.useCallingThread, signal, lean = false, ...request } = o;
   const perWorker = o.perWorker ?? (useCallingThread ? 4 : 2);
   if (signal?.aborted) throw abortReason(signal);
   const iterable = (x: unknown) => typeof x === "object" && x !== null && (Symbol.iterator in x || Symbol.asyncIterator in x);
@@ -237,20 +283,24 @@ export async function* runDecodeMany(
   const jobs = checkCount("jobs", jobsGiven ?? Math.max(1, (await platform.defaultJobs()) | 0));
   checkCount("perWorker", perWorker);
   if (useCallingThread && jobs === 1) {
-    yield* decodeInline(inputs, options, request, signal);
+    yield* decodeInline(inputs, options, request, signal, lean);
   } else {
-    yield* decodePooled(inputs, options, request, { jobs, perWorker, move: transfer, caller: useCallingThread, signal }, platform);
+    yield* decodePooled(inputs, options, request, { jobs, perWorker, move: transfer, caller: useCallingThread, signal, lean }, platform);
   }
 }
 
 /** One input decoded on this thread, as its result. */
-async function decodeHere(at: Where, input: PoolInput, options: string | DecodeOptions, request: DecodeRequest): Promise<PoolResult> {
+async function decodeHere(at: Where, input: PoolInput, options: string | DecodeOptions, request: DecodeRequest, lean: boolean): Promise<PoolResult> {
   let place: TrackPlace = {};
   try {
     let capture: Capture;
     if (isFileInput(input)) ({ capture, ...place } = await readFileWork(fileOf(input)));
+    else if (isTrInput(input)) capture = trCapture(input.packed, input.source ?? "capture.tr");
     else capture = captureOf(input);
-    return { ...at, ...place, ok: true, result: await decode(capture, optionsOf(input, options), request) };
+    const t0 = performance.now();
+    const result = await decode(capture, optionsOf(input, options), requestOf(input, request));
+    const decodeMs = performance.now() - t0;
+    return { ...at, ...place, ok: true, result: lean ? leanResult(result) : result, decodeMs };
   } catch (e) {
     return { ...at, ...place, ok: false, error: poolError(e, at.source) };
   }
@@ -277,7 +327,7 @@ const CALLER_START_MS = 20;
 
 /** One thread, one capture at a time: exactly sequential decode(), nothing moved or copied. */
 async function* decodeInline(
-  inputs: PoolInputs, options: string | DecodeOptions, request: DecodeRequest, signal: AbortSignal | undefined,
+  inputs: PoolInputs, options: string | DecodeOptions, request: DecodeRequest, signal: AbortSignal | undefined, lean: boolean,
 ): AsyncGenerator<PoolResult, void, undefined> {
   let index = 0;
   for await (const item of inputs) {
@@ -290,7 +340,7 @@ async function* decodeInline(
       yield { index: i, ok: false, error: poolError(e, undefined, true) };
       continue;
     }
-    yield await decodeHere(where(i, input), input, options, request);
+    yield await decodeHere(where(i, input), input, options, request, lean);
   }
   if (signal?.aborted) throw abortReason(signal);
 }
@@ -316,10 +366,10 @@ async function* decodePooled(
   inputs: PoolInputs,
   options: string | DecodeOptions,
   request: DecodeRequest,
-  cfg: { jobs: number; perWorker: number; move: boolean; caller: boolean; signal: AbortSignal | undefined },
+  cfg: { jobs: number; perWorker: number; move: boolean; caller: boolean; signal: AbortSignal | undefined; lean: boolean },
   platform: PoolPlatform,
 ): AsyncGenerator<PoolResult, void, undefined> {
-  const { jobs, perWorker, move, caller, signal } = cfg;
+  const { jobs, perWorker, move, caller, signal, lean } = cfg;
   let callerMs = 0;
   const window = jobs * (perWorker + 1);
   const wreq = workerRequest(request);
@@ -381,7 +431,7 @@ async function* decodePooled(
         const at = pending.get(m.id) ?? { index: m.id };
         pending.delete(m.id);
         const place = { ...(m.cyl !== undefined ? { cyl: m.cyl } : {}), ...(m.head !== undefined ? { head: m.head } : {}) };
-        finished.set(m.id, m.ok ? { ...at, ...place, ok: true, result: m.result } : { ...at, ...place, ok: false, error: m.error });
+        finished.set(m.id, m.ok ? { ...at, ...place, ok: true, result: unpackResult(m), decodeMs: m.ms } : { ...at, ...place, ok: false, error: m.error });
         notify();
       },
       failed(reason) {
@@ -442,12 +492,12 @@ async function* decodePooled(
     const slot = chosen ?? pick()!; // (the feed loop only takes an input when there is room)
     const opts = optionsOf(input, options);
     try {
-      slot.handle.post({ type: "job", id, options: opts, request: wreq, ...job.work }, job.transfer);
+      slot.handle.post({ type: "job", id, options: opts, request: requestOf(input, wreq), ...(lean ? { lean } : {}), ...job.work }, job.transfer);
     } catch (e) {
       // A buffer that may not move, or a message that may not clone: copy and try once more.
       try {
         const copied = workFor(input, "copy");
-        slot.handle.post({ type: "job", id, options: opts, request: wreq, ...copied.work }, copied.transfer);
+        slot.handle.post({ type: "job", id, options: opts, request: requestOf(input, wreq), ...(lean ? { lean } : {}), ...copied.work }, copied.transfer);
       } catch {
         fail(e);
         return;
@@ -496,7 +546,7 @@ async function* decodePooled(
             continue;
           }
           const t0 = performance.now();
-          finished.set(id, await decodeHere(where(id, input), input, options, request));
+          finished.set(id, await decodeHere(where(id, input), input, options, request, lean));
           callerMs += performance.now() - t0;
           await turn(); // let the workers' messages in
           continue;

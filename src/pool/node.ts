@@ -20,7 +20,7 @@ import {
 } from "./core.js";
 
 export { liveWorkers } from "./core.js";
-export type { DecodeManyOptions, PoolInput, PoolInputs, PoolItem, PoolResult, TrackInput, FileInput, PoolError, PoolErrorCode } from "./core.js";
+export type { DecodeManyOptions, PoolInput, PoolInputs, PoolItem, PoolResult, TrackInput, FileInput, TrTrackInput, PoolError, PoolErrorCode } from "./core.js";
 
 export interface NodeDecodeManyOptions extends DecodeManyOptions {
   /** The worker module to start instead of diskflux's own (see above). */

@@ -5,14 +5,18 @@
 //   main → worker   { type: "warm", backend }            once, first: load the kernels
 //                   { type: "job", id, capture, options, request }
 //                   { type: "job", id, file: { bytes, source, read }, options, request }   (read there)
+//                   { type: "job", id, tr: { packed, source }, options, request }   (a .tr track, unpacked there)
+//                   (a job with lean: true answers without fields and binary streams)
 //   worker → main   { type: "ready" }                     after "warm" (kernels loaded or not)
-//                   { type: "done", id, ok: true, result, cyl?, head? }   (cyl/head: a file of one track)
+//                   { type: "done", id, ok: true, result, packed, ms, cyl?, head? }   (cyl/head: a file of one track)
 //                   { type: "done", id, ok: false, error: { code, message } }
 //
 // Buffers travel as transferables: a capture's samples / edges / index levels go
 // to the worker (moved, or copied first when the caller's buffer must stay
-// usable: see captureForTransfer), a result's binary streams, record bytes and
-// event log come back moved.
+// usable: see captureForTransfer), a result's binary streams and event log come
+// back moved; its records and fields come back packed (pack.ts: three flat
+// buffers instead of ~170 objects to clone) in `packed`, the result's own
+// `records` and `fields` being empty until unpackResult puts them back.
 import type { Capture, EdgeCapture, LogicCapture } from "../capture.js";
 import { DiskfluxError, type DiskfluxErrorCode } from "../errors.js";
 import { escapeName, oneLine } from "../escape.js";
@@ -20,6 +24,7 @@ import type { BackendChoice } from "../kernels/load.js";
 import type { DecodeOptions } from "../options.js";
 import type { DecodeRequest, DecodeResult } from "../types.js";
 import type { AnyCaptureOptions } from "../readers/index.js";
+import { packObjects, unpackObjects, type PackedObjects } from "./pack.js";
 
 /**
  * A track's error code: a DiskfluxError's own code, E_WASM for a Wasm trap,
@@ -45,12 +50,21 @@ export interface FileWork {
   readonly read?: AnyCaptureOptions;
 }
 
-/** What a job decodes: a capture, or a file to read first. */
-export type Work = { readonly capture: Capture; readonly file?: undefined } | { readonly file: FileWork; readonly capture?: undefined };
+/** A .tr track's packed transitions (TrTrack.packed), unpacked by the worker. */
+export interface TrWork {
+  readonly packed: Uint8Array;
+  readonly source: string;
+}
+
+/** What a job decodes: a capture, a file to read first, or a .tr track to unpack first. */
+export type Work =
+  | { readonly capture: Capture; readonly file?: undefined; readonly tr?: undefined }
+  | { readonly file: FileWork; readonly capture?: undefined; readonly tr?: undefined }
+  | { readonly tr: TrWork; readonly capture?: undefined; readonly file?: undefined };
 
 export type ToWorker =
   | { readonly type: "warm"; readonly backend: BackendChoice }
-  | ({ readonly type: "job"; readonly id: number; readonly options: string | DecodeOptions; readonly request: WorkerRequest } & Work);
+  | ({ readonly type: "job"; readonly id: number; readonly options: string | DecodeOptions; readonly request: WorkerRequest; readonly lean?: boolean } & Work);
 
 /** A file of one track says where the track is. */
 export interface TrackPlace {
@@ -60,8 +74,57 @@ export interface TrackPlace {
 
 export type FromWorker =
   | { readonly type: "ready" }
-  | ({ readonly type: "done"; readonly id: number; readonly ok: true; readonly result: DecodeResult } & TrackPlace)
+  | ({ readonly type: "done"; readonly id: number; readonly ok: true; readonly result: DecodeResult; readonly packed?: PackedResult; readonly ms?: number } & TrackPlace)
   | ({ readonly type: "done"; readonly id: number; readonly ok: false; readonly error: PoolError } & TrackPlace);
+
+/** A result's records and fields, packed (pack.ts). */
+export interface PackedResult {
+  readonly records: PackedObjects;
+  readonly fields: PackedObjects;
+}
+
+/**
+ * A result as a disk image needs it (decodeMany's `lean`): no fields, empty
+ * binary streams, and a record's crcInput only where a vote over bad copies
+ * could use it: on a data record that does not verify (src/recover/merge.ts
+ * votes only when no copy of a sector verifies).
+ */
+export function leanResult(r: DecodeResult): DecodeResult {
+  const none = new Uint8Array(0);
+  const records = r.records.map((rec) => {
+    if (rec.crcInput === undefined) return rec;
+    const verifies = rec.kind === "data" && (rec.status !== undefined ? rec.status !== "bad" : rec.crc?.ok === true);
+    if (rec.kind === "data" && !verifies) return rec;
+    const { crcInput: _, ...rest } = rec;
+    return rest as typeof rec;
+  });
+  return { ...r, records, fields: [], binary: { id: none, idcrc: none, data: none, datacrc: none, iddata: none } };
+}
+
+/** The worker's answer for a result: records and fields packed, and the buffers that move with it. */
+export function packResult(r: DecodeResult): { result: DecodeResult; packed: PackedResult; transfer: ArrayBuffer[] } {
+  const packed: PackedResult = { records: packObjects(r.records), fields: packObjects(r.fields) };
+  const result: DecodeResult = { ...r, records: [], fields: [] };
+  const transfer = resultTransfer(result);
+  for (const p of [packed.records, packed.fields]) {
+    for (const b of [p.nums.buffer, p.bytes.buffer] as ArrayBuffer[]) if (b.byteLength > 0 && !transfer.includes(b)) transfer.push(b);
+  }
+  // (raw objects, rare: whatever buffers they hold are cloned with them)
+  return { result, packed, transfer };
+}
+
+/** The result as the worker's decode() gave it, from a "done" message. */
+export function unpackResult(m: { readonly result: DecodeResult; readonly packed?: PackedResult }): DecodeResult {
+  if (!m.packed) return m.result;
+  // (spread keeps the keys in their order: records and fields are there, empty)
+  return { ...m.result, records: unpackObjects(m.packed.records), fields: unpackObjects(m.packed.fields) };
+}
+
+/** A .tr track's packed bytes to post to a worker, moved or copied as captureForTransfer does. */
+export function trForTransfer(packed: Uint8Array, source: string, how: "move" | "copy"): { tr: TrWork; transfer: ArrayBuffer[] } {
+  const transfer: ArrayBuffer[] = [];
+  return { tr: { packed: takeView(packed, how, transfer, source), source }, transfer };
+}
 
 /** The request fields a worker needs, picked from the caller's (AbortSignals and the like stay behind). */
 export function workerRequest(r: DecodeRequest): WorkerRequest {

@@ -12,7 +12,7 @@ import {
 } from "./core.js";
 
 export { liveWorkers } from "./core.js";
-export type { DecodeManyOptions, PoolInput, PoolInputs, PoolItem, PoolResult, TrackInput, FileInput, PoolError, PoolErrorCode } from "./core.js";
+export type { DecodeManyOptions, PoolInput, PoolInputs, PoolItem, PoolResult, TrackInput, FileInput, TrTrackInput, PoolError, PoolErrorCode } from "./core.js";
 
 export interface WebDecodeManyOptions extends DecodeManyOptions {
   /** Starts one decode worker (a bundler that needs its own worker import, a CSP). */

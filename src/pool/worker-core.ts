@@ -11,7 +11,8 @@
 // overlaps the main thread's first reads ("warm" is the first message).
 import { decode } from "../decode.js";
 import { getKernels } from "../kernels/load.js";
-import { poolError, resultTransfer, type FromWorker, type ToWorker, type TrackPlace } from "./protocol.js";
+import { leanResult, packResult, poolError, type FromWorker, type ToWorker, type TrackPlace } from "./protocol.js";
+import { trCapture } from "../readers/tr.js";
 import { readFileWork } from "./read.js";
 
 export type Post = (message: FromWorker, transfer: ArrayBuffer[]) => void;
@@ -52,10 +53,14 @@ export function workerHandler(post: Post): (message: ToWorker) => void {
         try {
           let capture = m.capture;
           if (m.file) ({ capture, ...place } = await readFileWork(m.file));
-          const result = await decode(capture!, m.options, m.request);
-          send({ type: "done", id: m.id, ok: true, result, ...place }, resultTransfer(result));
+          else if (m.tr) capture = trCapture(m.tr.packed, m.tr.source);
+          const t0 = performance.now();
+          const decoded = await decode(capture!, m.options, m.request);
+          const ms = performance.now() - t0;
+          const { result, packed, transfer } = packResult(m.lean ? leanResult(decoded) : decoded);
+          send({ type: "done", id: m.id, ok: true, result, packed, ms, ...place }, transfer);
         } catch (e) {
-          send({ type: "done", id: m.id, ok: false, error: poolError(e, m.capture?.source ?? m.file?.source), ...place });
+          send({ type: "done", id: m.id, ok: false, error: poolError(e, m.capture?.source ?? m.file?.source ?? m.tr?.source), ...place });
         }
       }
     }).catch(() => undefined); // (a post that failed twice: the chain must go on for the jobs behind it)

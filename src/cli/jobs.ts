@@ -1,0 +1,258 @@
+// `--jobs N` for the commands that decode many captures (decode, image): the
+// files' captures as decodeMany inputs, read as the pool takes them, and their
+// results handed back in input order.
+//
+//   files ──▶ fileJobs ──▶ runJobs ──▶ decodeMany (main thread + N − 1 workers) ──▶ emit(job, result), in order
+//
+// - .sr/.dsl/.csv: the file's bytes are read when the pool takes it and parsed
+//   (inflated) in the worker that decodes it (FileInput).
+// - .tr: streamed track by track (openTrStream over a file stream): one record
+//   in memory per track in flight; its packed transitions go to the worker.
+// - flux files, VCD, directories: read here (they may hold many tracks).
+// - a huge .sr/.dsl (more sample bytes than the decode command streams) is
+//   decoded on this thread by the caller's `local` function, in its place.
+//
+// A file that cannot be read or decoded prints its one-line error on stderr in
+// its place, the others still decode, and the exit status is 1. Ctrl-C aborts
+// decodeMany (every worker is terminated) and exits with 130. --jobs 1 decodes
+// on this thread alone, with no worker: the same inputs, the same order, the
+// same output.
+import { availableParallelism } from "node:os";
+import { DiskfluxError } from "../errors.js";
+import { oneLine, quoteArg } from "../escape.js";
+import type { DecodeRequest, DecodeResult, ChannelMap } from "../types.js";
+import type { AnyCaptureOptions } from "../readers/index.js";
+import type { PoolItem } from "../pool/core.js";
+import { baseName, reportTracks } from "./run.js";
+
+type Out = NodeJS.WritableStream;
+
+/** One capture to decode, in output order. */
+export interface CliJob {
+  /** What output calls it (table header, --json "capture"). */
+  readonly name: string;
+  /** Base file name and track: the image map's source. */
+  readonly source: string;
+  readonly cyl?: number;
+  readonly head?: number;
+  /** Its decoder options. */
+  readonly options?: string;
+  /** Decoded by the pool; */
+  readonly item?: PoolItem;
+  /** or on this thread, in its place (a huge session, streamed); */
+  readonly local?: () => Promise<DecodeResult>;
+  /** or an error to print in its place. */
+  readonly error?: unknown;
+}
+
+/** --jobs: a whole number ≥ 1; default the available cores. */
+export function jobsArg(text: string | undefined): number {
+  if (text === undefined) return Math.max(1, availableParallelism());
+  const v = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
+  if (!(v >= 1 && v <= 1024)) throw new DiskfluxError("E_USAGE", `--jobs must be a whole number from 1 to 1024, not ${quoteArg(text)}`);
+  return v;
+}
+
+export interface FileJobOptions {
+  readonly options: string;
+  readonly read: AnyCaptureOptions;
+  readonly err: Out;
+  /** Names tracks "<file> [cyl C head H]" (decode) or "<base> cyl C head H" (image). */
+  readonly trackName: (file: string, cyl: number, head: number) => string;
+  /** Names a single capture (decode: the path as given; image: the base name). */
+  readonly singleName: (file: string) => string;
+  /** A session whose samples should be decoded here, streamed (decode without -A); else undefined. */
+  readonly large?: (bytes: Uint8Array, file: string) => Promise<(() => Promise<DecodeResult>) | undefined>;
+  /** Data channel of logic captures. */
+  readonly channel?: string;
+}
+
+/** The channel map for --channel N|NAME (a number is an index, anything else a name). */
+function channelMap(channel: string | undefined): ChannelMap | undefined {
+  if (channel === undefined) return undefined;
+  return { data: /^\s*\d+\s*$/.test(channel) ? Number(channel) : channel };
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  const { stat } = await import("node:fs/promises");
+  return (await stat(path).catch(() => undefined))?.isDirectory() === true;
+}
+
+/** The first bytes of a file (format sniffing), or undefined when it cannot be read (the full read says why). */
+async function head(path: string, n: number): Promise<Uint8Array | undefined> {
+  const { open } = await import("node:fs/promises");
+  try {
+    const fh = await open(path, "r");
+    try {
+      const buf = new Uint8Array(n);
+      const { bytesRead } = await fh.read(buf, 0, n, 0);
+      return buf.subarray(0, bytesRead);
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/** The captures of the files, one job each, in order; nothing here throws (errors become jobs). */
+export async function* fileJobs(files: readonly string[], o: FileJobOptions): AsyncGenerator<CliJob> {
+  const { readFileBytes, readAnyCapture, readAnyCaptureFile, detectCaptureFormat } = await import("../readers/index.js");
+  const channels = channelMap(o.channel);
+  for (const f of files) {
+    const base = baseName(f);
+    try {
+      if (await isDirectory(f)) {
+        const any = await readAnyCaptureFile(f, o.read);
+        yield* captureJobs(any, f, base, o, channels);
+        continue;
+      }
+      const magic = await head(f, 16);
+      const { isTr } = await import("../readers/tr.js");
+      if (magic && isTr(magic)) {
+        yield* trJobs(f, base, o);
+        continue;
+      }
+      const { bytes } = await readFileBytes(f, "readAnyCapture()");
+      const format = detectCaptureFormat(bytes);
+      if (format === "zip" || format === "csv") {
+        const local = format === "zip" ? await o.large?.(bytes, f) : undefined;
+        if (local) {
+          yield { name: o.singleName(f), source: base, options: o.options, local };
+          continue;
+        }
+        // Parsed (inflated) where it is decoded.
+        yield { name: o.singleName(f), source: base, options: o.options, item: { bytes, source: base, options: o.options, read: o.read, ...(channels ? { channels } : {}) } };
+        continue;
+      }
+      yield* captureJobs(await readAnyCapture(bytes, base, o.read), f, base, o, channels);
+    } catch (e) {
+      yield { name: o.singleName(f), source: base, error: e };
+    }
+  }
+}
+
+function* captureJobs(
+  any: import("../readers/index.js").AnyCapture, f: string, base: string, o: FileJobOptions, channels: ChannelMap | undefined,
+): Generator<CliJob> {
+  if (any.kind === "single") {
+    const c = any.capture;
+    yield { name: o.singleName(f), source: base, options: o.options, item: { capture: c, source: base, options: o.options, ...(channels && c.kind === "logic" ? { channels } : {}) } };
+    return;
+  }
+  reportTracks(any, f, o.err);
+  for (const t of any.tracks) {
+    const name = o.trackName(f, t.cyl, t.head);
+    yield { name, source: o.trackName(base, t.cyl, t.head), cyl: t.cyl, head: t.head, options: o.options, item: { capture: t.capture, cyl: t.cyl, head: t.head, source: name, options: o.options } };
+  }
+}
+
+/** A .tr file streamed: the header now, each track's record as the pool takes it. */
+async function* trJobs(f: string, base: string, o: FileJobOptions): AsyncGenerator<CliJob> {
+  const { createReadStream } = await import("node:fs");
+  const { openTrStream } = await import("../readers/tr.js");
+  const stream = createReadStream(f, { highWaterMark: 1 << 20 });
+  const tr = await openTrStream(stream, base).catch((e: unknown) => {
+    stream.destroy();
+    throw e;
+  });
+  const shown = tr.warnings.length;
+  reportTracks({ warnings: tr.warnings }, f, o.err);
+  let k = 0;
+  try {
+    for await (const t of tr.tracks) {
+      const name = o.trackName(f, t.cyl, t.head);
+      yield { name, source: o.trackName(base, t.cyl, t.head), cyl: t.cyl, head: t.head, options: o.options, item: { packed: t.packed, cyl: t.cyl, head: t.head, source: name, options: o.options } };
+      k++;
+    }
+  } catch (e) {
+    // A damaged record: the tracks before it were decoded; its error in its place.
+    yield { name: `${f} [track record ${k}]`, source: base, error: e };
+    return;
+  }
+  reportTracks({ warnings: tr.warnings.slice(shown) }, f, o.err);
+}
+
+export interface RunJobsOptions {
+  readonly jobs: number;
+  readonly request: DecodeRequest;
+  /** Results without fields and binary streams (the consumer needs the records only). */
+  readonly lean?: boolean;
+  readonly err: Out;
+}
+
+/** Why decodeMany stopped on Ctrl-C. */
+const INTERRUPTED = new Error("interrupted");
+
+/**
+ * Decodes the jobs with `jobs` threads and calls emit for each result in job
+ * order; an error is printed on stderr in its place. Returns the exit status:
+ * 0, 1 when a capture failed, 130 after Ctrl-C (every worker stopped).
+ */
+export async function runJobs<J extends CliJob>(
+  source: AsyncIterable<J>,
+  o: RunJobsOptions,
+  emit: (job: J, result: DecodeResult, ms: number) => void | Promise<void>,
+): Promise<number> {
+  const { decodeMany } = await import("../pool/node.js");
+  const abort = new AbortController();
+  const onInt = () => abort.abort(INTERRUPTED);
+  process.once("SIGINT", onInt);
+  let failed = 0;
+  const fail = (e: unknown) => {
+    failed++;
+    const msg = e instanceof Error ? e.message : typeof e === "object" && e !== null && "message" in e ? String((e as { message: unknown }).message) : String(e);
+    o.err.write(`diskflux: ${oneLine(msg)}\n`);
+  };
+  const it = source[Symbol.asyncIterator]();
+  let done = false;
+  try {
+    while (!done) {
+      // The pool takes jobs up to one that is not its own (local, or an error); that one runs here in its place.
+      const queue: J[] = [];
+      let stop: J | undefined;
+      const items = async function* (): AsyncGenerator<PoolItem> {
+        for (;;) {
+          const r = await it.next();
+          if (r.done) {
+            done = true;
+            return;
+          }
+          if (r.value.item === undefined) {
+            stop = r.value;
+            return;
+          }
+          queue.push(r.value);
+          yield r.value.item;
+        }
+      };
+      for await (const r of decodeMany(items(), "", { ...o.request, jobs: o.jobs, lean: o.lean === true, signal: abort.signal })) {
+        const job = queue.shift()!;
+        if (r.ok) await emit(job, r.result, r.decodeMs ?? 0);
+        else fail(r.error);
+      }
+      const s = stop as J | undefined;
+      if (s?.error !== undefined) fail(s.error);
+      else if (s?.local) {
+        const t0 = performance.now();
+        let result: DecodeResult;
+        try {
+          result = await s.local();
+        } catch (e) {
+          fail(e);
+          continue;
+        }
+        await emit(s, result, performance.now() - t0);
+      }
+      if (abort.signal.aborted) throw INTERRUPTED;
+    }
+  } catch (e) {
+    if (e !== INTERRUPTED) throw e;
+    o.err.write("\ndiskflux: interrupted; every decode worker stopped\n");
+    await it.return?.();
+    return 130;
+  } finally {
+    process.removeListener("SIGINT", onInt);
+  }
+  return failed > 0 ? 1 : 0;
+}

@@ -1,0 +1,190 @@
+// `--jobs N` (src/cli/jobs.ts): `decode` and `image` through a worker pool print
+// exactly what --jobs 1 prints (tables, --json, --json --records, -B, the image
+// and its map), in input order, on the shared captures and on a multi-track .tr
+// streamed track by track, on both backends; a file that fails prints its
+// one-line error in its place, the others still decode, exit status 1; Ctrl-C
+// stops the workers and exits 130; --jobs must be a whole number ≥ 1.
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { main } from "../src/cli/main.js";
+import { liveWorkers } from "../src/pool/node.js";
+import { SAMPLES_DIR, haveShared, warnMissing } from "./support/shared.js";
+
+function sink() {
+  const chunks: Buffer[] = [];
+  return {
+    stream: { write: (c: string | Uint8Array) => (chunks.push(Buffer.from(c as Uint8Array)), true) } as unknown as NodeJS.WritableStream,
+    bytes: () => Buffer.concat(chunks),
+  };
+}
+
+async function run(args: string[]) {
+  const out = sink();
+  const err = sink();
+  const code = await main(args, out.stream, err.stream);
+  return { code, out: out.bytes(), text: out.bytes().toString("latin1"), err: err.bytes().toString("utf8") };
+}
+
+/** The timings, the only thing that differs from run to run. */
+function untimed(s: string): string {
+  return s.replace(/backend, [\d.]+ ms$/gm, "backend, T ms").replace(/"decodeMs": [\d.]+/g, '"decodeMs": T');
+}
+
+let tmp: string;
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), "diskflux-jobs-"));
+});
+afterAll(() => {
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+const HDD = "mfm:data_rate=5000000:format=MFM";
+
+describe("decode --jobs on the shared captures", () => {
+  if (!haveShared) {
+    test("shared captures", () => warnMissing("--jobs against --jobs 1 on the shared captures"));
+    return;
+  }
+  const files = readdirSync(SAMPLES_DIR).filter((f) => /\.(sr|dsl)$/.test(f)).sort().map((f) => join(SAMPLES_DIR, f));
+
+  const modes: [string, string[]][] = [
+    ["table, wasm", ["--backend", "wasm"]],
+    ["table, js", ["--backend", "js"]],
+    ["--json", ["--json"]],
+    ["--json --records", ["--json", "--records"]],
+    ["-B mfm=iddata", ["-B", "mfm=iddata"]],
+  ];
+  for (const [name, extra] of modes) {
+    test(`${name}: --jobs 2 and 3 print what --jobs 1 prints, byte for byte (timings aside)`, async () => {
+      const one = await run(["decode", ...files, "-P", HDD, ...extra, "--jobs", "1"]);
+      expect(one.code, one.err).toBe(0);
+      expect(one.out.length).toBeGreaterThan(1000);
+      for (const jobs of ["2", "3"]) {
+        const many = await run(["decode", ...files, "-P", HDD, ...extra, "--jobs", jobs]);
+        expect(many.code, many.err).toBe(0);
+        expect(many.err).toBe(one.err);
+        if (extra[0] === "-B") expect(Buffer.compare(many.out, one.out)).toBe(0);
+        else expect(untimed(many.text)).toBe(untimed(one.text));
+        expect(liveWorkers()).toBe(0);
+      }
+      if (!extra.includes("-B") && !extra.includes("--json")) {
+        // every capture's table, in the order given
+        const heads = one.text.split("\n").filter((l) => / backend, [\d.]+ ms$/.test(l)).map((l) => l.slice(0, l.indexOf(": ")));
+        expect(heads).toEqual(files);
+      }
+    }, 600_000);
+  }
+
+  test("a corrupt file and a missing one among good ones: their errors in order, the rest decoded, exit 1 (jobs 1 and 2 alike)", async () => {
+    const corrupt = join(tmp, "corrupt.sr");
+    writeFileSync(corrupt, Buffer.concat([Buffer.from("PK\x03\x04"), Buffer.alloc(200, 0x5a)]));
+    const good = [join(SAMPLES_DIR, "hdd_mfm_ST21M.sr"), join(SAMPLES_DIR, "hdd_mfm_EV346.sr")];
+    const args = ["decode", good[0], corrupt, join(tmp, "missing.sr"), good[1], "-P", HDD];
+    const one = await run([...args, "--jobs", "1"]);
+    const two = await run([...args, "--jobs", "2"]);
+    for (const r of [one, two]) {
+      expect(r.code).toBe(1);
+      const lines = r.err.trim().split("\n");
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toMatch(/^diskflux: corrupt\.sr: /);
+      expect(lines[1]).toMatch(/^diskflux: .*missing\.sr: cannot read .*no such file/);
+      const heads = r.text.split("\n").filter((l) => / backend, [\d.]+ ms$/.test(l)).map((l) => l.slice(0, l.indexOf(": ")));
+      expect(heads).toEqual(good);
+    }
+    expect(untimed(two.text)).toBe(untimed(one.text));
+    expect(two.err).toBe(one.err);
+  }, 300_000);
+});
+
+describe("a multi-track .tr, streamed track by track", () => {
+  let tr: string;
+  beforeAll(async () => {
+    tr = join(tmp, "drive.tr");
+    const { synthCommand } = await import("../src/cli/synth.js");
+    const s = sink();
+    const code = await synthCommand(["--format", "MFM", "--cyl", "0-5", "--head", "0-1", "--jitter", "0.02", "--seed", "7", "-o", tr], s.stream, s.stream);
+    expect(code).toBe(0);
+  }, 300_000);
+
+  for (const backend of ["wasm", "js"]) {
+    test(`${backend}: decode --jobs 2 = --jobs 1 (tables, --json --records), every track in file order`, async () => {
+      for (const extra of [[], ["--json", "--records"]]) {
+        const one = await run(["decode", tr, "-P", HDD, "--backend", backend, ...extra, "--jobs", "1"]);
+        const two = await run(["decode", tr, "-P", HDD, "--backend", backend, ...extra, "--jobs", "2"]);
+        expect(one.code, one.err).toBe(0);
+        expect(two.code, two.err).toBe(0);
+        expect(untimed(two.text)).toBe(untimed(one.text));
+        if (extra.length === 0) {
+          const heads = one.text.split("\n").filter((l) => / backend, [\d.]+ ms$/.test(l)).map((l) => l.slice(l.indexOf("["), l.indexOf("]") + 1));
+          const want: string[] = [];
+          for (let c = 0; c <= 5; c++) for (let h = 0; h <= 1; h++) want.push(`[cyl ${c} head ${h}]`);
+          expect(heads).toEqual(want);
+          // 17 good sectors a track (synth's MFM default), none bad
+          expect(one.text.match(/OK [0-9A-F]{4}\s+OK [0-9A-F]{4}/g)?.length).toBe(12 * 17);
+        }
+      }
+    }, 300_000);
+
+    test(`${backend}: image --jobs 2 writes the image and map --jobs 1 writes`, async () => {
+      const out = (j: string) => ["-o", join(tmp, `${backend}-${j}.img`), "--map", join(tmp, `${backend}-${j}.map`), "--jobs", j];
+      const one = await run(["image", tr, "-P", HDD, "--backend", backend, ...out("1")]);
+      const two = await run(["image", tr, "-P", HDD, "--backend", backend, ...out("2")]);
+      expect(one.code, one.err).toBe(0);
+      expect(two.code, two.err).toBe(0);
+      expect(two.text).toBe(one.text.replaceAll(`${backend}-1.img`, `${backend}-2.img`));
+      expect(one.text).toMatch(/6 x 2 x 17 sectors of 512 bytes .* from 12 tracks: 204 good/);
+      const img1 = readFileSync(join(tmp, `${backend}-1.img`));
+      expect(img1.length).toBe(6 * 2 * 17 * 512);
+      expect(Buffer.compare(readFileSync(join(tmp, `${backend}-2.img`)), img1)).toBe(0);
+      expect(readFileSync(join(tmp, `${backend}-2.map`), "utf8")).toBe(readFileSync(join(tmp, `${backend}-1.map`), "utf8"));
+    }, 300_000);
+  }
+
+  test("a .tr cut short: the tracks before the damage decode, then its error in place, exit 1 (jobs 1 and 2 alike)", async () => {
+    const whole = readFileSync(tr);
+    const cut = join(tmp, "cut.tr");
+    writeFileSync(cut, whole.subarray(0, Math.floor(whole.length * 0.6)));
+    const one = await run(["decode", cut, "-P", HDD, "--jobs", "1"]);
+    const two = await run(["decode", cut, "-P", HDD, "--jobs", "2"]);
+    for (const r of [one, two]) {
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/^diskflux: cut\.tr: .*truncated/m);
+      expect(r.text.split("\n").filter((l) => / backend, [\d.]+ ms$/.test(l)).length).toBeGreaterThan(3);
+    }
+    expect(untimed(two.text)).toBe(untimed(one.text));
+  }, 300_000);
+});
+
+describe("--jobs arguments and Ctrl-C", () => {
+  test("--jobs must be a whole number ≥ 1 (exit 2, one line)", async () => {
+    for (const bad of ["0", "-1", "two", "1.5"]) {
+      const r = await run(["decode", "--demo", "--jobs", bad]);
+      expect(r.code).toBe(2);
+      expect(r.err.trim().split("\n")).toHaveLength(1);
+    }
+    const ok = await run(["decode", "--demo", "--jobs", "4"]);
+    expect(ok.code).toBe(0);
+  });
+
+  test("SIGINT stops every worker and exits 130", async () => {
+    if (!haveShared) return warnMissing("SIGINT test");
+    const files = Array.from({ length: 60 }, () => join(SAMPLES_DIR, "hdd_mfm_EV346.sr"));
+    const child = spawn(process.execPath, ["--import", "tsx", resolve("src/cli/main.ts"), "decode", ...files, "-P", HDD, "-B", "mfm=data", "--jobs", "2"], { stdio: ["ignore", "pipe", "pipe"] });
+    let err = "";
+    let got = 0;
+    child.stderr.on("data", (d) => (err += d));
+    const done = new Promise<number | null>((res) => child.on("exit", (code) => res(code)));
+    await new Promise<void>((res) => child.stdout.on("data", (d: Buffer) => {
+      got += d.length;
+      // once several captures are out (the worker has started by then), interrupt
+      if (got > 6 * 17 * 512) res();
+    }));
+    child.kill("SIGINT");
+    const code = await done;
+    expect(err).toMatch(/interrupted; every decode worker stopped/);
+    expect(code).toBe(130);
+  }, 300_000);
+});
