@@ -196,6 +196,12 @@ describe("bit-wise vote", () => {
     const many = mergeCopies([damaged(payload, WD32, [0, 2, 4, 6, 8, 10, 12]), damaged(payload, WD32, [100, 102, 104, 106, 108, 110])]);
     expect(many.status).toBe("bad");
     expect(many.evidence.vote?.refused).toMatch(/13 bits split evenly/);
+    // a 48-bit check could afford 28 erasures by its bound, but at most 12 are tried (time)
+    const ECC48: CheckParams = { width: 48, poly: 0x181814503011n, init: 0n };
+    const wide = mergeCopies([damaged(payload, ECC48, [0, 2, 4, 6, 8, 10, 12]), damaged(payload, ECC48, [100, 102, 104, 106, 108, 110])], { span: 0 });
+    expect(wide.evidence.vote?.refused).toMatch(/13 bits split evenly; at most 12 are tried/);
+    const twelve = mergeCopies([damaged(payload, ECC48, [0, 2, 4, 6, 8, 10]), damaged(payload, ECC48, [100, 102, 104, 106, 108, 110])], { span: 0 });
+    expect([twelve.status, hex(twelve.bytes), twelve.evidence.vote?.candidates]).toEqual(["voted", hex(payload), 4096]);
     // a 16-bit check takes no 2-copy vote
     const narrow = mergeCopies([damaged(payload, CCITT, [3]), damaged(payload, CCITT, [300])]);
     expect(narrow.status).toBe("bad");

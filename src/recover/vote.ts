@@ -26,7 +26,8 @@
 // diskflux keeps that below 1e-6 (VOTE_BOUND):
 //
 //   W ≥ 32   T = 2^e candidates for e erasures, e ≤ W − 20 (32 bits: e ≤ 12),
-//            so T · 2^-W ≤ 2^-20 ≈ 9.5e-7; exactly one candidate must verify
+//            so T · 2^-W ≤ 2^-20 ≈ 9.5e-7, and e ≤ MAX_ERASURES (12: at most
+//            4096 candidates, for time); exactly one candidate must verify
 //            (two verifying candidates: ambiguous, the sector stays bad).
 //            Two copies are enough: the bits where they differ are the erasures
 //            (the 2-copy rule). With no erasure and no verifying candidate, the
@@ -48,6 +49,15 @@
 //            any vote: the copies agree on it and the check fails.
 import { crcBuildTable, crcUpdate } from "../kernels/crc.js";
 import type { EccKernel } from "../kernels/ecc-load.js";
+
+/**
+ * Most erasures a vote tries both ways (2^12 = 4096 candidates), whatever the check's width.
+ *
+ * @example
+ * import { MAX_ERASURES } from "diskflux";
+ * console.log(2 ** MAX_ERASURES); // 4096 candidates at most
+ */
+export const MAX_ERASURES = 12;
 
 /**
  * The wrong-sector bound a vote keeps (see the header).
@@ -229,8 +239,8 @@ export function voteRecord(copies: readonly VoteCopy[], check: CheckParams, opts
   if (narrow) {
     if (v.erasures.length > 0) return refuse(`${v.erasures.length} bits split evenly; a ${W}-bit check takes no erasure`);
     if (v.maxDissent > 1) return refuse(`${v.maxDissent} copies dissent at one bit; a ${W}-bit check allows one`);
-  } else if (v.erasures.length > W - 20) {
-    return refuse(`${v.erasures.length} bits split evenly; at most ${W - 20} keep 2^e · 2^-${W} below ${VOTE_BOUND}`);
+  } else if (v.erasures.length > Math.min(W - 20, MAX_ERASURES)) {
+    return refuse(`${v.erasures.length} bits split evenly; at most ${Math.min(W - 20, MAX_ERASURES)} are tried (2^e · 2^-${W} below ${VOTE_BOUND}, at most 2^${MAX_ERASURES} candidates)`);
   }
   // candidates by Gray code over the erasures' syndromes (the check is affine)
   const zero = 0n;
