@@ -51,13 +51,14 @@
 // ID record carries `recovery` too); the binary streams, fields and
 // annotations stay the original's.
 import type { Capture, EdgeCapture } from "../capture.js";
-import type { DecodeResult, DataRecord, DecodeRequest, IdRecord, TrackRecord } from "../types.js";
+import type { DecodeResult, DataRecord, DecodeRequest, FieldEvent, IdRecord, TrackRecord } from "../types.js";
 import { getEccKernel } from "../kernels/ecc-load.js";
 import { crcOf } from "../kernels/crc.js";
 import { resolveSpan, miscorrectionEstimate } from "./spans.js";
 import { retime, TOLERANT_SEPARATORS, type Retimed, type SeparatorSetting } from "./separator.js";
 import { flipSets, flippedWindow, locatedDecisions, decidedWindow, SOFT_DEFAULTS, type SoftTarget } from "./soft.js";
 import { LIMITS } from "../presets.js";
+import { EVENT_STRIDE, EV_BYTE } from "../kernels/abi.js";
 import { sectorRows } from "../report/table.js";
 import type { DecodeOptions } from "../options.js";
 
@@ -146,6 +147,17 @@ export function ownDataRows(result: DecodeResult): { key?: string; data?: DataRe
   });
 }
 
+/**
+ * The spec §5.4 quirk bites only when the header and data checks share a
+ * polynomial at different widths (the data check is then computed with the
+ * header's table, not the code's): ECC does not apply to such a check. At
+ * equal widths the two tables are one and the same (ST21M/R, ACB-4070,
+ * OMTI 8240), so ECC applies.
+ */
+function headerTableQuirk(o: DecodeResult["options"]): boolean {
+  return o.dataUsesHeaderTable && o.headerCrc.bits !== o.dataCrc.bits;
+}
+
 function checkValue(b: Uint8Array): bigint {
   let v = 0n;
   for (const x of b) v = (v << 8n) | BigInt(x);
@@ -180,7 +192,7 @@ export async function recoverTrack(
 
   // 1. ECC: a single burst within the code's span, corrected and verified
   const span = how.ecc === false ? 0 : resolveSpan(dw, o.dataCrc.poly, { ...(how.maxBurst !== undefined ? { maxBurst: how.maxBurst } : {}), ...(how.unsafe ? { unsafe: true } : {}) });
-  if (span > 0 && failing.length > 0 && !o.dataUsesHeaderTable) {
+  if (span > 0 && failing.length > 0 && !headerTableQuirk(o)) {
     const ecc = await getEccKernel(request.backend ?? "auto");
     for (const f of failing) {
       const input = f.data.crcInput;
@@ -260,7 +272,9 @@ function equal(a: Uint8Array, b: Uint8Array): boolean {
 export const SOFT_MAX_BUDGET = 400;
 /** ECC on a tolerant separator's copy only for codes whose miscorrection estimate (spans.ts) is at most this. */
 const SEPARATOR_ECC_LIMIT = 1e-7;
-/** Of a sector's soft-decision trials, at most this many go to the place an ECC syndrome points at. */
+/** RLL parse checks (window decodes with the byte log) per track at most. */
+const PARSE_CHECKS = 64;
+/** Of a sector's soft-decision trials, at most this many go to the place an ECC syndrome (or a broken RLL parse) points at. */
 const LOCATED_BUDGET = 120;
 
 /** One verifying copy of a sector from a tolerant separator (or a soft decision on it). */
@@ -330,8 +344,8 @@ async function tolerantStage(
   if (hint !== undefined) opts = { ...options, sector_size: String(hint) };
 
   const span = how.ecc === false ? 0 : resolveSpan(dw, o.dataCrc.poly, { ...(how.maxBurst !== undefined ? { maxBurst: how.maxBurst } : {}), ...(how.unsafe ? { unsafe: true } : {}) });
-  const eccOk = span > 0 && !o.dataUsesHeaderTable && miscorrectionEstimate(dw, span) <= SEPARATOR_ECC_LIMIT;
-  const ecc = span > 0 && !o.dataUsesHeaderTable ? await getEccKernel(request.backend ?? "auto") : undefined;
+  const eccOk = span > 0 && !headerTableQuirk(o) && miscorrectionEstimate(dw, span) <= SEPARATOR_ECC_LIMIT;
+  const ecc = span > 0 && !headerTableQuirk(o) ? await getEccKernel(request.backend ?? "auto") : undefined;
 
   const slots: Slot[] = [];
   const slotAt = (id: IdRecord): Slot => {
@@ -344,6 +358,9 @@ async function tolerantStage(
   for (const id of plainIds) if (id.crc?.ok) slotAt(id);
 
   const retimed: { sep: SeparatorSetting; r: Retimed }[] = [];
+  const rll = o.preset.limits === "RLL";
+  const parsePending: { slot: Slot; sep: SeparatorSetting; r: Retimed; data: DataRecord }[] = [];
+  let parseChecks = 0;
   const dataOf = (recs: TrackRecord[]) => {
     // ID record → its own data record (or none)
     const out = new Map<IdRecord, DataRecord | undefined>();
@@ -381,10 +398,15 @@ async function tolerantStage(
       }
       // a strong code may correct a burst on the separator's copy (once per separator)
       const input = data.crcInput;
-      if (!ecc || !data.crc || !input || input.length < dw / 8 + data.bytes.length) continue;
+      const c = ecc && data.crc && input && input.length >= dw / 8 + data.bytes.length
+        ? ecc.correct(input.slice(), { width: dw, poly: o.dataCrc.poly, init: o.dataCrc.init, maxBurst: span })
+        : undefined;
+      if (!input || c?.status !== 1) {
+        if (rll && parseChecks < PARSE_CHECKS) parsePending.push({ slot, sep, r, data });
+        continue;
+      }
       const rec = input.slice();
-      const c = ecc.correct(rec, { width: dw, poly: o.dataCrc.poly, init: o.dataCrc.init, maxBurst: span });
-      if (c.status !== 1) continue;
+      ecc!.correct(rec, { width: dw, poly: o.dataCrc.poly, init: o.dataCrc.init, maxBurst: span });
       // where the burst is, for the soft decisions (which take a copy on its check alone)
       const prefix = input.length - dw / 8 - data.bytes.length;
       const per = data.bytes.length > 0 ? (data.end - data.start) / data.bytes.length : 16 * h0;
@@ -394,6 +416,31 @@ async function tolerantStage(
       const msg = rec.subarray(0, rec.length - dw / 8);
       if (crcOf(dw, o.dataCrc.poly, o.dataCrc.init, msg) !== checkValue(rec.subarray(rec.length - dw / 8))) continue;
       slot.copies.push({ sep, id, data: { ...data, bytes: msg.slice(msg.length - data.bytes.length) }, ecc: { startBit: c.startBit, bits: c.length } });
+    }
+    // RLL: where the code-word parse broke (the decoder skipped cells between two
+    // bytes, spec §4.3 DECODE ERROR) is where a spike or a lost edge sits
+    for (const p of parsePending.splice(0)) {
+      if (parseChecks >= PARSE_CHECKS) break;
+      parseChecks++;
+      const from = p.slot.idMark - 48 * 16 * h0, to = p.data.end + 64 * h0;
+      const w = flippedWindow(p.r, { from, to, dataFrom: to }, []);
+      const d = await decode({ kind: "edges", sampleRate: result.sampleRate, edges: w.edges, ...(w.index ? { index: w.index } : {}) }, opts, { logBytes: true, ...(request.backend ? { backend: request.backend } : {}) });
+      summary.separatorDecodes = (summary.separatorDecodes ?? 0) + 1;
+      const ev = d.events;
+      if (!ev) continue;
+      let found = 0, prevEnd = -1;
+      for (let k = 0; k + EVENT_STRIDE <= ev.length && found < 2; k += EVENT_STRIDE) {
+        if (ev[k] !== EV_BYTE) continue;
+        const b0 = ev[k + 2], b1 = ev[k + 3];
+        const last = prevEnd;
+        prevEnd = b1;
+        if (b0 < p.data.start || b0 > p.data.end || last < 0) continue;
+        // cells skipped between two bytes, or a byte over more than 16 cells
+        if (b0 - last > 4 * h0 || b1 - b0 > 17 * h0) {
+          p.slot.located.push({ sep: p.sep, from: Math.min(last, b0) - 24 * h0, to: b1 });
+          found++;
+        }
+      }
     }
     settle(result, slots, dw, hw, near);
   }
@@ -523,8 +570,19 @@ export function looksIncomplete(result: DecodeResult): boolean {
   const byte = 16 * (result.sampleRate / o.dataRate / 2);
   const st = result.stats;
   if (result.records.some((r) => r.kind === "id" && r.crc !== undefined && !r.crc.ok)) return true;
-  // marks whose record never reached its check (a reset inside it); one may be cut by the capture's end
-  if (st.IDAM + st.DAM + st.DDAM - st.CRC_OK - st.CRC_err > 1) return true;
+  // an address mark whose record never reached its check (a reset inside it), unless the capture's end cut it
+  const lens = result.records.filter((r): r is IdRecord => r.kind === "id" && r.crc?.ok === true).map((r) => r.len);
+  const len = o.sectorSize || (lens.length ? Math.max(...lens) : 1024);
+  let open: FieldEvent | undefined;
+  for (const f of result.fields) {
+    if (f.kind === "crc") open = undefined;
+    else if (f.kind === "mark" && / Address Mark$/.test(f.text)) {
+      if (open) return true;
+      open = f;
+    }
+  }
+  const rest = (/^ID/.test(open?.text ?? "") ? ID_TO_DATA_BYTES + 32 : 16) + len + o.dataCrc.bits / 8;
+  if (open && open.start + rest * byte < result.sampleCount) return true;
   const marks: number[] = [];
   let last: IdRecord | undefined;
   for (const r of result.records) {

@@ -108,8 +108,9 @@ export type Decision =
 
 /**
  * Decisions around a place an ECC syndrome points at (the burst's samples
- * [from, to)): every edge there moved ±1 cell, deleted (a spike) or given a
- * lost neighbour (a dropout), as far as the run-length limits allow. The
+ * [from, to)): every edge there moved ±1 cell (a repaired one anywhere its
+ * two intervals allow), deleted (a spike) or given a lost neighbour (a
+ * dropout), as far as the run-length limits allow. The
  * syndrome only says where to look: a copy is taken on its plain check alone.
  */
 export function locatedDecisions(r: Retimed, from: number, to: number, cmin: number, cmax: number, budget: number): Decision[] {
@@ -119,7 +120,9 @@ export function locatedDecisions(r: Retimed, from: number, to: number, cmin: num
   for (let i = a; i < b; i++) {
     const c = r.cells[i], next = r.cells[i + 1];
     if (r.cells[i + 1] + c <= cmax) out.push({ op: "delete", edge: i });
-    for (const d of [1, -1]) if (ok(c + d) && ok(next - d)) out.push({ op: "move", edge: i, cells: d });
+    // a repaired edge (margin 0: an inserted or kept-over-a-spike one) may sit anywhere its interval pair allows
+    const reach = r.margin[i] === 0 ? cmax - cmin : 1;
+    for (let m = 1; m <= reach; m++) for (const d of [m, -m]) if (ok(c + d) && ok(next - d)) out.push({ op: "move", edge: i, cells: d });
     if (c >= 2 * cmin) {
       const mid = c >> 1;
       for (const k of [mid, c - mid, mid - 1, c - mid + 1]) {
