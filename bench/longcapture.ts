@@ -4,7 +4,8 @@
 import { existsSync, createWriteStream, renameSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { Zip, ZipDeflate, ZipPassThrough, strToU8 } from "fflate";
+import { createDeflateRaw, crc32 } from "node:zlib";
+import { Zip, ZipPassThrough, strToU8, type ZipInputFile } from "fflate";
 import { readCaptureFile } from "../src/readers/index.js";
 
 export const SAMPLES = resolve(process.env.DISKFLUX_SAMPLES ?? "../shared/samples");
@@ -45,18 +46,28 @@ export async function longCapture(name: string, sample: string, opts: { target?:
   add("metadata", "[global]\nsigrok version=0.5.2\n\n[device 1]\ncapturefile=logic-1\ntotal probes=1\nsamplerate=200 MHz\ntotal analog=0\nprobe1=0\nunitsize=1\n");
   let written = 0, inTrack = 0;
   for (let m = 1; written < target; m++) {
-    const f = new ZipDeflate(`logic-1-${m}`, { level: 1 });
-    zip.add(f);
-    let inMember = 0;
+    // members deflated by node:zlib (fflate's streaming deflate wrote a member zlib refuses:
+    // "invalid distance too far back"), size and CRC-32 in the data descriptor
+    const file: ZipInputFile = { filename: `logic-1-${m}`, size: 0, crc: 0, compression: 8 };
+    zip.add(file);
+    const d = createDeflateRaw({ level: 1 });
+    d.on("data", (c: Uint8Array) => file.ondata!(null, c, false));
+    const ended = new Promise<void>((ok, fail) => { d.on("end", ok); d.on("error", fail); });
+    let inMember = 0, crc = 0;
     while (inMember < member && written < target) {
       const n = Math.min(track.length - inTrack, member - inMember, target - written);
       const piece = track.subarray(inTrack, inTrack + n);
       inTrack = (inTrack + n) % track.length;
       inMember += n;
       written += n;
-      f.push(piece, inMember >= member || written >= target);
-      await new Promise((r) => setImmediate(r));
+      crc = crc32(piece, crc);
+      if (!d.write(piece)) await new Promise((r) => d.once("drain", r));
     }
+    d.end();
+    await ended;
+    file.size = inMember;
+    file.crc = crc;
+    file.ondata!(null, new Uint8Array(0), true);
   }
   zip.end();
   await done;

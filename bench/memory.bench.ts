@@ -1,55 +1,23 @@
-// Peak memory of streaming a 1 GiB capture (issue: < 256 MiB RSS).
-//   npm run bench:memory [-- --json]
+// Peak memory of a 1 GiB capture (issue 12: < 256 MiB RSS), streamed.
+//   npm run bench:memory [-- --json] [--skip-full]
 // Builds (once, cached in the OS temp dir) a sigrok .sr holding a real 200 MHz
-// track repeated to 1 GiB of samples in 256 MiB members, then decodes it in a
-// fresh process with openCaptureFileStream + decodeChunks and reports the
-// child's peak RSS, time and sectors.
-import { existsSync, createWriteStream, statSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+// track (hdd_rll_WD1003V-SR1) repeated to 1 GiB of samples in 256 MiB members,
+// then, each in a fresh process:
+//   - the API: openCaptureFileStream + decodeChunks (records as they complete);
+//   - the CLI (bundled, bench/cli-bundle.ts; stdout counted, not kept):
+//     -B mfm=data, -A mfm=fields and -A mfm (every row: about 2.4 GB of text;
+//     --skip-full leaves it out);
+// and reports each one's peak RSS, time and output.
 import { spawnSync } from "node:child_process";
-import { Zip, ZipDeflate, ZipPassThrough, strToU8 } from "fflate";
-import { readCaptureFile } from "../src/readers/index.js";
+import { statSync } from "node:fs";
+import { JSON_OUT } from "./common.js";
+import { bundleCli, runCli, type CliRun } from "./cli-bundle.js";
+import { longCapture } from "./longcapture.js";
 import { openCaptureFileStream } from "../src/readers/stream.js";
 import { decodeChunks } from "../src/stream.js";
 
 const OPTIONS = "data_rate=7500000:format=RLL_WD:header_format=3:data_crc_size=56:data_crc_poly=0x140a0445000101";
-const TARGET = 1 << 30;
-const MEMBER = 256 << 20;
-
-async function build(path: string): Promise<void> {
-  const src = resolve(process.env.DISKFLUX_SAMPLES ?? "../shared/samples", "hdd_rll_WD1003V-SR1.sr");
-  const track = (await readCaptureFile(src)).samples;
-  const out = createWriteStream(path);
-  const done = new Promise<void>((ok, fail) => { out.on("finish", ok); out.on("error", fail); });
-  const zip = new Zip((err, chunk, final) => {
-    if (err) throw err;
-    out.write(chunk);
-    if (final) out.end();
-  });
-  const add = (name: string, text: string) => {
-    const f = new ZipPassThrough(name);
-    zip.add(f);
-    f.push(strToU8(text), true);
-  };
-  add("version", "2");
-  add("metadata", "[global]\nsigrok version=0.5.2\n\n[device 1]\ncapturefile=logic-1\ntotal probes=1\nsamplerate=200 MHz\ntotal analog=0\nprobe1=0\nunitsize=1\n");
-  let written = 0;
-  for (let m = 1; written < TARGET; m++) {
-    const f = new ZipDeflate(`logic-1-${m}`, { level: 1 });
-    zip.add(f);
-    let inMember = 0;
-    while (inMember < MEMBER && written < TARGET) {
-      const n = Math.min(track.length, MEMBER - inMember, TARGET - written);
-      inMember += n;
-      written += n;
-      f.push(track.subarray(0, n), inMember >= MEMBER || written >= TARGET);
-      await new Promise((r) => setImmediate(r));
-    }
-  }
-  zip.end();
-  await done;
-}
+const TARGET_MIB = 256;
 
 if (process.argv[2] === "--child") {
   const t0 = performance.now();
@@ -65,18 +33,23 @@ if (process.argv[2] === "--child") {
   const ms = performance.now() - t0;
   console.log(JSON.stringify({ samples: s.setup.sampleCount, records, goodDataRecords: good, ms: Math.round(ms), maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) }));
 } else {
-  const path = join(tmpdir(), "diskflux-1gib.sr");
-  if (!existsSync(path)) {
-    console.log(`building ${path} (1 GiB of samples) ...`);
-    await build(path);
-  }
-  console.log(`${path}: ${(statSync(path).size / 2 ** 20).toFixed(1)} MiB compressed`);
+  const { path } = await longCapture("1gib", "hdd_rll_WD1003V-SR1.sr", { target: 1 << 30 });
+  console.log(`${path}: ${(statSync(path).size / 2 ** 20).toFixed(1)} MiB compressed, 1 GiB of samples; peak RSS target < ${TARGET_MIB} MiB`);
   const r = spawnSync(process.execPath, ["--import", "tsx", new URL(import.meta.url).pathname, "--child", path], { encoding: "utf8" });
   if (r.status !== 0) {
     console.error(r.stderr);
     process.exit(1);
   }
-  const result = JSON.parse(r.stdout.trim().split("\n").pop()!);
-  console.log(`streamed ${result.samples} samples in ${result.ms} ms: ${result.records} records, ${result.goodDataRecords} good data records; peak RSS ${result.maxRssMiB} MiB`);
-  if (process.argv.includes("--json")) console.log(JSON.stringify(result));
+  const api = JSON.parse(r.stdout.trim().split("\n").pop()!);
+  console.log(`API  decodeChunks          ${(api.ms / 1000).toFixed(2).padStart(6)} s, peak RSS ${String(api.maxRssMiB).padStart(4)} MiB (with the tsx loader): ${api.records} records, ${api.goodDataRecords} good data records`);
+  const runner = await bundleCli();
+  const cli: Record<string, CliRun> = {};
+  const modes = [["-B", "mfm=data"], ["-A", "mfm=fields"], ...(process.argv.includes("--skip-full") ? [] : [["-A", "mfm"]])];
+  for (const mode of modes) {
+    const x = runCli(runner, ["decode", path, "-P", `mfm:${OPTIONS}`, ...mode, "--backend", "wasm"]);
+    cli[mode.join(" ")] = x;
+    const ok = x.maxRssMiB < TARGET_MIB ? "ok" : "OVER TARGET";
+    console.log(`CLI  ${mode.join(" ").padEnd(20)} ${(x.ms / 1000).toFixed(2).padStart(6)} s, peak RSS ${x.maxRssMiB.toFixed(0).padStart(4)} MiB (${ok}), ${(x.bytes / 2 ** 20).toFixed(1)} MiB to stdout`);
+  }
+  if (JSON_OUT) console.log(JSON.stringify({ api, cli }));
 }

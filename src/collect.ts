@@ -25,6 +25,8 @@ export class Collector {
    * edges [done, done + used) and wrote `events` events (annotations made as a capture streams).
    */
   onRun: ((done: number, used: number, events: number) => void) | undefined;
+  /** False: records and binary streams are not kept (an annotation stream has no use for them; memory stays flat). */
+  retain = true;
   private readonly stats: DecodeStats = { IAM: 0, IDAM: 0, DAM: 0, DDAM: 0, CRC_OK: 0, CRC_err: 0, EiPW: 0, CkEr: 0, OoTI: 0, Intrvls: 0 };
   private readonly eventLog = new ByteSink();
   private readonly edgeLog = new ByteSink();
@@ -98,7 +100,7 @@ export class Collector {
           const bytes = out.slice(c, c + ev[o + 5]);
           const h = decodeHeader(this.opts.headerFormat, bytes, ev[o + 6], this.lastMark);
           const rec: IdRecord = { kind: "id", start: a, end: b, markStart: this.lastMarkStart, cyl: h.cyl, head: h.head, sec: h.sec, len: h.len, bytes };
-          this.records.push(rec);
+          if (this.retain) this.records.push(rec);
           this.pendingId = rec;
           this.fields.push({ kind: "idrec", start: a, end: b, text: `ID Record: cyl=${h.cyl}, head=${h.head}, sec=${h.sec}, len=${h.len}` });
           break;
@@ -108,7 +110,7 @@ export class Collector {
             kind: "data", start: a, end: b, markStart: this.lastMarkStart, mark: this.lastMark,
             deleted: this.opts.format === "FM" && this.lastMark >= 0xf8 && this.lastMark <= 0xfa, bytes: new Uint8Array(0),
           };
-          this.records.push(rec);
+          if (this.retain) this.records.push(rec);
           this.pendingData = rec;
           this.fields.push({ kind: "datarec", start: a, end: b, text: "Data Record" });
           break;
@@ -116,7 +118,7 @@ export class Collector {
         case A.EV_BINARY: {
           const offset = b, len = c;
           const bytes = out.subarray(offset, offset + len);
-          this.sinks[a].append(bytes);
+          if (this.retain) this.sinks[a].append(bytes);
           if (a === A.BIN_DATA && this.pendingData) this.pendingData.bytes = bytes.slice();
           if (a === A.BIN_IDCRC || a === A.BIN_DATACRC) {
             if (this.keepCrcInputs) {

@@ -34,6 +34,12 @@ export interface StreamRequest {
    * with logBytes. Annotations are made this way while a capture streams.
    */
   onRun?: (run: KernelRun) => void;
+  /**
+   * With onRun: keep no records, fields or binary streams (finish() returns
+   * none); each run's fields are dropped after onRun, so memory stays flat
+   * however long the stream.
+   */
+  discard?: boolean;
 }
 
 /** One kernel run's logs: edges [from, from + count) of edges/cells/index and the events [0, eventCount) they produced. */
@@ -45,7 +51,7 @@ export interface KernelRun {
   count: number;
   events: Float64Array;
   eventCount: number;
-  /** Every field so far (this run's last), in order. */
+  /** The fields so far, this run's last (with discard, this run's only). */
   fields: readonly FieldEvent[];
 }
 
@@ -111,6 +117,8 @@ export class TrackStream {
     const onRun = request.onRun;
     const keep = request.keepEvents === true || (logBytes && onRun === undefined);
     const collector = (this.collector = new Collector(k, options, keep, logBytes, request.keepCrcInputs === true));
+    const discard = onRun !== undefined && request.discard === true;
+    if (discard) collector.retain = false;
     if (onRun) {
       const run: KernelRun = { edges: k.edges, cells: k.cells, index: k.index, from: 0, count: 0, events: k.events, eventCount: 0, fields: collector.fields };
       collector.onRun = (done, used, events) => {
@@ -118,6 +126,7 @@ export class TrackStream {
         run.edges = k.edges; run.cells = k.cells; run.index = k.index; run.events = k.events;
         run.from = done; run.count = used; run.eventCount = events;
         onRun(run);
+        if (discard) collector.fields.length = 0;
       };
     }
   }

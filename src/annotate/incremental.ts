@@ -70,8 +70,11 @@ export class AnnotationStream {
     this.stream = new TrackStream(k, o, setup, {
       ...(opts.channels ? { channels: opts.channels } : {}),
       logBytes: walker.needsBytes,
+      discard: true,
       onRun: (run) => {
+        // each run's fields only (discard): its ID records' texts
         this.fields = run.fields;
+        this.fieldAt = 0;
         walker.run(run.edges, run.cells, run.index, run.from, run.count, run.events, run.eventCount, idText);
       },
     });
