@@ -2,13 +2,17 @@
 //
 //   dist/          src/index.ts (the package's "." for Node: `import` and, on
 //                  Node >= 20.19, `require`, which loads this ES module: it has
-//                  no top-level await) and src/cli/main.ts (the `diskflux` bin).
+//                  no top-level await), src/cli/main.ts (the `diskflux` bin) and
+//                  src/pool/worker-node.ts as dist/worker-node.js, the decode
+//                  worker that src/pool/node.ts starts from beside itself.
 //                  Node built-ins stay dynamic imports behind `typeof process`.
 //   dist/browser/  src/browser.ts (the "browser" condition and `diskflux/browser`):
 //                  the same API without the file-path readers, and every node:
 //                  specifier (and bare built-in name) resolved to a module that
 //                  throws when loaded, so nothing in it imports a Node built-in;
 //                  the code that would is behind `typeof process` checks anyway.
+//                  src/pool/worker-web.ts is dist/browser/worker-web.js, the Web
+//                  Worker that src/pool/web.ts starts from beside itself.
 //
 // dist/ is emptied once here, not by either build's `clean` (each would wipe
 // the other's output, since they run side by side).
@@ -47,7 +51,7 @@ export default defineConfig((cli) => {
   return [
     {
       ...common,
-      entry: { index: "src/index.ts", cli: "src/cli/main.ts" },
+      entry: { index: "src/index.ts", cli: "src/cli/main.ts", "worker-node": "src/pool/worker-node.ts" },
       dts: { entry: { index: "src/index.ts" } },
       outDir,
       platform: "neutral",
@@ -56,7 +60,7 @@ export default defineConfig((cli) => {
     },
     {
       ...common,
-      entry: { index: "src/browser.ts" },
+      entry: { index: "src/browser.ts", "worker-web": "src/pool/worker-web.ts" },
       dts: { entry: { index: "src/browser.ts" } },
       outDir: `${outDir}/browser`,
       platform: "browser",

@@ -11,3 +11,8 @@
 // import of a Node built-in at all; test/package.test.ts checks that, and that
 // every other export of src/index.ts is here too (both take src/api.ts).
 export * from "./api.js";
+// The worker pool on Web Workers (src/index.ts has the same names on worker_threads).
+export { decodeMany, liveWorkers } from "./pool/web.js";
+export type {
+  WebDecodeManyOptions, DecodeManyOptions, PoolInput, PoolInputs, PoolItem, PoolResult, TrackInput, FileInput, TrTrackInput, PoolError, PoolErrorCode,
+} from "./pool/web.js";

@@ -4,13 +4,35 @@
 // streamed track by track, on both backends; a file that fails prints its
 // one-line error in its place, the others still decode, exit status 1; Ctrl-C
 // stops the workers and exits 130; --jobs must be a whole number ≥ 1.
+//
+// In this file decodeMany runs with useCallingThread off for --jobs N > 1, so
+// that every capture goes through a worker (by default the calling thread
+// decodes too, and from source a worker takes ~0.5 s to start: a short input
+// would never reach one). pool.test.ts covers the default split; the SIGINT
+// test runs the real CLI.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { main } from "../src/cli/main.js";
 import { liveWorkers } from "../src/pool/node.js";
+
+/** Workers seen alive while a run's results came in (the most at once). */
+let seenWorkers = 0;
+vi.mock("../src/pool/node.js", async (importOriginal) => {
+  const real = await importOriginal<typeof import("../src/pool/node.js")>();
+  return {
+    ...real,
+    decodeMany: async function* (...args: Parameters<typeof real.decodeMany>) {
+      const [inputs, options, opts = {}] = args;
+      for await (const r of real.decodeMany(inputs, options, { ...opts, useCallingThread: opts.jobs === 1 })) {
+        seenWorkers = Math.max(seenWorkers, real.liveWorkers());
+        yield r;
+      }
+    },
+  };
+});
 import { SAMPLES_DIR, haveShared, warnMissing } from "./support/shared.js";
 
 function sink() {
@@ -22,9 +44,14 @@ function sink() {
 }
 
 async function run(args: string[]) {
+  seenWorkers = 0;
   const out = sink();
   const err = sink();
   const code = await main(args, out.stream, err.stream);
+  const jobs = args.includes("--jobs") ? Number(args[args.indexOf("--jobs") + 1]) : 1;
+  // --jobs N > 1 decoded in workers; --jobs 1 started none
+  if (code === 0 && jobs > 1) expect(seenWorkers).toBeGreaterThan(0);
+  if (jobs === 1) expect(seenWorkers).toBe(0);
   return { code, out: out.bytes(), text: out.bytes().toString("latin1"), err: err.bytes().toString("utf8") };
 }
 

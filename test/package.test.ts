@@ -54,7 +54,7 @@ function node(file: string, code: string, args: string[] = []) {
 describe("npm pack", () => {
   it("holds dist (code, types, browser build), README, LICENSE and package.json, nothing else", () => {
     const names = packed.map((f) => f.path).sort();
-    for (const need of ["package.json", "README.md", "LICENSE", "dist/index.js", "dist/index.d.ts", "dist/cli.js", "dist/browser/index.js", "dist/browser/index.d.ts"]) {
+    for (const need of ["package.json", "README.md", "LICENSE", "dist/index.js", "dist/index.d.ts", "dist/cli.js", "dist/browser/index.js", "dist/browser/index.d.ts", "dist/worker-node.js", "dist/browser/worker-web.js"]) {
       expect(names).toContain(need);
     }
     const stray = names.filter((n) => !["package.json", "README.md", "LICENSE"].includes(n) && !n.startsWith("dist/"));
@@ -99,6 +99,25 @@ describe("loading the packed package", () => {
     expect(r.keys).toContain("decode");
     expect(r.browserKeys).not.toContain("readCaptureFile");
     expect(r.resolved).toBe(join(consumer, "node_modules/diskflux/dist/index.js"));
+  });
+
+  it("decodeMany with 2 workers (dist/worker-node.js) from require() and import gives decode()'s records, in order, no worker left", () => {
+    const body = `const tracks = [0, 1, 2, 3].map((i) => d.synthTrack({ format: i % 2 ? "RLL_WD" : "MFM", sectorsPerTrack: 2 + i, seed: i + 1 }));
+       const seq = [];
+       for (const t of tracks) seq.push((await d.decode(t.capture, t.options)).records.length);
+       const pooled = [];
+       for await (const r of d.decodeMany(tracks.map((t) => ({ capture: t.capture, options: t.options })), "", { jobs: 2, useCallingThread: false, transfer: false })) {
+         pooled.push(r.ok ? [r.index, r.result.records.filter((x) => x.kind === "data" && x.crc && x.crc.ok).length, r.result.records.length] : [r.index, r.error.message]);
+       }
+       console.log(JSON.stringify({ seq, pooled, live: d.liveWorkers() }));`;
+    const cjs = node("pool.cjs", `const d = require("diskflux");\n(async () => {\n${body}\n})();`);
+    const esm = node("pool.mjs", `import * as d from "diskflux";\n${body}`);
+    for (const r of [cjs, esm]) {
+      expect(r.live).toBe(0);
+      expect(r.pooled.map((p: unknown[]) => p[0])).toEqual([0, 1, 2, 3]);
+      expect(r.pooled.map((p: unknown[]) => p[1])).toEqual([2, 3, 4, 5]);
+      expect(r.pooled.map((p: unknown[]) => p[2])).toEqual(r.seq);
+    }
   });
 
   it("import from an ES module, and the browser condition picks the browser build", () => {

@@ -36,8 +36,7 @@ import {
   captureForTransfer, fileForTransfer, leanResult, poolError, trForTransfer, unpackResult, workerRequest,
   type FileWork, type FromWorker, type PoolError, type ToWorker, type TrackPlace, type Work,
 } from "./protocol.js";
-import { readFileWork } from "./read.js";
-import { trCapture } from "../readers/tr.js";
+import { readFileWork, trackCapture } from "./read.js";
 
 export type { PoolError, PoolErrorCode } from "./protocol.js";
 
@@ -183,7 +182,15 @@ export interface PoolPlatform {
 
 let live = 0;
 
-/** Workers started by decodeMany and not yet gone (for tests and leak checks). */
+/**
+ * Workers started by decodeMany and not yet gone (for tests and leak checks).
+ *
+ * @example
+ * import { decodeMany, liveWorkers, synthTrack } from "diskflux";
+ * const t = synthTrack({ format: "MFM" });
+ * for await (const r of decodeMany([t.capture], t.options, { jobs: 2 })) break; // leaving the loop stops the workers
+ * console.log(liveWorkers()); // 0
+ */
 export function liveWorkers(): number {
   return live;
 }
@@ -295,7 +302,7 @@ async function decodeHere(at: Where, input: PoolInput, options: string | DecodeO
   try {
     let capture: Capture;
     if (isFileInput(input)) ({ capture, ...place } = await readFileWork(fileOf(input)));
-    else if (isTrInput(input)) capture = trCapture(input.packed, input.source ?? "capture.tr");
+    else if (isTrInput(input)) capture = trackCapture(input.packed, input.source ?? "capture.tr", !request.keepEvents && !request.logBytes);
     else capture = captureOf(input);
     const t0 = performance.now();
     const result = await decode(capture, optionsOf(input, options), requestOf(input, request));

@@ -48,9 +48,13 @@ export function nodeWorkerEntry(): { url: URL; workerData: { entry?: string } } 
  * `signal` stops every worker.
  *
  * @example
+ * import { decodeMany, readAnyCaptureFile } from "diskflux";
  * const drive = await readAnyCaptureFile("st225.tr"); // { kind: "tracks", tracks: [{ cyl, head, capture }] }
- * for await (const t of decodeMany(drive.tracks, "data_rate=5000000:format=MFM", { jobs: 4 })) {
- *   if (t.ok) console.log(t.cyl, t.head, t.result.records.length); else console.error(t.error.message);
+ * if (drive.kind === "tracks") {
+ *   // .tr tracks travel packed (1 byte a transition) and are unpacked in the workers
+ *   for await (const t of decodeMany(drive.tracks, "data_rate=5000000:format=MFM", { jobs: 4 })) {
+ *     if (t.ok) console.log(t.cyl, t.head, t.result.records.length); else console.error(t.error.message);
+ *   }
  * }
  */
 export function decodeMany(

@@ -29,6 +29,15 @@ function defaultWorker(): Worker {
  * navigator.hardwareConcurrency, all of them workers: the page's thread only
  * feeds them (useCallingThread: true makes it one of the jobs, and jobs 1 then
  * decodes on it with no worker).
+ *
+ * @example
+ * import { decodeMany, readAnyCapture } from "diskflux/browser";
+ * declare const files: File[]; // dropped on the page
+ * const inputs = files.map((f) => async () => ({ bytes: new Uint8Array(await f.arrayBuffer()), source: f.name }));
+ * for await (const r of decodeMany(inputs, "data_rate=5000000:format=MFM")) {
+ *   console.log(r.source, r.ok ? r.result.stats.CRC_OK : r.error.message);
+ * }
+ * void readAnyCapture; // (a file of many tracks: read it with readAnyCapture, give decodeMany its tracks)
  */
 export function decodeMany(
   inputs: PoolInputs,

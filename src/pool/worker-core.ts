@@ -12,8 +12,7 @@
 import { decode } from "../decode.js";
 import { getKernels } from "../kernels/load.js";
 import { leanResult, packResult, poolError, type FromWorker, type ToWorker, type TrackPlace } from "./protocol.js";
-import { trCapture } from "../readers/tr.js";
-import { readFileWork } from "./read.js";
+import { readFileWork, trackCapture } from "./read.js";
 
 export type Post = (message: FromWorker, transfer: ArrayBuffer[]) => void;
 
@@ -53,7 +52,7 @@ export function workerHandler(post: Post): (message: ToWorker) => void {
         try {
           let capture = m.capture;
           if (m.file) ({ capture, ...place } = await readFileWork(m.file));
-          else if (m.tr) capture = trCapture(m.tr.packed, m.tr.source);
+          else if (m.tr) capture = trackCapture(m.tr.packed, m.tr.source, !m.request.keepEvents && !m.request.logBytes);
           const t0 = performance.now();
           const decoded = await decode(capture!, m.options, m.request);
           const ms = performance.now() - t0;

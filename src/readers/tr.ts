@@ -305,7 +305,16 @@ function noEndWarning(c: Ctx, tracks: number): string {
 
 // ---------------------------------------------------------------- in memory
 
-/** Reads a transitions file. Every track's CRC and the header checksum are verified. */
+/**
+ * Reads a transitions file. Every track's CRC and the header checksum are verified.
+ *
+ * @example
+ * import { decode, readTr } from "diskflux";
+ * import { readFile } from "node:fs/promises";
+ * const tr = readTr(await readFile("st225.tr"), "st225.tr");
+ * console.log(tr.cylinders, tr.heads, tr.commandLine); // mfm_read's options for the drive
+ * for (const t of tr.tracks) console.log(t.cyl, t.head, (await decode(t.capture, "data_rate=5000000:format=MFM")).stats.CRC_OK);
+ */
 export function readTr(bytes: Uint8Array, source = "capture.tr"): TrFile {
   const it = iterTr(bytes, source);
   const tracks: TrTrack[] = [];
@@ -319,6 +328,12 @@ export function readTr(bytes: Uint8Array, source = "capture.tr"): TrFile {
 /**
  * Opens an in-memory transitions file: the header is read and checked now, the
  * tracks as the iterator reaches them (so a damaged track record throws then).
+ *
+ * @example
+ * import { iterTr } from "diskflux";
+ * import { readFile } from "node:fs/promises";
+ * const { header, tracks } = iterTr(await readFile("st225.tr"), "st225.tr");
+ * for (const t of tracks) console.log(header.cylinders, t.cyl, t.head, t.packed.length);
  */
 export function iterTr(bytes: Uint8Array, source = "capture.tr"): { header: TrHeader; warnings: string[]; tracks: Generator<TrTrack, TrEnd, void> } {
   const c = context(source);
@@ -452,6 +467,13 @@ class ChunkQueue {
  * is read and checked now; the tracks come one at a time from `tracks`, each
  * record read, CRC-checked and handed out before the next is read, so memory
  * holds one track record whatever the file's size.
+ *
+ * @example
+ * import { decodeMany, openTrStream } from "diskflux";
+ * import { createReadStream } from "node:fs";
+ * const tr = await openTrStream(createReadStream("st225.tr"), "st225.tr");
+ * // a whole drive in bounded memory, decoded by a pool of workers in track order
+ * for await (const r of decodeMany(tr.tracks, "data_rate=5000000:format=MFM")) console.log(r.cyl, r.head, r.ok && r.result.stats.CRC_OK);
  */
 export async function openTrStream(chunks: ByteChunks, source = "capture.tr"): Promise<TrStream> {
   const c = context(source);
@@ -552,8 +574,20 @@ export function trCapture(packed: Uint8Array, source: string): EdgeCapture {
  * took ~3× as long (a .tr drive's tracks: ~60 k transitions each).
  */
 export function unpackDeltas(packed: Uint8Array): Float64Array {
+  const out = new Float64Array(packed.length);
+  const k = unpackDeltasInto(packed, out);
+  return k === out.length ? out : out.slice(0, k);
+}
+
+/**
+ * unpackDeltas into `out` (at least packed.length long); returns the number of
+ * transitions written. For a caller that unpacks track after track into one
+ * buffer of its own (decodeMany's threads: no 0.5 MB allocation a track for the
+ * garbage collector to chase).
+ */
+export function unpackDeltasInto(packed: Uint8Array, out: Float64Array): number {
   const n = packed.length;
-  const out = new Float64Array(n);
+  if (out.length < n) throw new DiskfluxError("E_ARGUMENT", `unpackDeltasInto: the output holds ${out.length} transitions, the track may have ${n}`);
   let t = 0;
   let k = 0;
   let i = 0;
@@ -582,5 +616,5 @@ export function unpackDeltas(packed: Uint8Array): Float64Array {
     t += d;
     out[k++] = t;
   }
-  return k === n ? out : out.slice(0, k);
+  return k;
 }
