@@ -26,8 +26,20 @@ process.stderr.write("\\n" + JSON.stringify({ code, ms, cpuMs: (cpu.user + cpu.s
 export async function bundleCli(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "diskflux-bench-cli-"));
   writeFileSync(join(dir, "package.json"), '{ "type": "module" }\n');
+  const src = resolve(new URL(".", import.meta.url).pathname, "../src");
+  // the decode worker beside the CLI, where src/pool/node.ts looks for it in a build (--jobs N)
   await build({
-    entryPoints: [resolve(new URL(".", import.meta.url).pathname, "../src/cli/main.ts")],
+    entryPoints: [join(src, "pool/worker-node.ts")],
+    outfile: join(dir, "worker-node.js"),
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    logLevel: "error",
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
+  await build({
+    entryPoints: [join(src, "cli/main.ts")],
     outfile: join(dir, "cli.js"),
     bundle: true,
     platform: "node",
