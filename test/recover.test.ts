@@ -1,12 +1,14 @@
-// Recovery (decode with `recover`): statuses on data records, ECC corrections
-// and retries with other data separators — and never a wrong sector: on damaged
-// copies of every shared capture, each record called good, corrected or
-// recovered carries the clean capture's bytes for that sector.
+// Recovery (decode with `recover`): statuses on data records, ECC corrections,
+// retries with other PLL gains, tolerant separators and soft decisions — and
+// never a wrong sector: on damaged copies of every shared capture (jitter
+// 0.05–0.15, dropouts, spikes), on both backends, each record called good,
+// corrected or recovered carries the clean capture's bytes for that sector.
+// Single-pulse defects and the separators themselves: test/soft.test.ts.
 import { describe, it, expect, beforeAll } from "vitest";
 import { readCaptureFile } from "../src/readers/index.js";
 import { decode, type DecodeResult } from "../src/decode.js";
 import { addNoise } from "../src/encode/noise.js";
-import { ownDataRows } from "../src/recover/recover.js";
+import { ownDataRows, looksIncomplete } from "../src/recover/recover.js";
 import { main } from "../src/cli/main.js";
 import type { EdgeCapture, LogicCapture } from "../src/capture.js";
 import { SAMPLES_DIR, haveShared, oracleCaptures, warnMissing } from "./support/shared.js";
@@ -17,6 +19,8 @@ const DAMAGE = [
   { name: "jitter 0.05 + spikes 1e-3", jitter: 0.05, dropout: 0, extra: 1e-3 },
   { name: "jitter 0.05 + dropouts 1e-3", jitter: 0.05, dropout: 1e-3, extra: 0 },
   { name: "jitter 0.10", jitter: 0.1, dropout: 0, extra: 0 },
+  { name: "jitter 0.15", jitter: 0.15, dropout: 0, extra: 0 },
+  { name: "jitter 0.10 + spikes 3e-4 + dropouts 3e-4", jitter: 0.1, dropout: 3e-4, extra: 3e-4 },
 ];
 
 function sink(): NodeJS.WritableStream & { text: () => string } {
@@ -47,7 +51,8 @@ describe.skipIf(!haveShared)("recover on clean captures", () => {
       const data = rec.records.filter((r) => r.kind === "data");
       const bad = plain.records.filter((r) => r.kind === "data" && !r.crc?.ok).length;
       expect(rec.recovery).toMatchObject({ bad, corrected: 0, recovered: 0 });
-      if (bad === 0) expect(rec.recovery!.retryDecodes).toBe(0);
+      // a clean track costs nothing (AMS1100M4 has a data record cut short in the capture itself: recovery tries it)
+      if (bad === 0 && !looksIncomplete(plain)) expect(rec.recovery!.retryDecodes).toBe(0);
       expect(data.filter((r) => r.kind === "data" && r.crc?.ok).every((r) => r.kind === "data" && r.status === "good")).toBe(true);
       for (const name of ["id", "idcrc", "data", "datacrc", "iddata"] as const) {
         expect(Buffer.compare(Buffer.from(rec.binary[name]), Buffer.from(plain.binary[name])), name).toBe(0);
@@ -63,22 +68,31 @@ describe.skipIf(!haveShared)("never a wrong sector: damaged copies of every shar
       const t = await track(c.file, c.options);
       const truth = new Map(ownDataRows(t.clean).filter((r) => r.key !== undefined && r.data?.crc?.ok).map((r) => [r.key!, hex(r.data!.bytes)]));
       const anywhere = new Set(t.clean.records.filter((r) => r.kind === "data" && r.crc?.ok).map((r) => hex(r.bytes)));
+      const hw = t.clean.options.headerCrc.bits, dw = t.clean.options.dataCrc.bits;
       for (const d of DAMAGE) {
         const noisy = addNoise(t.edges, { cell: t.cell, jitter: d.jitter, dropout: d.dropout, extra: d.extra, seed: 11 });
-        const r = await decode(noisy, c.options, { recover: true, backend: "wasm" });
-        for (const row of ownDataRows(r)) {
-          const data = row.data;
-          if (!data || data.status === "bad") continue;
-          const bytes = hex(data.bytes);
-          const expected = row.key !== undefined ? truth.get(row.key) : undefined;
-          const ok = expected !== undefined ? bytes === expected : anywhere.has(bytes);
-          expect(ok, `${d.name}: a ${data.status} record (${row.key ?? "no ID"}, ${JSON.stringify(data.recovery)}) differs from the clean capture`).toBe(true);
-          if (data.status === "recovered" && data.recovery?.how === "pll" && t.clean.options.dataCrc.bits < 32) {
-            expect(data.recovery.agreeing, "a 16-bit check needs two separators that agree").toBeGreaterThanOrEqual(2);
+        for (const backend of ["wasm", "js"] as const) {
+          const r = await decode(noisy, c.options, { recover: true, backend });
+          for (const row of ownDataRows(r)) {
+            const data = row.data;
+            if (!data || data.status === "bad") continue;
+            const bytes = hex(data.bytes);
+            const expected = row.key !== undefined ? truth.get(row.key) : undefined;
+            const ok = expected !== undefined ? bytes === expected : anywhere.has(bytes);
+            expect(ok, `${d.name} (${backend}): a ${data.status} record (${row.key ?? "no ID"}, ${JSON.stringify(data.recovery)}) differs from the clean capture`).toBe(true);
+            const ev = data.recovery;
+            if (data.status === "recovered" && ev && ev.how !== "ecc" && dw < 32) {
+              expect(ev.agreeing, "a 16-bit check needs two separators that agree").toBeGreaterThanOrEqual(2);
+            }
+          }
+          // an ID the plain decode did not read, behind a 16-bit check: two separators agreed on it
+          for (const rec of r.records) {
+            const ev = rec.kind === "id" ? rec.recovery : undefined;
+            if (ev && hw < 32 && (ev.how === "separator" || ev.how === "soft")) expect(ev.idAgreeing, "a new ID behind a 16-bit check").toBeGreaterThanOrEqual(2);
           }
         }
       }
-    });
+    }, 300_000);
   }
 });
 
@@ -109,9 +123,14 @@ describe.skipIf(!haveShared)("recovery at work", () => {
 
   it("--no-ecc leaves what ECC would correct bad", async () => {
     const noisy = addNoise(t.edges, { cell: t.cell, jitter: 0.05, extra: 1e-3, seed: 7 });
-    const r = await decode(noisy, t.options, { recover: { ecc: false, retries: false } });
+    const r = await decode(noisy, t.options, { recover: { ecc: false, retries: false, separator: false } });
     expect(r.recovery!.corrected).toBe(0);
     expect(r.recovery!.retryDecodes).toBe(0);
+    // the tolerant separators (and soft decisions) run without ECC, and never use it
+    const s = await decode(noisy, t.options, { recover: { ecc: false, retries: false } });
+    expect(s.recovery!.corrected).toBe(0);
+    expect(s.recovery!.separatorDecodes).toBeGreaterThan(0);
+    for (const x of s.records) if (x.kind === "data" && x.recovery?.how === "separator") expect(x.recovery.ecc).toBeUndefined();
   });
 
   it("CLI: --recover adds a status column and a summary; --no-ecc without --recover is a usage error", async () => {

@@ -78,6 +78,8 @@ export type RecoveryEvidence =
     ecc?: { startBit: number; bits: number };
     /** The sector's ID record came from this separator too (the plain decode had none, or a bad one). */
     id?: boolean;
+    /** With `id`: separators that read that ID with the same bytes. */
+    idAgreeing?: number;
   }
   | {
     how: "soft";
@@ -89,6 +91,7 @@ export type RecoveryEvidence =
     /** Copies (from different separators) that gave these bytes. */
     agreeing: number;
     id?: boolean;
+    idAgreeing?: number;
   };
 
 export interface RecoverOptions {
@@ -528,9 +531,10 @@ function settle(result: DecodeResult, slots: Slot[], dw: number, hw: number, nea
     const pid = plainId(result, slot, near);
     // the plain decode's data record at this place
     const pdata = result.records.find((x): x is DataRecord => x.kind === "data" && near(x.markStart, first.data.markStart));
+    const newId = pid ? {} : { id: true, idAgreeing: agreeing(slot.ids.map((x) => ({ sep: x.sep, bytes: x.id.bytes }))) };
     const evidence: RecoveryEvidence = first.soft
-      ? { how: "soft", separator: first.sep.name, flips: first.soft.flips, trials: first.soft.trials, agreeing: agree, ...(pid ? {} : { id: true }) }
-      : { how: "separator", separator: first.sep.name, kp: first.sep.kp, ki: first.sep.ki, agreeing: agree, ...(first.ecc ? { ecc: first.ecc } : {}), ...(pid ? {} : { id: true }) };
+      ? { how: "soft", separator: first.sep.name, flips: first.soft.flips, trials: first.soft.trials, agreeing: agree, ...newId }
+      : { how: "separator", separator: first.sep.name, kp: first.sep.kp, ki: first.sep.ki, agreeing: agree, ...(first.ecc ? { ecc: first.ecc } : {}), ...newId };
     if (pdata && pdata.status !== undefined && pdata.status !== "bad") {
       slot.done = true;
       if (pid) continue; // nothing to add
