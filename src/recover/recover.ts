@@ -252,11 +252,13 @@ export async function recoverTrack(
   }
 
   // 3. tolerant separators, then soft decisions, only when something still fails
+  let finalRows = rows;
   if (how.separator !== false && (failing.some((f) => f.data.status === undefined) || looksIncomplete(result))) {
     await tolerantStage(capture, options, result, request, how, summary);
+    finalRows = ownDataRows(result); // sectors may have been added
   }
 
-  for (const row of ownDataRows(result)) {
+  for (const row of finalRows) {
     const d = row.data;
     if (!d) continue;
     d.status ??= "bad";
@@ -575,18 +577,20 @@ export function looksIncomplete(result: DecodeResult): boolean {
   const st = result.stats;
   if (result.records.some((r) => r.kind === "id" && r.crc !== undefined && !r.crc.ok)) return true;
   // an address mark whose record never reached its check (a reset inside it), unless the capture's end cut it
-  const lens = result.records.filter((r): r is IdRecord => r.kind === "id" && r.crc?.ok === true).map((r) => r.len);
-  const len = o.sectorSize || (lens.length ? Math.max(...lens) : 1024);
   let open: FieldEvent | undefined;
   for (const f of result.fields) {
     if (f.kind === "crc") open = undefined;
-    else if (f.kind === "mark" && / Address Mark$/.test(f.text)) {
+    else if (f.kind === "mark" && f.text.endsWith(" Address Mark")) {
       if (open) return true;
       open = f;
     }
   }
-  const rest = (/^ID/.test(open?.text ?? "") ? ID_TO_DATA_BYTES + 32 : 16) + len + o.dataCrc.bits / 8;
-  if (open && open.start + rest * byte < result.sampleCount) return true;
+  if (open) {
+    let len = o.sectorSize;
+    if (!len) for (const r of result.records) if (r.kind === "id" && r.crc?.ok && r.len > len) len = r.len;
+    const rest = (open.text.startsWith("ID") ? ID_TO_DATA_BYTES + 32 : 16) + (len || 1024) + o.dataCrc.bits / 8;
+    if (open.start + rest * byte < result.sampleCount) return true;
+  }
   const marks: number[] = [];
   let last: IdRecord | undefined;
   for (const r of result.records) {
