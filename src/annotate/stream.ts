@@ -21,7 +21,7 @@ import {
   CLS_CLK, CLS_DAT, CLS_BYT, CLS_BIT, CLS_SYN, CLS_MRK, CLS_REC, CLS_CRC, CLS_RPT, CLS_PUL, CLS_ERP, CLS_ERB, CLS_ERR,
   type ClassFilter,
 } from "./classes.js";
-import { WindowRing } from "./ring.js";
+import { WindowRing, LazyRing } from "./ring.js";
 import { Reporter } from "./reports.js";
 import { pulseTimeFormatter } from "./time.js";
 
@@ -90,13 +90,14 @@ export class AnnotationWalker {
   private readonly limitsMask: number;
   private readonly cmin: number;
   private readonly fmMfm: boolean;
-  private readonly ring = new WindowRing();
+  private readonly eager: WindowRing | undefined;
+  /** The ring when only Clock Error ranges read it (replayed at the bytes that need it). */
+  private readonly lazy: LazyRing | undefined;
   private readonly rep: Reporter;
   /** Per-edge work (pulses, index, reports, the ring); without it only the events are walked. */
   readonly needsEdges: boolean;
   /** The EV_BYTE log is read (decode with LOG_BYTES). */
   readonly needsBytes: boolean;
-  private readonly needsRing: boolean;
   /** Sample number of the previous edge (0 before the first). */
   private prev = 0;
 
@@ -120,7 +121,9 @@ export class AnnotationWalker {
     const need = annotationNeeds(on);
     this.needsEdges = need.edges;
     this.needsBytes = need.bytes;
-    this.needsRing = need.ring;
+    const perBit = on[CLS_CLK] !== 0 || on[CLS_DAT] !== 0 || on[CLS_BIT] !== 0 || on[CLS_ERB] !== 0;
+    if (perBit) this.eager = new WindowRing();
+    else if (need.ring) this.lazy = new LazyRing();
   }
 
   /**
@@ -133,8 +136,7 @@ export class AnnotationWalker {
       return;
     }
     const on = this.on, full = this.full, put = this.put, txt = this.txt, sn = this.sn;
-    const limitsMask = this.limitsMask, cmin = this.cmin, rep = this.rep, ring = this.ring;
-    const needsRing = this.needsRing;
+    const limitsMask = this.limitsMask, cmin = this.cmin, rep = this.rep, eager = this.eager, lazy = this.lazy;
     const pulOn = on[CLS_PUL] !== 0, erpOn = on[CLS_ERP] !== 0, errOn = on[CLS_ERR] !== 0;
     let prev = this.prev, e = 0;
     const end = from + n;
@@ -168,7 +170,10 @@ export class AnnotationWalker {
       rep.index(idx[i], t);
 
       // 3. ring writes (§3.4 step 7)
-      if (needsRing && (word & A.CELLS_RING_WRITTEN) !== 0) ring.replay(p0, t, delta, cells);
+      if ((word & A.CELLS_RING_WRITTEN) !== 0) {
+        if (eager) eager.replay(p0, t, delta, cells);
+        else if (lazy) lazy.note(p0, t, delta, cells);
+      }
 
       // 4. the edge's events
       for (; e < nEv; e++) {
@@ -186,7 +191,7 @@ export class AnnotationWalker {
 
   /** One event at ev[b]: a byte (windows, bits, byte; §6.2), field annotations (§6.4) and reports (§6.5). */
   private event(ev: Float64Array, b: number, idText: () => string): void {
-    const on = this.on, full = this.full, put = this.put, sn = this.sn, rep = this.rep, ring = this.ring;
+    const on = this.on, full = this.full, put = this.put, sn = this.sn, rep = this.rep;
     const errOn = on[CLS_ERR] !== 0;
     switch (ev[b]) {
       case A.EV_BYTE: {
@@ -195,7 +200,6 @@ export class AnnotationWalker {
         const mask = flags >>> 8;
         const clkOn = on[CLS_CLK] !== 0, datOn = on[CLS_DAT] !== 0, bitOn = on[CLS_BIT] !== 0, erbOn = on[CLS_ERB] !== 0;
         const windowsOn = clkOn || datOn, bitsOn = bitOn || erbOn;
-        const rs = ring.start, re = ring.end, rv = ring.value;
         rep.byteStart = byteStart;
         rep.byteEnd = byteEnd;
         if (this.fmMfm) {
@@ -203,6 +207,8 @@ export class AnnotationWalker {
             for (let m = mask; m !== 0; m >>>= 1) rep.CkEr += m & 1;
           }
           if (windowsOn || bitsOn || (mask !== 0 && !special && errOn)) {
+            const ring = this.eager ?? this.lazy!.sync();
+            const rs = ring.start, re = ring.end, rv = ring.value;
             for (let bit = 7; bit >= 0; bit--) {
               const ci = ring.index(-(k + 2 * bit + 1)), di = ring.index(-(k + 2 * bit));
               const cv = rv[ci], dv = rv[di];
@@ -220,6 +226,7 @@ export class AnnotationWalker {
           // RLL presets, RQDX3_badbloks, custom: both windows `dat`, the bit from
           // the byte; special bytes compare the ring with the (rewritten) SR.
           const cellsWord = k >= 32 || k < 0 ? 0 : (sr >>> k) & 0xffff;
+          const ring = this.eager!, rs = ring.start, re = ring.end, rv = ring.value;
           for (let bit = 7; bit >= 0; bit--) {
             const ci = ring.index(-(k + 2 * bit + 1)), di = ring.index(-(k + 2 * bit));
             const cv = rv[ci], dv = rv[di];
