@@ -170,6 +170,21 @@ describe("a multi-track .tr, streamed track by track", () => {
     }, 300_000);
   }
 
+  test("--recover reaches the workers: a .tr with a bad sector a track decodes (tables with statuses, --json --records) as with --jobs 1", async () => {
+    const bad = join(tmp, "bad.tr");
+    const s = sink();
+    expect(await (await import("../src/cli/synth.js")).synthCommand(["--format", "MFM", "--cyl", "0-1", "--head", "0-1", "--jitter", "0.02", "--bad", "3", "-o", bad], s.stream, s.stream)).toBe(0);
+    for (const extra of [[], ["--json", "--records"]]) {
+      const one = await run(["decode", bad, "-P", HDD, "--recover", ...extra, "--jobs", "1"]);
+      const two = await run(["decode", bad, "-P", HDD, "--recover", ...extra, "--jobs", "2"]);
+      expect(one.code, one.err).toBe(0);
+      expect(two.code, two.err).toBe(0);
+      expect(untimed(two.text)).toBe(untimed(one.text));
+      // every data record of the 4 tracks has a status: recovery ran (in the worker for --jobs 2)
+      if (extra.length) expect(one.text.trim().split("\n").map((l) => JSON.parse(l)).filter((r) => r.kind === "data" && typeof r.status === "string").length).toBe(4 * 17);
+    }
+  }, 300_000);
+
   test("a .tr cut short: the tracks before the damage decode, then its error in place, exit 1 (jobs 1 and 2 alike)", async () => {
     const whole = readFileSync(tr);
     const cut = join(tmp, "cut.tr");
