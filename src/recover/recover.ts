@@ -13,8 +13,10 @@
 //   lost sectors (ID and data) are added ──▶ recovered (how: "separator")
 //          ▼
 //   soft decisions (soft.ts) on the sector's window: first where an ECC
-//   syndrome points (move/delete/insert one edge), then the least certain
-//   edges flipped 1–3 at a time ──▶ recovered (how: "soft")
+//   syndrome (or, for RLL, a broken code-word parse) points — move, delete
+//   or insert one edge — then the least certain edges flipped 1–3 at a time
+//   ──▶ recovered (how: "soft"); the syndrome only locates, the copy is
+//   taken on its plain check
 //          ▼
 //         bad
 //
@@ -35,10 +37,14 @@
 //                        span, README "ECC"); 48-bit s=11 1.5e-8; 56-bit s=22 1.2e-7
 //   recovered, pll       ≤ 5 decodes                        1.2e-9     1.8e-14    6.9e-17
 //   recovered, separator ≤ 2 decodes (+ ECC on the copy only for codes whose estimate
-//                        ≤ 1e-7: 48-bit s=11, 56-bit s=22)  4.7e-10    + 1.5e-8   + 1.2e-7
+//                        is ≤ 1e-7: the 48-bit s=11 one)    4.7e-10    + 1.5e-8   2.8e-17
 //   recovered, soft      ≤ 2 × SOFT_MAX_BUDGET = 800        1.9e-7     2.8e-12    1.1e-14
 //   all stages together  ≤ 1 + 5 + 2 + 800 = 808            1.9e-7     2.9e-12    1.1e-14
-//                        (plus the one ECC term where it applies)
+//                        (plus the ECC terms where they apply: the plain copy's, and for
+//                        48-bit the separator copy's, 1.5e-8 each)
+//   (soft trials include the decisions an ECC syndrome or a broken RLL parse
+//   locates; the syndrome is never applied to a soft copy. The parse checks,
+//   ≤ PARSE_CHECKS window decodes a track, accept nothing.)
 //
 // 16-bit checks (floppies' CRC-CCITT, most MFM headers): one trial passes a
 // wrong copy with ≈ 2^-16 = 1.5e-5, up to 808 × 1.5e-5 = 1.2e-2 over every
