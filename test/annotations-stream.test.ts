@@ -18,6 +18,7 @@ import { synthTrack } from "../src/encode/synth.js";
 import { edgeCapture } from "../src/encode/flux.js";
 import { addNoise } from "../src/encode/noise.js";
 import { LazyRing, RING, WindowRing } from "../src/annotate/ring.js";
+import { LineBuffer } from "../src/annotate/lines.js";
 import fc from "fast-check";
 import { resolveOptions } from "../src/options.js";
 import { main } from "../src/cli/main.js";
@@ -45,6 +46,11 @@ function chunkSizes(seed: number, count = 64): number[] {
   });
 }
 
+/** A piece as text (text pieces are ASCII bytes, JSON pieces strings). */
+function asText(p: Uint8Array | string): string {
+  return typeof p === "string" ? p : Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString("latin1");
+}
+
 function pieces(capture: LogicCapture, sizes: number[]): Uint8Array[] {
   const data = capture.samples.subarray(0, capture.sampleCount * capture.unitSize);
   const out: Uint8Array[] = [];
@@ -59,7 +65,7 @@ function pieces(capture: LogicCapture, sizes: number[]): Uint8Array[] {
 /** Streams `capture` in the given chunk sizes; the text as written, and how many writes. */
 async function streamed(capture: LogicCapture, options: string, opts: AnnotationStreamOptions, sizes: number[]): Promise<string> {
   const parts: string[] = [];
-  await annotateSampleChunks(pieces(capture, sizes), capture, options, opts, (t) => void parts.push(t));
+  await annotateSampleChunks(pieces(capture, sizes), capture, options, opts, (t) => void parts.push(asText(t)));
   return parts.join("");
 }
 
@@ -148,6 +154,28 @@ describe("streamed annotations vs the whole-capture walk", () => {
   }
 });
 
+describe("LineBuffer", () => {
+  it("writes exactly the lines the template `${start}-${end} mfm-1: ${text}\\n` gives, in pieces of whole lines", () => {
+    const num = fc.oneof(fc.nat(), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), fc.double({ noNaN: true }), fc.constantFrom(0, -0, 9, 10, 99, 100, 1e15, 2 ** 53));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.boolean(), num, num, fc.string({ unit: "binary", maxLength: 40 })), { maxLength: 200 }), fc.integer({ min: 1, max: 300 }), (lines, piece) => {
+        const out: Uint8Array[] = [];
+        const b = new LineBuffer(piece, (x) => void out.push(x));
+        let expected = "";
+        for (const [sn, start, end, text] of lines) {
+          b.line(sn, start, end, text);
+          expected += sn ? `${start}-${end} mfm-1: ${text}\n` : `mfm-1: ${text}\n`;
+        }
+        b.flush();
+        const bytes = Buffer.concat(out);
+        expect(bytes.toString("utf8")).toBe(Buffer.from(expected, "utf8").toString("utf8"));
+        for (const x of out) expect(x[x.length - 1]).toBe(0x0a);
+      }),
+      { numRuns: 300, seed: 3 },
+    );
+  });
+});
+
 describe("LazyRing", () => {
   it("sync() leaves every window (relative to the newest) as replaying each edge does, at any sync points", () => {
     fc.assert(
@@ -198,7 +226,7 @@ describe("the ring replayed lazily (errors only) equals the ring replayed at eve
           clockErrors += eager.filter((a) => a.texts[0] === "Clock Error").length;
           expect(annotationObjects(whole, { classes: ["errors"] })).toEqual(eager);
           const parts: string[] = [];
-          await annotateCapture(noisy, t.options, { backend, classes: ["errors"], sampleNumbers: true }, (x) => void parts.push(x));
+          await annotateCapture(noisy, t.options, { backend, classes: ["errors"], sampleNumbers: true }, (x) => void parts.push(asText(x)));
           expect(parts.join("")).toBe(eager.map((a) => `${a.start}-${a.end} mfm-1: ${a.texts[0]}\n`).join(""));
         }
         // FM's PLL loses the track before its clock check fires; MFM's clock errors are the point here
@@ -228,7 +256,7 @@ describe("streamed annotations of edge captures (index reports)", () => {
       const expected = annotationText(whole, { sampleNumbers: true });
       expect(annotate(whole, { classes: ["reports"] }).length).toBeGreaterThanOrEqual(2);
       const parts: string[] = [];
-      await annotateCapture(cap, options, { backend, sampleNumbers: true }, (s) => void parts.push(s));
+      await annotateCapture(cap, options, { backend, sampleNumbers: true }, (s) => void parts.push(asText(s)));
       expectSameText(expected, parts.join(""), "edges");
     });
   }
@@ -240,7 +268,8 @@ describe("backpressure and pieces", () => {
     const capture = await readCaptureFile(`${SAMPLES_DIR}/${c!.file}`);
     let pending = false, overlaps = 0, largest = 0;
     const parts: string[] = [];
-    await annotateSampleChunks([capture.samples], capture, c!.options, { backend: "wasm", sampleNumbers: true }, (s) => {
+    await annotateSampleChunks([capture.samples], capture, c!.options, { backend: "wasm", sampleNumbers: true }, (piece) => {
+      const s = asText(piece);
       if (pending) overlaps++;
       pending = true;
       parts.push(s);

@@ -16,6 +16,7 @@ import type { Capture } from "../capture.js";
 import type { ChannelMap } from "../types.js";
 import { CLASSES, ROW_OF_CLASS, classFilter, type ClassFilter } from "./classes.js";
 import { AnnotationWalker } from "./stream.js";
+import { LineBuffer } from "./lines.js";
 
 export interface AnnotationStreamOptions {
   /** Row or class names (as in `-A mfm=fields:errors`), or a parsed filter; default everything. */
@@ -30,8 +31,11 @@ export interface AnnotationStreamOptions {
   channels?: ChannelMap;
 }
 
-/** Receives the output text in whole lines; a returned promise holds the next piece back until it settles. */
-export type AnnotationWriter = (text: string) => void | Promise<void>;
+/**
+ * Receives the output in pieces of whole lines: ASCII bytes for text, strings
+ * for JSON; a returned promise holds the next piece back until it settles.
+ */
+export type AnnotationWriter = (piece: Uint8Array | string) => void | Promise<void>;
 
 /** Text is handed over in pieces of about this many characters. */
 const PIECE = 1 << 20;
@@ -50,13 +54,15 @@ export class AnnotationStream {
   private readonly stream: TrackStream;
   private readonly walker: AnnotationWalker;
   private buf = "";
-  private readonly queue: string[] = [];
+  private readonly queue: (Uint8Array | string)[] = [];
+  private readonly lines: LineBuffer;
   private fieldAt = 0;
   private fields: KernelRun["fields"] = [];
   private released = false;
 
   private constructor(private readonly k: Kernels, private readonly choice: string, o: ResolvedOptions, setup: StreamSetup, opts: AnnotationStreamOptions) {
     const on = classFilter(opts.classes);
+    this.lines = new LineBuffer(PIECE, (bytes) => void this.queue.push(bytes));
     const walker = (this.walker = new AnnotationWalker(o, setup.sampleRate, {
       on,
       alternates: opts.json === true,
@@ -99,9 +105,8 @@ export class AnnotationStream {
         this.add(JSON.stringify({ ...extra, start, end, class: CLASSES[cls], row: ROW_OF_CLASS[cls], texts: [text, ...(alts ?? [])] }) + "\n");
       };
     }
-    return opts.sampleNumbers
-      ? (start: number, end: number, _cls: number, text: string) => this.add(`${start}-${end} mfm-1: ${text}\n`)
-      : (_start: number, _end: number, _cls: number, text: string) => this.add(`mfm-1: ${text}\n`);
+    const lines = this.lines, sn = opts.sampleNumbers === true;
+    return (start: number, end: number, _cls: number, text: string) => lines.line(sn, start, end, text);
   }
 
   private add(line: string): void {
@@ -123,16 +128,17 @@ export class AnnotationStream {
   }
 
   /** The text queued so far, in pieces (whole lines); with `all`, the partly filled last piece too. */
-  take(all = false): string[] {
-    if (all && this.buf.length > 0) {
-      this.queue.push(this.buf);
+  take(all = false): (Uint8Array | string)[] {
+    if (all) {
+      if (this.buf.length > 0) this.queue.push(this.buf);
       this.buf = "";
+      this.lines.flush();
     }
     return this.queue.splice(0, this.queue.length);
   }
 
   /** Ends the stream: the rest of the text; the kernel instance goes back for the next stream. */
-  finish(): string[] {
+  finish(): (Uint8Array | string)[] {
     const rest = this.take(true);
     if (!this.released) {
       this.released = true;
@@ -152,7 +158,7 @@ export class AnnotationStream {
 }
 
 /** Hands pieces to the writer, waiting whenever it returns a promise. */
-async function drain(pieces: string[], write: AnnotationWriter): Promise<void> {
+async function drain(pieces: (Uint8Array | string)[], write: AnnotationWriter): Promise<void> {
   for (const p of pieces) {
     const wait = write(p);
     if (wait) await wait;
