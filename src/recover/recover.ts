@@ -14,9 +14,10 @@
 //          ▼
 //   soft decisions (soft.ts) on the sector's window: first where an ECC
 //   syndrome (or, for RLL, a broken code-word parse) points — move, delete
-//   or insert one edge — then the least certain edges flipped 1–3 at a time
-//   ──▶ recovered (how: "soft"); the syndrome only locates, the copy is
-//   taken on its plain check
+//   or insert one edge — then the least certain edges flipped 1–3 at a time;
+//   a trial whose copy still fails but whose syndrome now points somewhere
+//   gets a second decision there (SECOND_LEVEL) ──▶ recovered (how: "soft");
+//   a syndrome only locates, a copy is taken on its plain check
 //          ▼
 //         bad
 //
@@ -62,7 +63,7 @@ import { getEccKernel } from "../kernels/ecc-load.js";
 import { crcOf } from "../kernels/crc.js";
 import { resolveSpan, miscorrectionEstimate } from "./spans.js";
 import { retime, TOLERANT_SEPARATORS, type Retimed, type SeparatorSetting } from "./separator.js";
-import { flipSets, flippedWindow, locatedDecisions, decidedWindow, SOFT_DEFAULTS, type SoftTarget } from "./soft.js";
+import { flipSets, flippedWindow, flipDecisions, locatedDecisions, decidedWindow, SOFT_DEFAULTS, type Decision, type SoftTarget } from "./soft.js";
 import { LIMITS } from "../presets.js";
 import { EVENT_STRIDE, EV_BYTE } from "../kernels/abi.js";
 import { sectorRows } from "../report/table.js";
@@ -283,6 +284,8 @@ function equal(a: Uint8Array, b: Uint8Array): boolean {
 export const SOFT_MAX_BUDGET = 400;
 /** ECC on a tolerant separator's copy only for codes whose miscorrection estimate (spans.ts) is at most this. */
 const SEPARATOR_ECC_LIMIT = 1e-7;
+/** Trials of a sector whose own syndrome (a second defect) is searched, at most. */
+const SECOND_LEVEL = 4;
 /** RLL parse checks (window decodes with the byte log) per track at most. */
 const PARSE_CHECKS = 64;
 /** Of a sector's soft-decision trials, at most this many go to the place an ECC syndrome (or a broken RLL parse) points at. */
@@ -469,20 +472,34 @@ async function tolerantStage(
     };
     for (const { sep, r } of retimed) {
       // decisions where an ECC syndrome points first, then flip sets by margin
-      const tries: (() => { edges: Float64Array; index?: Uint8Array })[] = [];
-      for (const l of slot.located) if (l.sep === sep) for (const d of locatedDecisions(r, l.from, l.to, cmin, cmax, LOCATED_BUDGET)) tries.push(() => decidedWindow(r, t, d));
-      const sets = flipSets(r, t, { ...SOFT_DEFAULTS, budget: Math.max(0, budget - tries.length), cmin, cmax });
-      const kinds = tries.length;
-      for (const set of sets) tries.push(() => flippedWindow(r, t, set));
-      let trials = 0;
-      for (const make of tries.slice(0, budget)) {
-        const w = make();
-        const d = await decode({ kind: "edges", sampleRate: result.sampleRate, edges: w.edges, ...(w.index ? { index: w.index } : {}) }, opts, { ...(request.backend ? { backend: request.backend } : {}) });
+      const tries: { ds: Decision[]; level: number }[] = [];
+      for (const l of slot.located) if (l.sep === sep) for (const d of locatedDecisions(r, l.from, l.to, cmin, cmax, LOCATED_BUDGET)) tries.push({ ds: [d], level: 1 });
+      for (const set of flipSets(r, t, { ...SOFT_DEFAULTS, budget: Math.max(0, budget - tries.length), cmin, cmax })) tries.push({ ds: flipDecisions(r, set), level: 1 });
+      let trials = 0, expanded = 0;
+      for (let q = 0; q < tries.length && trials < budget; q++) {
+        const { ds, level } = tries[q];
+        const w = decidedWindow(r, t, ds);
+        const d = await decode({ kind: "edges", sampleRate: result.sampleRate, edges: w.edges, ...(w.index ? { index: w.index } : {}) }, opts, { keepCrcInputs: ecc !== undefined, ...(request.backend ? { backend: request.backend } : {}) });
         trials++;
-        const found = [...dataOf(d.records)].find(([id, data]) => id.crc?.ok && near(id.markStart, slot.idMark) && keyOf(id) === slot.key && data?.crc?.ok);
-        if (!found) continue;
-        slot.copies.push({ sep, id: found[0], data: found[1]!, soft: { flips: trials <= kinds ? 1 : sets[trials - kinds - 1].length, trials } });
-        break;
+        const mine = [...dataOf(d.records)].find(([id, data]) => id.crc?.ok && near(id.markStart, slot.idMark) && keyOf(id) === slot.key && data);
+        const data = mine?.[1];
+        if (mine && data?.crc?.ok) {
+          slot.copies.push({ sep, id: mine[0], data, soft: { flips: ds.length, trials } });
+          break;
+        }
+        // a second defect: where this trial's syndrome points, on top of this trial's decisions
+        const input = data?.crcInput;
+        if (!ecc || !data || !input || level > 1 || expanded >= SECOND_LEVEL || input.length < dw / 8 + data.bytes.length) continue;
+        const c = ecc.correct(input.slice(), { width: dw, poly: o.dataCrc.poly, init: o.dataCrc.init, maxBurst: span });
+        if (c.status !== 1) continue;
+        expanded++;
+        const prefix = input.length - dw / 8 - data.bytes.length;
+        const per = data.bytes.length > 0 ? (data.end - data.start) / data.bytes.length : 16 * h0;
+        const p0 = Math.floor(c.startBit / 8) - prefix, p1 = Math.floor((c.startBit + c.length - 1) / 8) - prefix;
+        const more = locatedDecisions(r, p0 < 0 ? data.markStart : data.start + (p0 - 1) * per, data.start + (p1 + 2) * per, cmin, cmax, 24)
+          .filter((x) => !ds.some((y) => Math.abs(y.edge - x.edge) <= 1))
+          .map((x) => ({ ds: [...ds, x], level: 2 }));
+        tries.splice(q + 1, 0, ...more);
       }
       summary.softTrials = (summary.softTrials ?? 0) + trials;
       settle(result, [slot], dw, hw, near);

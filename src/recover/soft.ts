@@ -136,17 +136,20 @@ export function locatedDecisions(r: Retimed, from: number, to: number, cmin: num
   return out.slice(0, budget);
 }
 
-/** The window's edges with one decision applied. */
-export function decidedWindow(r: Retimed, t: SoftTarget, d: Decision): { edges: Float64Array; index?: Uint8Array } {
+/** The window's edges with decisions applied (at most one per edge; a flip set is moves by `alt`). */
+export function decidedWindow(r: Retimed, t: SoftTarget, d: Decision | readonly Decision[]): { edges: Float64Array; index?: Uint8Array } {
   const a = lowerBound(r.edges, t.from), b = lowerBound(r.edges, t.to);
+  const at = new Map<number, Decision>();
+  for (const x of Array.isArray(d) ? d : [d as Decision]) at.set(x.edge, x);
   const list: number[] = [];
   const lv: number[] = [];
   for (let i = a; i < b; i++) {
     const level = r.index ? r.index[i] : 0;
-    if (i === d.edge) {
-      if (d.op === "delete") continue;
-      if (d.op === "insert" && i > 0) { list.push(Math.round(r.edges[i - 1] + d.at * r.width[i])); lv.push(level); }
-      if (d.op === "move") { list.push(Math.round(r.edges[i] + d.cells * r.width[i])); lv.push(level); continue; }
+    const x = at.get(i);
+    if (x) {
+      if (x.op === "delete") continue;
+      if (x.op === "insert" && i > 0) { list.push(Math.round(r.edges[i - 1] + x.at * r.width[i])); lv.push(level); }
+      if (x.op === "move") { list.push(Math.round(r.edges[i] + x.cells * r.width[i])); lv.push(level); continue; }
     }
     list.push(r.edges[i]);
     lv.push(level);
@@ -155,3 +158,9 @@ export function decidedWindow(r: Retimed, t: SoftTarget, d: Decision): { edges: 
   for (let i = 1; i < edges.length; i++) if (edges[i] <= edges[i - 1]) edges[i] = edges[i - 1] + 1;
   return { edges, ...(r.index ? { index: Uint8Array.from(lv) } : {}) };
 }
+
+/** A flip set as decisions (each edge moved to its other choice). */
+export function flipDecisions(r: Retimed, set: readonly number[]): Decision[] {
+  return set.map((i) => ({ op: "move", edge: i, cells: r.alt[i] }));
+}
+
