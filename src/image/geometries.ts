@@ -51,7 +51,13 @@ const pc = (name: string, aliases: string[], title: string, cylinders: number, h
   name, aliases, title, cylinders, heads, sectorsPerTrack, sectorSize: 512, firstSector: 1, encoding: "MFM", dataRate, rpm,
 });
 
-/** The geometries, smallest first. */
+/**
+ * The geometries, smallest first.
+ *
+ * @example
+ * import { FLOPPY_GEOMETRIES } from "diskflux";
+ * for (const g of FLOPPY_GEOMETRIES) console.log(g.name, g.cylinders, g.heads, g.sectorsPerTrack, g.title);
+ */
 export const FLOPPY_GEOMETRIES: readonly FloppyGeometry[] = [
   pc("pc160", ["160k", "160"], 'IBM PC 160K 5.25" single-sided double density', 40, 1, 8, 250000, 300),
   pc("pc180", ["180k", "180"], 'IBM PC 180K 5.25" single-sided double density', 40, 1, 9, 250000, 300),
@@ -72,13 +78,27 @@ export function geometryBytes(g: Pick<FloppyGeometry, "cylinders" | "heads" | "s
   return g.cylinders * g.heads * g.sectorsPerTrack * g.sectorSize;
 }
 
-/** A geometry by name or alias (case-insensitive), undefined when none. */
+/**
+ * A geometry by name or alias (case-insensitive), undefined when none.
+ *
+ * @example
+ * import { findGeometry } from "diskflux";
+ * const g = findGeometry("pc1440"); // { cylinders: 80, heads: 2, sectorsPerTrack: 18, sectorSize: 512, ... }
+ * if (!g) console.log("no such geometry");
+ */
 export function findGeometry(name: string): FloppyGeometry | undefined {
   const n = name.trim().toLowerCase();
   return FLOPPY_GEOMETRIES.find((g) => g.name === n || g.aliases.includes(n));
 }
 
-/** A geometry by name, or E_ARGUMENT listing the names. */
+/**
+ * A geometry by name, or E_ARGUMENT listing the names.
+ *
+ * @example
+ * import { geometryByName } from "diskflux";
+ * const g = geometryByName("pc360"); // throws DiskfluxError E_ARGUMENT for an unknown name
+ * console.log(g.cylinders * g.heads * g.sectorsPerTrack * g.sectorSize); // 368640
+ */
 export function geometryByName(name: string): FloppyGeometry {
   const g = findGeometry(name);
   if (!g) {
@@ -108,6 +128,11 @@ export const COMPLETE_SHARE = 0.9;
  * most 10 % (`how: "short"`: the disk's last cylinders were not read, or hold
  * no sector). Undefined when none fits. Geometries of the same shape differ in
  * cylinders by more than that (pc360 and pc720), so the answer is unique.
+ *
+ * @example
+ * import { matchGeometry } from "diskflux";
+ * const m = matchGeometry({ cylinders: 79, heads: 2, sectorsPerTrack: 9, sectorSize: 512, firstSector: 1 });
+ * console.log(m?.geometry.name, m?.how); // "pc720" "short": the last cylinder was not read
  */
 export function matchGeometry(shape: GeometryShape): { geometry: FloppyGeometry; how: "exact" | "short" } | undefined {
   for (const g of FLOPPY_GEOMETRIES) {

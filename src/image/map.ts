@@ -130,7 +130,16 @@ function problem(s: SectorEntry): string {
   }
 }
 
-/** The sector map as text. */
+/**
+ * The sector map as text: one line per track with a symbol per sector
+ * (MAP_SYMBOLS: `. c r v C B -`), its counts, and why each problem sector is so.
+ *
+ * @example
+ * import { assembleImage, decode, readCaptureFile, sectorMapText } from "diskflux";
+ * const options = "data_rate=5000000:format=MFM:header_format=3";
+ * const result = await decode(await readCaptureFile("c0h0.sr"), options, { recover: true });
+ * process.stdout.write(sectorMapText(assembleImage([{ result, source: "c0h0.sr" }])));
+ */
 export function sectorMapText(img: DiskImage): string {
   const g = img.geometry;
   const out: string[] = [];
@@ -170,7 +179,15 @@ export function sectorMapText(img: DiskImage): string {
   return out.join("\n") + "\n";
 }
 
-/** The sector map as a JSON-ready object. */
+/**
+ * The sector map as a JSON-ready object: geometry, counts per status, and per
+ * track each sector's status, reads and evidence.
+ *
+ * @example
+ * import { assembleImage, decode, readCaptureFile, sectorMapJson } from "diskflux";
+ * const result = await decode(await readCaptureFile("c0h0.sr"), "data_rate=5000000:format=MFM:header_format=3");
+ * console.log(JSON.stringify(sectorMapJson(assembleImage([{ result }])).counts));
+ */
 export function sectorMapJson(img: DiskImage): {
   geometry: DiskImage["geometry"];
   inferred: readonly string[];

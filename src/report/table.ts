@@ -57,6 +57,15 @@ function mergedLines(result: DecodeResult): string[] {
   return lines;
 }
 
+/**
+ * The sector table the CLI prints: one line per ID/data pair with the ID's
+ * cyl/head/sec, both CRC verdicts and (after recovery) the data's status.
+ *
+ * @example
+ * import { decode, readCaptureFile, sectorTable } from "diskflux";
+ * const result = await decode(await readCaptureFile("track.sr"), "data_rate=5000000:format=MFM:header_format=3");
+ * process.stdout.write(sectorTable(result));
+ */
 export function sectorTable(result: DecodeResult): string {
   const rows = sectorRows(result);
   const withStatus = rows.some((r) => r.data?.status !== undefined);
