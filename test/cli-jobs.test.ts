@@ -170,6 +170,24 @@ describe("a multi-track .tr, streamed track by track", () => {
     }, 300_000);
   }
 
+  test("decode --json of one multi-track .tr: an array of every track (with --records: each line names its track), jobs 1 and 2 alike", async () => {
+    for (const jobs of ["1", "2"]) {
+      const r = await run(["decode", tr, "-P", HDD, "--json", "--jobs", jobs]);
+      expect(r.code, r.err).toBe(0);
+      const all = JSON.parse(r.text);
+      expect(Array.isArray(all)).toBe(true);
+      const want: string[] = [];
+      for (let c = 0; c <= 5; c++) for (let h = 0; h <= 1; h++) want.push(`${tr} [cyl ${c} head ${h}]`);
+      expect(all.map((x: { capture: string }) => x.capture)).toEqual(want);
+      expect(all.every((x: { records: unknown[] }) => x.records.length === 2 * 17)).toBe(true);
+      const lines = await run(["decode", tr, "-P", HDD, "--json", "--records", "--jobs", jobs]);
+      const recs = lines.text.trim().split("\n").map((l) => JSON.parse(l));
+      expect(recs).toHaveLength(12 * 2 * 17);
+      expect(recs[0].capture).toBe(want[0]);
+      expect(recs.at(-1).capture).toBe(want[11]);
+    }
+  }, 300_000);
+
   test("--recover reaches the workers: a .tr with a bad sector a track decodes (tables with statuses, --json --records) as with --jobs 1", async () => {
     const bad = join(tmp, "bad.tr");
     const s = sink();

@@ -167,7 +167,8 @@ async function runDecode(
       else for (const t of any.tracks) yield { name: `${f} [cyl ${t.cyl} head ${t.head}]`, capture: t.capture, options };
     }
   }
-  const multi = files.length + (values.demo ? 1 : 0) > 1;
+  // several captures: more than one file, or a file of several tracks (.tr, flux: its tracks are jobs with a cylinder)
+  let multi = files.length + (values.demo ? 1 : 0) > 1;
   // -A with the PLL decoder: annotations written as they are made, in bounded memory (./annotate-out.ts)
   const annotateOut = annotations !== undefined ? await import("./annotate-out.js") : undefined;
   async function annotateStreams(): Promise<boolean> {
@@ -189,7 +190,10 @@ async function runDecode(
         options, read: { force }, err, trackName: (f, c, h) => `${f} [cyl ${c} head ${h}]`, singleName: (f) => f,
         large: async (bytes, f) => ((await isLargeSession(bytes, f.split(/[\\/]/).pop() || f)) ? () => decodeStreaming(bytes, f, options, backend, err) : undefined),
       });
-    })(), { jobs, request: { backend, ...(recover ? { recover } : {}) }, err }, emit);
+    })(), { jobs, request: { backend, ...(recover ? { recover } : {}) }, err }, (job, result, ms) => {
+      if (job.cyl !== undefined) multi = true;
+      return emit(job, result, ms);
+    });
     if (status === 130) return status;
     if (values.json && !values.records && binary === undefined) out.write(JSON.stringify(multi ? jsonOut : jsonOut[0], null, 2) + "\n");
     return status;
