@@ -51,7 +51,7 @@ export async function longCapture(name: string, sample: string, opts: { target?:
     const file: ZipInputFile = { filename: `logic-1-${m}`, size: 0, crc: 0, compression: 8 };
     zip.add(file);
     const d = createDeflateRaw({ level: 1 });
-    d.on("data", (c: Uint8Array) => file.ondata!(null, c, false));
+    d.on("data", (c: Uint8Array<ArrayBuffer>) => file.ondata!(null, c, false));
     const ended = new Promise<void>((ok, fail) => { d.on("end", ok); d.on("error", fail); });
     let inMember = 0, crc = 0;
     while (inMember < member && written < target) {
