@@ -1,9 +1,9 @@
 // Streamed vs separate: the same samples decoded as one long streamed capture
 // and as many short captures in one call (issue 12: streamed ≤ 1.2× separate).
-//   npm run bench:stream [-- --copies 323] [--runs 3] [--jobs N] [--json]
+//   npm run bench:stream [-- --copies 323] [--runs 3] [--jobs N] [--mode "-A mfm=fields"] [--json]
 // Builds (once, cached in the OS temp dir) a sigrok .sr holding hdd_mfm_EV346's
 // track `copies` times (323 copies ≈ 1 GiB of samples, so the CLI streams it),
-// then runs `diskflux decode ... -B mfm=data` on it and on `copies` × the short
+// then runs `diskflux decode ... -B mfm=data` (or --mode) on it and on `copies` × the short
 // capture, each in a fresh process of the bundled CLI (bench/cli-bundle.ts), the
 // two alternating, `runs` times; the best wall time of each, the ratio, CPU
 // times and peak RSS. --jobs 1 (default) keeps the separate captures on one
@@ -21,9 +21,11 @@ function arg(name: string, fallback: number): number {
 }
 
 const copies = arg("copies", 323), runs = arg("runs", 3), jobs = arg("jobs", 1);
+const modeAt = process.argv.indexOf("--mode");
+const mode = modeAt >= 0 ? process.argv[modeAt + 1].split(/\s+/) : ["-B", "mfm=data"];
 const long = await longCapture(`ev346x${copies}`, SAMPLE, { copies });
 const runner = await bundleCli();
-const common = ["-P", `mfm:${OPTIONS}`, "-B", "mfm=data", "--backend", "wasm"];
+const common = ["-P", `mfm:${OPTIONS}`, ...mode, "--backend", "wasm"];
 const jobArgs = jobs > 0 ? ["--jobs", String(jobs)] : [];
 const streamed: CliRun[] = [], separate: CliRun[] = [];
 for (let r = 0; r < runs; r++) {
@@ -36,7 +38,7 @@ const s = best(streamed), p = best(separate);
 const mib = (long.sampleBytes / 2 ** 20).toFixed(0);
 const line = (what: string, r: CliRun, all: CliRun[]) =>
   `${what.padEnd(34)} best ${(r.ms / 1000).toFixed(2)} s (runs: ${all.map((x) => (x.ms / 1000).toFixed(2)).join(", ")}), CPU ${(r.cpuMs / 1000).toFixed(2)} s, peak RSS ${r.maxRssMiB.toFixed(0)} MiB`;
-console.log(`${copies} × ${SAMPLE} (${mib} MiB of samples), -B mfm=data, Wasm, best of ${runs}`);
+console.log(`${copies} × ${SAMPLE} (${mib} MiB of samples), ${mode.join(" ")}, Wasm, best of ${runs}`);
 console.log(line("one streamed capture", s, streamed));
 console.log(line(`${copies} separate captures${jobs > 0 ? ` (--jobs ${jobs})` : ""}`, p, separate));
 console.log(`streamed / separate: ${(s.ms / p.ms).toFixed(2)}× (target ≤ 1.2×)`);
