@@ -284,6 +284,8 @@ function equal(a: Uint8Array, b: Uint8Array): boolean {
 export const SOFT_MAX_BUDGET = 400;
 /** ECC on a tolerant separator's copy only for codes whose miscorrection estimate (spans.ts) is at most this. */
 const SEPARATOR_ECC_LIMIT = 1e-7;
+/** The sector sizes the decoder accepts (spec §2.1 sector_size). */
+const SECTOR_SIZES = [128, 256, 512, 1024, 2048, 4096, 8192, 16384];
 /** Trials of a sector whose own syndrome (a second defect) is searched, at most. */
 const SECOND_LEVEL = 4;
 /** RLL parse checks (window decodes with the byte log) per track at most. */
@@ -400,6 +402,25 @@ async function tolerantStage(
       again = await decode(edgeCapture, opts, req);
       summary.retryDecodes++;
       summary.separatorDecodes++;
+    } else if (o.sectorSize === 0 && hint === undefined) {
+      // no good ID anywhere yet (a data record first runs on for ever): guess the size the
+      // plain decode's IDs (checks good or not) name most, else 512, and keep it only when
+      // the good IDs it then reads all agree with it
+      const named = new Map<number, number>();
+      for (const x of result.records) if (x.kind === "id" && SECTOR_SIZES.includes(x.len)) named.set(x.len, (named.get(x.len) ?? 0) + 1);
+      const guesses = [...[...named].sort((a, b) => b[1] - a[1]).map(([len]) => len), 512].filter((x, i, all) => all.indexOf(x) === i).slice(0, 2);
+      for (const g of guesses) {
+        const tryOpts = { ...options, sector_size: String(g) };
+        const d = await decode(edgeCapture, tryOpts, req);
+        summary.retryDecodes++;
+        summary.separatorDecodes++;
+        if (sizeHint(d) === g) {
+          hint = g;
+          opts = tryOpts;
+          again = d;
+          break;
+        }
+      }
     }
     for (const [id, data] of dataOf(again.records)) {
       if (!id.crc?.ok) continue;
