@@ -135,16 +135,19 @@ for (const backend of BACKENDS) {
 }
 
 describe("streamed annotations vs the whole-capture walk", () => {
-  const picks = ["hdd_mfm_RQDX3_sector", "fdd_fm", "hdd_rll_ACB4070", "hdd_mfm_OMTI8240"];
+  // (the whole stream as JSON objects is slow to build twice: the two smaller captures)
+  const picks = [["hdd_mfm_RQDX3_sector", true], ["fdd_fm", true], ["hdd_rll_ACB4070", false], ["hdd_mfm_OMTI8240", false]] as const;
   for (const backend of BACKENDS) {
-    for (const stem of picks) {
+    for (const [stem, withJson] of picks) {
       const c = captures.find((x) => x.stem === stem);
-      it.skipIf(!c)(`${stem} (${backend}): text without sample numbers, and --json objects with every text variant`, async () => {
+      it.skipIf(!c)(`${stem} (${backend}): text without sample numbers, rows${withJson ? ", and --json objects with every text variant" : ""}`, async () => {
         const capture = await readCaptureFile(`${SAMPLES_DIR}/${c!.file}`);
         const whole = await decode(capture, c!.options, { backend, logBytes: true });
         expectSameText(annotationText(whole), await streamed(capture, c!.options, { backend }, chunkSizes(77)), "text");
-        const json = annotationObjects(whole).map((a) => JSON.stringify({ capture: "x", ...a }) + "\n").join("");
-        expectSameText(json, await streamed(capture, c!.options, { backend, json: true, jsonExtra: { capture: "x" } }, chunkSizes(78)), "json");
+        if (withJson) {
+          const json = annotationObjects(whole).map((a) => JSON.stringify({ capture: "x", ...a }) + "\n").join("");
+          expectSameText(json, await streamed(capture, c!.options, { backend, json: true, jsonExtra: { capture: "x" } }, chunkSizes(78)), "json");
+        }
         for (const rows of [["fields"], ["bytes"], ["pulses", "reports"], ["windows", "bits"], ["errors", "fields"]]) {
           const exp = annotate(whole, { classes: rows, sampleNumbers: true }).join("");
           expectSameText(exp, await streamed(capture, c!.options, { backend, classes: rows, sampleNumbers: true }, chunkSizes(79)), rows.join(":"));
