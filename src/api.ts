@@ -20,6 +20,8 @@ export type { BackendChoice } from "./kernels/load.js";
 export { fieldLines } from "./annotate/fields.js";
 export { sectorTable } from "./report/table.js";
 export { annotate, annotationText, annotationChunks, annotationObjects } from "./annotate/index.js";
+export { AnnotationStream, annotateSampleChunks, annotateCapture } from "./annotate/incremental.js";
+export type { AnnotationStreamOptions, AnnotationWriter } from "./annotate/incremental.js";
 export { openTrackStream, decodeChunks, TrackStream } from "./stream.js";
 export type { StreamSetup, StreamRequest } from "./stream.js";
 export { openCaptureStream } from "./readers/stream.js";

@@ -49,6 +49,16 @@ const spare = new Map<string, Kernels[]>();
  * A capture's annotations made as its samples (or edges) arrive. push*() decode
  * and queue text; take() hands the queued text over. Decoder PLL only (the
  * legacy decoder annotates a whole decode: annotationChunks()).
+ *
+ * @example
+ * import { AnnotationStream, openCaptureFileStream } from "diskflux";
+ * const cap = await openCaptureFileStream("long-session.sr");
+ * const s = await AnnotationStream.open(cap.setup, "data_rate=5000000:format=MFM:header_format=3", { classes: ["fields"] });
+ * for await (const chunk of cap.chunks()) {
+ *   s.pushSamples(chunk);
+ *   for (const piece of s.take()) process.stdout.write(piece);
+ * }
+ * for (const piece of s.finish()) process.stdout.write(piece);
  */
 export class AnnotationStream {
   private readonly stream: TrackStream;
@@ -168,6 +178,13 @@ async function drain(pieces: (Uint8Array | string)[], write: AnnotationWriter): 
 /**
  * The annotations of samples arriving in chunks (e.g. openCaptureStream's), written
  * as they are made: memory stays bounded whatever the capture's length.
+ *
+ * @example
+ * import { annotateSampleChunks, openCaptureFileStream } from "diskflux";
+ * const cap = await openCaptureFileStream("long-session.sr");
+ * await annotateSampleChunks(cap.chunks(), cap.setup, "data_rate=5000000:format=MFM:header_format=3", { classes: ["fields"] }, (piece) => {
+ *   process.stdout.write(piece);
+ * });
  */
 export async function annotateSampleChunks(
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
@@ -193,7 +210,14 @@ export async function annotateSampleChunks(
   await drain(s.finish(), write);
 }
 
-/** The annotations of a capture in memory (logic samples or edges), written piece by piece. */
+/**
+ * The annotations of a capture in memory (logic samples or edges), written piece by piece.
+ *
+ * @example
+ * import { annotateCapture, readCaptureFile } from "diskflux";
+ * const chunks: (Uint8Array | string)[] = [];
+ * await annotateCapture(await readCaptureFile("track.sr"), "data_rate=5000000:format=MFM:header_format=3", { json: true }, (piece) => void chunks.push(piece));
+ */
 export async function annotateCapture(capture: Capture, options: DecodeOptions | string, opts: AnnotationStreamOptions, write: AnnotationWriter): Promise<void> {
   if (capture.kind === "logic") {
     const data = capture.samples.subarray(0, capture.sampleCount * capture.unitSize);

@@ -39,6 +39,12 @@ const CHUNK = 1 << 20;
  * The annotation stream as text, in chunks of about 1 MB, each made of whole
  * lines ending in "\n". With `write`, chunks go there as they fill and the
  * return value is empty; otherwise they are returned.
+ * The result must come from a decode with `logBytes: true`.
+ *
+ * @example
+ * import { annotationChunks, decode, readCaptureFile } from "diskflux";
+ * const result = await decode(await readCaptureFile("track.sr"), "data_rate=5000000:format=MFM:header_format=3", { logBytes: true });
+ * annotationChunks(result, { classes: ["fields", "errors"] }, (chunk) => process.stdout.write(chunk));
  */
 export function annotationChunks(result: DecodeResult, opts: AnnotateOptions = {}, write?: (chunk: string) => void): string[] {
   const out: string[] = [];
@@ -59,12 +65,27 @@ export function annotationChunks(result: DecodeResult, opts: AnnotateOptions = {
   return out;
 }
 
-/** The whole annotation stream as one string. */
+/**
+ * The whole annotation stream as one string (what `-A mfm` prints).
+ *
+ * @example
+ * import { annotationText, decode, readCaptureFile } from "diskflux";
+ * const result = await decode(await readCaptureFile("track.sr"), "data_rate=5000000:format=MFM:header_format=3", { logBytes: true });
+ * const text = annotationText(result, { sampleNumbers: true }); // "1234-1290 mfm-1: ..." lines
+ */
 export function annotationText(result: DecodeResult, opts: AnnotateOptions = {}): string {
   return annotationChunks(result, opts).join("");
 }
 
-/** One line per annotation, each ending in "\n". */
+/**
+ * One line per annotation, each ending in "\n".
+ *
+ * @example
+ * import { annotate, decode, readCaptureFile } from "diskflux";
+ * const result = await decode(await readCaptureFile("track.sr"), "data_rate=5000000:format=MFM:header_format=3", { logBytes: true });
+ * const errors = annotate(result, { classes: ["errors"] });
+ * console.log(errors.length, "error annotations");
+ */
 export function annotate(result: DecodeResult, opts: AnnotateOptions = {}): string[] {
   const lines: string[] = [];
   const on = classFilter(opts.classes);
@@ -75,7 +96,15 @@ export function annotate(result: DecodeResult, opts: AnnotateOptions = {}): stri
   return lines;
 }
 
-/** Every annotation as an object with its class, row and all text variants. */
+/**
+ * Every annotation as an object with its class, row and all text variants
+ * (what `-A mfm --json` prints, one per line).
+ *
+ * @example
+ * import { annotationObjects, decode, readCaptureFile } from "diskflux";
+ * const result = await decode(await readCaptureFile("track.sr"), "data_rate=5000000:format=MFM:header_format=3", { logBytes: true });
+ * annotationObjects(result, { classes: ["reports"] }, (a) => console.log(a.start, a.end, a.texts[0]));
+ */
 export function annotationObjects(result: DecodeResult, opts: Pick<AnnotateOptions, "classes"> = {}, each?: (a: Annotation) => void): Annotation[] {
   const list: Annotation[] = [];
   const emit = each ?? ((a: Annotation) => void list.push(a));

@@ -14,6 +14,16 @@ export interface CaptureStream {
   chunks(chunkBytes?: number): AsyncGenerator<Uint8Array>;
 }
 
+/**
+ * A sigrok .sr or DSView .dsl session from its compressed bytes, with its
+ * samples inflated lazily, a chunk at a time (bounded memory for long captures).
+ *
+ * @example
+ * import { decodeChunks, openCaptureStream } from "diskflux";
+ * const bytes = new Uint8Array(await (await fetch("long-session.sr")).arrayBuffer());
+ * const cap = await openCaptureStream(bytes, "long-session.sr");
+ * for await (const record of decodeChunks(cap.chunks(), cap.setup, "data_rate=5000000:format=MFM:header_format=3")) console.log(record.kind);
+ */
 export async function openCaptureStream(bytes: Uint8Array, source = "capture"): Promise<CaptureStream> {
   if (looksLikeZip(bytes)) {
     const zip = ZipArchive.open(bytes, source);
@@ -64,7 +74,16 @@ export async function sessionSampleBytes(bytes: Uint8Array, source = "capture"):
   }
 }
 
-/** Node: openCaptureStream on a file (read as compressed bytes; samples inflate lazily). */
+/**
+ * Node: openCaptureStream on a file (read as compressed bytes; samples inflate lazily).
+ *
+ * @example
+ * import { openCaptureFileStream, openTrackStream } from "diskflux";
+ * const cap = await openCaptureFileStream("long-session.sr");
+ * const stream = await openTrackStream(cap.setup, "data_rate=5000000:format=MFM:header_format=3");
+ * for await (const chunk of cap.chunks()) stream.pushSamples(chunk);
+ * console.log(stream.finish().records.length);
+ */
 export async function openCaptureFileStream(path: string): Promise<CaptureStream> {
   const { bytes, base } = await readFileBytes(path, "openCaptureStream()");
   return openCaptureStream(bytes, base);
