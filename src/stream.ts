@@ -79,6 +79,19 @@ export function resolveChannel(setup: StreamSetup, spec: number | string | null 
  */
 const CHECKED_EDGES = new WeakSet<Float64Array>();
 
+/**
+ * Edge arrays a reader built strictly increasing, finite and below 2^52 (a .tr
+ * track unpacked from its deltas: src/pool/read.ts), for one decode each: only
+ * their first edge is checked against the previous push.
+ */
+const TRUSTED_EDGES = new WeakSet<Float64Array>();
+
+/** Marks edges the caller built strictly increasing (see TRUSTED_EDGES); returns them. */
+export function trustEdges(edges: Float64Array): Float64Array {
+  TRUSTED_EDGES.add(edges);
+  return edges;
+}
+
 export class TrackStream {
   private readonly collector: Collector;
   private readonly unitSize: number;
@@ -188,7 +201,7 @@ export class TrackStream {
   private pushEdgesUnguarded(edges: Float64Array, index?: Uint8Array): void {
     const k = this.k;
     // an edge list already checked whole (detection decodes one many times) needs only its first edge checked
-    const checked = edges.length > 0 && CHECKED_EDGES.has(edges) && edges[0] > this.lastEdge;
+    const checked = edges.length > 0 && (CHECKED_EDGES.has(edges) || TRUSTED_EDGES.has(edges)) && edges[0] > this.lastEdge;
     for (let at = 0; at < edges.length; at += A.EDGE_CAP) {
       const n = Math.min(A.EDGE_CAP, edges.length - at);
       const piece = edges.subarray(at, at + n);

@@ -14,7 +14,7 @@ import { decode, type DecodeResult, type TrackRecord } from "../src/decode.js";
 import { synthTrack } from "../src/encode/synth.js";
 import type { SectorSpec } from "../src/encode/track.js";
 import { DiskfluxError } from "../src/errors.js";
-import { assembleImage, inferSectorRun, MISSING_SECTOR_TEXT, type DiskImage, type ImageTrackInput } from "../src/image/assemble.js";
+import { assembleImage, ImageReads, inferSectorRun, MISSING_SECTOR_TEXT, type DiskImage, type ImageOptions, type ImageTrackInput } from "../src/image/assemble.js";
 import { sectorMapJson, sectorMapText } from "../src/image/map.js";
 import { readAnyCapture, readCaptureFile } from "../src/readers/index.js";
 import { writeSigrok } from "../src/writers/sigrok.js";
@@ -116,6 +116,30 @@ describe("image from a multi-track .tr plus re-reads in other formats", () => {
       inputs.push({ result: await decode(any.capture, OPTIONS), source: name });
     }
     img = assembleImage(inputs);
+  });
+
+  it("ImageReads (tracks added one by one, sectors placed as they come) gives assembleImage's image and map, whatever the drive hint and options", () => {
+    const same = (a: DiskImage, b: DiskImage) => {
+      expect(Buffer.compare(Buffer.from(a.image), Buffer.from(b.image))).toBe(0);
+      expect(sectorMapJson(a)).toEqual(sectorMapJson(b));
+      expect(sectorMapText(a)).toBe(sectorMapText(b));
+    };
+    const drives = [undefined, { cylinders: 2, heads: 2 }, { cylinders: 4, heads: 2 }, { cylinders: 1, heads: 2 }, { cylinders: 2, heads: 1 }, { cylinders: 2, heads: 4 }];
+    const optionSets: ImageOptions[] = [{}, { sectorsPerTrack: 8 }, { firstSector: 1 }, { cylinders: 1 }, { sectorSize: 256 }, { placeBy: "track" }, { geometry: "pc360" }, { fill: "xy", recover: false }];
+    for (const opts of optionSets) {
+      const inputsHere = opts.placeBy === "track" ? inputs.slice(0, 4) : inputs;
+      const want = assembleImage(inputsHere, opts);
+      for (const drive of drives) {
+        const r = new ImageReads(opts, drive);
+        for (const x of inputsHere) r.add(x);
+        same(r.assemble(), want);
+      }
+    }
+    // in place: the image is the buffer the sectors were written into, not a copy
+    const r = new ImageReads({}, { cylinders: 2, heads: 2 });
+    for (const x of inputs) r.add(x);
+    const built = r.assemble();
+    expect(built.image.buffer).toBe((r.reads.find((x) => x.data && x.data.length === SIZE)!.data!).buffer);
   });
 
   it("the decoder saw what the synthesizer wrote", () => {

@@ -105,43 +105,36 @@ export async function imageCommand(argv: string[], out: Out = process.stdout, er
       imdMode(o.preset.limits, o.dataRate);
     }
 
-    const { assembleReads, sectorReads } = await import("../image/assemble.js");
+    const { ImageReads } = await import("../image/assemble.js");
     const { sectorMapText, sectorMapJson, countsText } = await import("../image/map.js");
     // recovery by default (ECC, other separators: src/recover/recover.ts), with the CRC inputs a vote needs
     const recover = values["no-recover"] ? {} : { recover: true, keepCrcInputs: true };
+    const imageOptions = {
+      ...Object.fromEntries(Object.entries(geometry).filter(([, v]) => v !== undefined)),
+      ...(values["by-track"] ? { placeBy: "track" as const } : {}),
+      ...(values.fill !== undefined ? { fill: values.fill } : {}),
+      ...(values.geometry !== undefined ? { geometry: values.geometry } : {}),
+      ...(values["no-recover"] ? { recover: false } : {}),
+    };
     // --jobs N: tracks decoded by a pool of workers (./jobs.ts), .tr files streamed track by track;
     // results come back lean (no fields or binary streams, crcInput only where a vote may need it), in
-    // input order, and each becomes its sector reads at once (what assembleImage does with its inputs):
-    // no decode result is held, so memory is the reads and the image, not the tracks.
-    const placeBy = values["by-track"] ? ("track" as const) : ("header" as const);
-    const reads: import("../image/assemble.js").SectorRead[] = [];
-    let tracks = 0;
-    let badHeaders = 0;
-    let orphanData = 0;
-    let firstOptions: import("../options.js").ResolvedOptions | undefined;
+    // input order, and each becomes its sector reads at once, its sectors written where the image will
+    // have them (ImageReads, laid out by the .tr header's cylinders and heads): no decode result is held,
+    // and the sector data is held once, as the image.
+    let collected: import("../image/assemble.js").ImageReads | undefined;
     const { fileJobs, jobsArg, runJobs } = await import("./jobs.js");
     const read = { ...(rate !== undefined ? { csv: { sampleRate: rate }, vcd: { sampleRate: rate } } : {}), ...(values.force ? { force: true } : {}) };
     const status = await runJobs(fileJobs(positionals, {
       options: pd!, read, err, trackName: (f, c, h) => `${baseName(f)} cyl ${c} head ${h}`, singleName: baseName,
       ...(values.channel !== undefined ? { channel: values.channel } : {}),
     }), { jobs: jobsArg(values.jobs), request: { backend, ...recover }, lean: true, err }, (job, result) => {
-      const r = sectorReads({ result, source: job.source, ...(job.cyl !== undefined ? { cyl: job.cyl, head: job.head } : {}) }, placeBy, tracks++);
-      for (const x of r.reads) reads.push(x);
-      badHeaders += r.badHeaders;
-      orphanData += r.orphanData;
-      firstOptions ??= result.options;
+      // (the drive's size from the first .tr: one file of a whole drive is the case that needs it)
+      collected ??= new ImageReads(imageOptions, positionals.length === 1 ? job.drive : undefined);
+      collected.add({ result, source: job.source, ...(job.cyl !== undefined ? { cyl: job.cyl, head: job.head } : {}) });
     });
     if (status !== 0) return status; // (each failure said why on stderr; no image from part of the input)
-    const family = firstOptions?.preset?.limits;
-    const img = assembleReads(reads, {
-      ...(family !== undefined ? { encoding: family } : {}),
-      ...(firstOptions?.dataRate !== undefined ? { dataRate: firstOptions.dataRate } : {}),
-      ...Object.fromEntries(Object.entries(geometry).filter(([, v]) => v !== undefined)),
-      ...(values["by-track"] ? { placeBy: "track" as const } : {}),
-      ...(values.fill !== undefined ? { fill: values.fill } : {}),
-      ...(values.geometry !== undefined ? { geometry: values.geometry } : {}),
-      ...(values["no-recover"] ? { recover: false } : {}),
-    }, { badHeaders, orphanData });
+    const img = (collected ?? new ImageReads(imageOptions)).assemble();
+    const tracks = collected?.tracks ?? 0;
     for (const w of img.floppy?.warnings ?? []) err.write(`diskflux: warning: ${oneLine(w)}\n`);
     let written = `${img.image.length} bytes`;
     if (asImd) {

@@ -35,6 +35,8 @@ export interface CliJob {
   readonly source: string;
   readonly cyl?: number;
   readonly head?: number;
+  /** The cylinders and heads a .tr file's header gives its drive (a track of a .tr). */
+  readonly drive?: { readonly cylinders: number; readonly heads: number };
   /** Its decoder options. */
   readonly options?: string;
   /** Decoded by the pool; */
@@ -159,10 +161,11 @@ async function* trJobs(f: string, base: string, o: FileJobOptions): AsyncGenerat
   const shown = tr.warnings.length;
   reportTracks({ warnings: tr.warnings }, f, o.err);
   let k = 0;
+  const drive = { cylinders: tr.cylinders, heads: tr.heads };
   try {
     for await (const t of tr.tracks) {
       const name = o.trackName(f, t.cyl, t.head);
-      yield { name, source: o.trackName(base, t.cyl, t.head), cyl: t.cyl, head: t.head, options: o.options, item: { packed: t.packed, cyl: t.cyl, head: t.head, source: name, options: o.options } };
+      yield { name, source: o.trackName(base, t.cyl, t.head), cyl: t.cyl, head: t.head, drive, options: o.options, item: { packed: t.packed, cyl: t.cyl, head: t.head, source: name, options: o.options } };
       k++;
     }
   } catch (e) {

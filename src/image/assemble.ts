@@ -344,7 +344,7 @@ export function assembleImage(inputs: readonly ImageTrackInput[], opts: ImageOpt
  * cyl/head/sec; `opts.placeBy` is not used here). `counts` are carried into
  * the result.
  */
-export function assembleReads(reads: readonly SectorRead[], opts: ImageOptions = {}, counts0: { badHeaders?: number; orphanData?: number } = {}): DiskImage {
+export function assembleReads(reads: readonly SectorRead[], opts: ImageOptions = {}, counts0: { badHeaders?: number; orphanData?: number } = {}, arena?: Arena): DiskImage {
   const badHeaders = counts0.badHeaders ?? 0;
   const orphanData = counts0.orphanData ?? 0;
   const named = opts.geometry === undefined ? undefined : typeof opts.geometry === "string" ? geometryByName(opts.geometry) : opts.geometry;
@@ -424,8 +424,9 @@ export function assembleReads(reads: readonly SectorRead[], opts: ImageOptions =
   }
 
   // Group the reads by sector.
-  const key = (c: number, h: number, s: number) => `${c}/${h}/${s}`;
-  const bySector = new Map<string, SectorRead[]>();
+  // (numeric keys: no string a sector; cyl < 2^31 from any header, head and sec bytes)
+  const key = (c: number, h: number, s: number) => (c * 256 + h) * 256 + s;
+  const bySector = new Map<number, SectorRead[]>();
   for (const r of reads) {
     const k = key(r.cyl, r.head, r.sec);
     const list = bySector.get(k);
@@ -435,7 +436,12 @@ export function assembleReads(reads: readonly SectorRead[], opts: ImageOptions =
 
   let image: Uint8Array;
   try {
-    image = new Uint8Array(total);
+    // Sectors already placed by ImageReads where this geometry puts them: the image is their buffer.
+    const l = arena?.layout;
+    image = l && l.heads === heads && l.sectorsPerTrack === sectorsPerTrack && l.sectorSize === sectorSize && l.firstSector === firstSector &&
+      l.firstCylinder === firstCylinder && l.cylinders >= cylinders
+      ? arena!.buffer.subarray(0, total)
+      : new Uint8Array(total);
   } catch (e) {
     throw new DiskfluxError("E_LIMIT", `cannot allocate ${total} bytes for the image`, { cause: e });
   }
@@ -450,16 +456,31 @@ export function assembleReads(reads: readonly SectorRead[], opts: ImageOptions =
     ...(opts.ecc ? { ecc: opts.ecc } : {}),
     ...(opts.span !== undefined ? { span: opts.span } : {}),
   };
+  // Equal plain evidence, source lists and IDs are one object each, shared by the sectors they describe
+  // (a whole drive's map: ~35 000 sectors, most of them alike; the map's memory is what stays of them).
+  const shared = new Map<string, unknown>();
+  const intern = <T>(k: string, v: T): T => {
+    const had = shared.get(k) as T | undefined;
+    if (had !== undefined) return had;
+    shared.set(k, v);
+    return v;
+  };
   const judge = (list: SectorRead[] | undefined) => {
     const copies = list ?? [];
     const m = mergeCopies(copies.map(readCopy), mergeOpts);
-    const ev = m.evidence;
+    let ev = m.evidence;
+    if (ev.recovery === undefined && ev.vote === undefined) ev = intern(`e${JSON.stringify(ev)}`, ev);
     const status = m.status;
     const data = m.bytes ?? missingSector;
-    const sources = [...new Set(copies.map((r) => r.source))];
+    const names = [...new Set(copies.map((r) => r.source))];
+    const sources = intern(`s${names.join("\0")}`, names);
     // the read whose payload is in the image, else the first read with data, else the first read
     const chosen = ev.chosen >= 0 ? copies[ev.chosen] : copies.find((r) => r.data !== undefined) ?? copies[0];
-    const id: SectorId | undefined = chosen && { deleted: status !== "missing" && chosen.deleted === true, cyl: chosen.idCyl ?? chosen.cyl, head: chosen.idHead ?? chosen.head };
+    let id: SectorId | undefined;
+    if (chosen) {
+      const deleted = status !== "missing" && chosen.deleted === true, cyl = chosen.idCyl ?? chosen.cyl, head = chosen.idHead ?? chosen.head;
+      id = intern(`i${deleted ? 1 : 0},${cyl},${head}`, { deleted, cyl, head });
+    }
     return { status, data, reads: copies.length, good: ev.good + ev.corrected + ev.recovered, bad: ev.bad, noData: ev.noData, variants: ev.variants, sources, id, evidence: ev };
   };
 
@@ -521,7 +542,7 @@ export function assembleReads(reads: readonly SectorRead[], opts: ImageOptions =
 
   const outside: OutsideSector[] = [];
   for (const [k, list] of bySector) {
-    const [c, h, s] = k.split("/").map(Number);
+    const s = k % 256, h = Math.floor(k / 256) % 256, c = Math.floor(k / 65536);
     const inside = c >= firstCylinder && c < firstCylinder + cylinders && h < heads && s >= firstSector && s < firstSector + sectorsPerTrack;
     if (!inside) {
       const j = judge(list);
@@ -530,6 +551,121 @@ export function assembleReads(reads: readonly SectorRead[], opts: ImageOptions =
   }
   outside.sort((a, b) => a.cyl - b.cyl || a.head - b.head || a.sec - b.sec);
   return { image, geometry, inferred, tracks, counts, outside, badHeaders, orphanData, ...(floppy ? { floppy } : {}) };
+}
+
+/** Where ImageReads placed the sectors it read: a flat image of this geometry, in `buffer`. */
+interface Arena {
+  readonly buffer: Uint8Array;
+  readonly layout: ImageGeometry;
+}
+
+/** Largest image ImageReads lays out ahead (what the drive's header says it holds). */
+const MAX_ARENA = 2 ** 31;
+
+/**
+ * Sector reads of tracks as they are decoded, for an image of a whole drive in
+ * bounded memory: `add` takes each decoded track at once (the caller keeps no
+ * decode result), and assemble() builds what assembleImage would from them all.
+ *
+ * The sector payloads are not kept one array each: given the drive's cylinders
+ * and heads (`drive`, a .tr header's; or the options'), the first copy of each
+ * sector is written where a flat image lays it out (sector size, first sector
+ * and sectors per track as given, else as the first track with good data shows
+ * them), and its read views it there. When the geometry assemble() settles on is
+ * that layout, the image is that buffer, filled in place: the sector data is
+ * held once, not twice. Other copies (a sector read again, a copy of another
+ * length, a header outside the layout) are kept as read; a geometry other than
+ * the layout builds a fresh image from the views, as assembleReads always did.
+ * The image and map are the same either way.
+ */
+export class ImageReads {
+  readonly reads: SectorRead[] = [];
+  badHeaders = 0;
+  orphanData = 0;
+  /** Tracks added. */
+  tracks = 0;
+  /** The first decode options seen (encoding and data rate for assemble()). */
+  firstOptions: DecodeResult["options"] | undefined;
+  private arena: { buffer: Uint8Array; layout: ImageGeometry } | undefined;
+  private noArena: boolean;
+  /** Sectors with a copy in the arena, by slot. */
+  private placed: Uint8Array | undefined;
+
+  constructor(
+    private readonly opts: ImageOptions = {},
+    private readonly drive?: { readonly cylinders: number; readonly heads: number },
+  ) {
+    this.noArena = opts.geometry !== undefined;
+  }
+
+  /** The reads of one decoded track (the next input). */
+  add(input: ImageTrackInput): void {
+    const r = sectorReads(input, this.opts.placeBy ?? "header", this.tracks++);
+    this.badHeaders += r.badHeaders;
+    this.orphanData += r.orphanData;
+    this.firstOptions ??= input.result.options;
+    if (!this.arena && !this.noArena) this.layOut(r.reads);
+    const a = this.arena;
+    for (const x of r.reads) {
+      if (a && x.data !== undefined && x.data.length === a.layout.sectorSize) {
+        const l = a.layout;
+        const c = x.cyl - l.firstCylinder, s = x.sec - l.firstSector;
+        if (c >= 0 && c < l.cylinders && x.head < l.heads && s >= 0 && s < l.sectorsPerTrack) {
+          const slot = (c * l.heads + x.head) * l.sectorsPerTrack + s;
+          if (this.placed![slot] === 0) {
+            this.placed![slot] = 1;
+            const at = slot * l.sectorSize;
+            a.buffer.set(x.data, at);
+            this.reads.push({ ...x, data: a.buffer.subarray(at, at + l.sectorSize) });
+            continue;
+          }
+        }
+      }
+      this.reads.push(x);
+    }
+  }
+
+  /** The layout, from the first track with good data (see the class). */
+  private layOut(reads: readonly SectorRead[]): void {
+    const o = this.opts;
+    const cylinders = o.cylinders ?? this.drive?.cylinders;
+    const heads = o.heads ?? this.drive?.heads;
+    if (cylinders === undefined || heads === undefined) {
+      this.noArena = true;
+      return;
+    }
+    const good = reads.filter((r) => r.data && r.dataCrcOk);
+    if (good.length === 0) return;
+    const sectorSize = o.sectorSize ?? mode(good.map((r) => r.data!.length))!;
+    const run = inferSectorRun(reads.filter((r) => o.firstSector === undefined || r.sec >= o.firstSector).map((r) => r.sec));
+    const firstSector = o.firstSector ?? run?.first ?? 0;
+    const r2 = inferSectorRun(reads.filter((r) => r.sec >= firstSector).map((r) => r.sec));
+    const sectorsPerTrack = o.sectorsPerTrack ?? (r2 ? r2.first - firstSector + r2.count : 1);
+    const slots = cylinders * heads * sectorsPerTrack;
+    if (slots * sectorSize > MAX_ARENA) {
+      this.noArena = true;
+      return;
+    }
+    try {
+      // (pages untouched stay unallocated: a header claiming more cylinders than were read costs nothing)
+      this.arena = { buffer: new Uint8Array(slots * sectorSize), layout: { cylinders, heads, sectorsPerTrack, sectorSize, firstSector, firstCylinder: o.firstCylinder ?? 0 } };
+      this.placed = new Uint8Array(slots);
+    } catch {
+      this.noArena = true;
+    }
+  }
+
+  /** The image and its map from every track added (assembleImage's result for the same inputs). */
+  assemble(opts: ImageOptions = this.opts): DiskImage {
+    const o = this.firstOptions;
+    const family = o?.preset?.limits;
+    this.placed = undefined;
+    return assembleReads(this.reads, {
+      ...opts,
+      ...(opts.encoding === undefined && family !== undefined ? { encoding: family } : {}),
+      ...(opts.dataRate === undefined && o?.dataRate !== undefined ? { dataRate: o.dataRate } : {}),
+    }, { badHeaders: this.badHeaders, orphanData: this.orphanData }, this.arena);
+  }
 }
 
 /** A sector read as a copy for src/recover/merge.ts. */

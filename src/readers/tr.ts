@@ -416,14 +416,30 @@ class ChunkQueue {
     return this.copy(n, false);
   }
 
-  /** The next n ≤ available bytes, taken (a fresh array the queue no longer references). */
+  /**
+   * The next n ≤ available bytes, taken: the queue no longer references them. A
+   * view of the chunk while they lie in one (a whole drive's track records are
+   * not copied once more each; decodeMany copies a view it posts to a worker),
+   * else a fresh array.
+   */
   take(n: number): Uint8Array {
     return this.copy(n, true);
   }
 
   private copy(n: number, consume: boolean): Uint8Array {
     const c0 = this.chunks[0];
-    if (!consume && c0 && c0.length - this.first >= n) return c0.subarray(this.first, this.first + n);
+    if (c0 && c0.length - this.first >= n) {
+      const view = c0.subarray(this.first, this.first + n);
+      if (consume) {
+        this.first += n;
+        this.held -= n;
+        if (this.first === c0.length) {
+          this.chunks.shift();
+          this.first = 0;
+        }
+      }
+      return view;
+    }
     const out = new Uint8Array(n);
     let o = 0;
     let i = 0;
