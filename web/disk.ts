@@ -8,6 +8,13 @@
 // Loaded on demand by web/worker.ts, so a page that only ever opens .sr files
 // never fetches it. Tracks of flux files unpack their edges on each access
 // (src/readers/flux.ts): a track is unpacked once per decode and dropped after.
+//
+// The tracks decode on a pool of Web Workers (decodeMany of src/pool/web.ts,
+// `jobs` of them; web/worker.ts passes navigator.hardwareConcurrency unless the
+// page says otherwise), each track's outcome taken in track order as it arrives
+// (progress names the last one), results lean (what the image needs); jobs 1,
+// or no Worker in this scope, decodes them here one after another. Either way
+// the grid, statuses and image are the same (test/e2e-worker.test.ts).
 import { decode } from "../src/decode.js";
 import { detect } from "../src/detect/detect.js";
 import { wantsDetection } from "../src/detect/options.js";
@@ -19,7 +26,9 @@ import { resolveOptions } from "../src/options.js";
 import { imdFromImage, writeImd } from "../src/writers/imd.js";
 import { readAnyCapture, readKryofluxCapture, type CaptureTrack } from "../src/readers/index.js";
 import { kryofluxTrackName } from "../src/readers/kryoflux.js";
-import type { Backend, DecodedDisk, DiskProgress, DiskRow, DiskTrackInfo, TrackDetection } from "./protocol.js";
+import type { DecodeResult } from "../src/types.js";
+import type { DiskfluxErrorCode } from "../src/errors.js";
+import type { Backend, DecodedDisk, DiskProgress, DiskRow, DiskTrackInfo, DiskWorkers, TrackDetection } from "./protocol.js";
 
 /** Tracks detection looks at (the CLI's DETECT_CAPTURES). */
 export const DETECT_TRACKS = 8;
@@ -114,6 +123,58 @@ function trackSource(disk: HeldDisk, t: CaptureTrack): string {
   return `${file} cyl ${t.cyl} head ${t.head}`;
 }
 
+/** How the tracks are decoded: `jobs` Web Workers (src/pool/web.ts), or this thread alone (jobs 1, the default). */
+export interface DiskPool {
+  jobs?: number;
+  /** Stops every worker of the pool (a newer request); the decode then throws the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/** A .tr track carries its packed transitions: they travel to a worker instead of the unpacked edges (8× smaller). */
+function packedOf(t: CaptureTrack): Uint8Array | undefined {
+  const p = (t as { packed?: unknown }).packed;
+  return p instanceof Uint8Array ? p : undefined;
+}
+
+/**
+ * Decodes the tracks on a pool of `jobs` Web Workers (decodeMany of src/pool/web.ts,
+ * nested in this worker), handing each outcome to `take` in track order as it
+ * arrives. Inputs are produced lazily (a track is unpacked when the pool takes it,
+ * so at most jobs × 3 are held at once), results come back lean (no fields, no
+ * binary streams: the grid and the image need neither) and the workers that
+ * answered at least one track are counted.
+ */
+async function decodeOnPool(
+  disk: HeldDisk,
+  options: string,
+  request: { backend: Backend; recover: true; keepCrcInputs: true },
+  jobs: number,
+  signal: AbortSignal | undefined,
+  take: (i: number, outcome: { result: DecodeResult } | { error: DiskfluxError }) => Promise<void>,
+): Promise<DiskWorkers> {
+  const { decodeMany } = await import("../src/pool/web.js");
+  let started = 0;
+  const answered = new Set<Worker>();
+  const createWorker = (): Worker => {
+    const w = new Worker(new URL("../src/pool/worker-web.ts", import.meta.url), { type: "module", name: "diskflux-decode" });
+    started++;
+    w.addEventListener("message", (e: MessageEvent<{ type?: string }>) => {
+      if (e.data?.type === "done") answered.add(w);
+    });
+    return w;
+  };
+  const inputs = disk.tracks.map((t) => () => {
+    const source = trackSource(disk, t);
+    const packed = packedOf(t);
+    return packed ? { packed, cyl: t.cyl, head: t.head, source } : { capture: t.capture, cyl: t.cyl, head: t.head, source };
+  });
+  let i = 0;
+  for await (const r of decodeMany(inputs, options, { ...request, jobs, lean: true, signal, createWorker })) {
+    await take(i++, r.ok ? { result: r.result } : { error: new DiskfluxError(r.error.code as DiskfluxErrorCode, r.error.message) });
+  }
+  return { jobs, started, used: answered.size };
+}
+
 /**
  * Decodes every track of a disk with one option string (detected first, over
  * the first DETECT_TRACKS tracks, when `requested` asks for it) and assembles
@@ -125,6 +186,7 @@ export async function decodeDisk(
   requested: string,
   backend: Backend,
   progress: (p: DiskProgress) => Promise<void>,
+  pool: DiskPool = {},
 ): Promise<DecodedDisk> {
   const tracks = disk.tracks;
   const total = tracks.length;
@@ -151,30 +213,55 @@ export async function decodeDisk(
 
   const warnings = [...disk.warnings];
   const inputs: ImageTrackInput[] = [];
-  const infos: DiskTrackInfo[] = [];
-  const t0 = performance.now();
-  for (let i = 0; i < total; i++) {
-    const t = tracks[i];
-    await progress({ phase: "decode", done: i, total, text: `cyl ${t.cyl} head ${t.head}` });
-    const info: DiskTrackInfo = { cyl: t.cyl, head: t.head, source: trackSource(disk, t), revolutions: Math.max(1, t.revolutions?.length ?? 1), ids: 0, good: 0 };
-    infos.push(info);
-    try {
-      // recovered by default, with the CRC inputs a vote over the revolutions needs (src/recover/merge.ts)
-      const result = await decode(t.capture, options, { backend, recover: true, keepCrcInputs: true });
-      inputs.push({ result, source: info.source, cyl: t.cyl, head: t.head });
-      const recs = result.records;
-      for (let j = 0; j < recs.length; j++) {
-        const r = recs[j];
-        if (r.kind !== "id") continue;
-        info.ids++;
-        const d = recs[j + 1];
-        if (r.crc?.ok && d?.kind === "data" && d.crc?.ok) info.good++;
-      }
-    } catch (e) {
+  const infos: DiskTrackInfo[] = tracks.map((t) => ({
+    cyl: t.cyl, head: t.head, source: trackSource(disk, t), revolutions: Math.max(1, t.revolutions?.length ?? 1), ids: 0, good: 0,
+  }));
+  /** One track's outcome, taken in track order (the pool yields in input order too). */
+  const take = (i: number, outcome: { result: DecodeResult } | { error: DiskfluxError | Error }) => {
+    const info = infos[i];
+    if ("error" in outcome) {
+      const e = outcome.error;
       // Options that do not parse fail every track alike: say it once.
       if (isDiskfluxError(e) && (e.code === "E_OPTION" || e.code === "E_WASM")) throw e;
-      info.error = e instanceof Error ? e.message : String(e);
-      warnings.push(`cyl ${t.cyl} head ${t.head}: not decoded (${info.error})`);
+      info.error = e.message;
+      warnings.push(`cyl ${info.cyl} head ${info.head}: not decoded (${info.error})`);
+      return;
+    }
+    const result = outcome.result;
+    inputs.push({ result, source: info.source, cyl: info.cyl, head: info.head });
+    const recs = result.records;
+    for (let j = 0; j < recs.length; j++) {
+      const r = recs[j];
+      if (r.kind !== "id") continue;
+      info.ids++;
+      const d = recs[j + 1];
+      if (r.crc?.ok && d?.kind === "data" && d.crc?.ok) info.good++;
+    }
+  };
+  /** What the last track taken read, for the progress line. */
+  const line = (i: number) => {
+    const info = infos[i];
+    return `cyl ${info.cyl} head ${info.head}: ${info.error !== undefined ? "not decoded" : `${info.good} of ${info.ids} sectors good`}`;
+  };
+  // recovered by default, with the CRC inputs a vote over the revolutions needs (src/recover/merge.ts)
+  const request = { backend, recover: true, keepCrcInputs: true } as const;
+  const jobs = Math.min(total, Math.max(1, Math.floor(pool.jobs ?? 1)));
+  let workers: DiskWorkers = { jobs: 1, started: 0, used: 0 };
+  const t0 = performance.now();
+  if (jobs > 1 && typeof Worker === "function") {
+    workers = await decodeOnPool(disk, options, request, jobs, pool.signal, async (i, outcome) => {
+      take(i, outcome);
+      await progress({ phase: "decode", done: i + 1, total, text: line(i) });
+    });
+  } else {
+    for (let i = 0; i < total; i++) {
+      const t = tracks[i];
+      await progress({ phase: "decode", done: i, total, text: i > 0 ? line(i - 1) : `cyl ${t.cyl} head ${t.head}` });
+      try {
+        take(i, { result: await decode(t.capture, options, request) });
+      } catch (e) {
+        take(i, { error: e instanceof Error ? e : new Error(String(e)) });
+      }
     }
   }
   await progress({ phase: "decode", done: total, total, text: "assembling the image" });
@@ -221,6 +308,7 @@ export async function decodeDisk(
     options,
     ...(detection ? { detection } : {}),
     decodeMs,
+    workers,
     tracks: infos,
     missing: disk.missing,
     warnings,

@@ -186,7 +186,8 @@ export class DiskView {
       ["How", detected
         ? `detected over the first ${Math.min(8, d.tracks.length)} tracks in ${fmtMs(detected.detectMs)} — ${detected.confidence} confidence; every track decoded with them`
         : "given; every track decoded with them"],
-      ["Decoded", `${plural(d.tracks.length, "track")} in ${fmtMs(d.decodeMs)} with ${d.backend === "wasm" ? "Wasm" : "TypeScript"}`],
+      ["Decoded", `${plural(d.tracks.length, "track")} in ${fmtMs(d.decodeMs)} with ${d.backend === "wasm" ? "Wasm" : "TypeScript"}, ` +
+        (d.workers.started > 0 ? `on ${plural(d.workers.used, "Web Worker")} at once (of ${d.workers.jobs} asked for)` : "one after another in the page's worker")],
       ...(d.imdError !== undefined ? [["ImageDisk", `no .imd for this disk: ${d.imdError}`] as [string, string]] : []),
     ];
     this.els.summary.replaceChildren(...items.flatMap(([k, v]) => {
@@ -278,6 +279,8 @@ export class DiskView {
       tbody.append(tr);
     });
     this.els.grid.setAttribute("aria-rowcount", String(d.rows.length + 1));
+    // the workers that decoded the tracks (0: the page's worker alone), for tests and the curious
+    this.els.grid.dataset.workers = String(d.workers.used);
     this.els.grid.replaceChildren(thead, tbody);
     this.focusAt = [0, this.cells[0]?.length > 1 ? 1 : 0];
     const first = this.cells[this.focusAt[0]]?.[this.focusAt[1]];

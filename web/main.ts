@@ -63,6 +63,10 @@ const els = {
 
 const options = new OptionState();
 let backend: Backend = "wasm";
+/** Workers for a disk's tracks (`?workers=`); undefined: the worker takes navigator.hardwareConcurrency. */
+let jobs: number | undefined;
+const jobsField = () => (jobs !== undefined ? { jobs } : {});
+let fused = true;
 let seq = 0;
 let track: DecodedTrack | undefined;
 let rows: SectorRow[] = [];
@@ -117,6 +121,11 @@ let diskMode = false;
   }
   const b = params.get("backend");
   if (b === "js" || b === "wasm") backend = b;
+  // ?workers=N: a disk's tracks decode on N Web Workers (1: in the page's worker alone); default every core
+  const w = Number(params.get("workers"));
+  if (Number.isInteger(w) && w >= 1) jobs = w;
+  // ?fused=0: a .sr's samples read as before the fused reader (to compare the two)
+  if (params.get("fused") === "0") fused = false;
 }
 
 function writeUrl(): void {
@@ -291,7 +300,7 @@ function optionsChanged(): void {
   clearTimeout(debounce);
   setState("busy");
   els.status.textContent = options.wantsDetection() ? "Detecting options…" : "Decoding…";
-  debounce = setTimeout(() => post(diskMode ? { type: "disk", seq: 0, options: options.toString(), backend } : { type: "decode", seq: 0, options: options.toString(), backend }), 200);
+  debounce = setTimeout(() => post(diskMode ? { type: "disk", seq: 0, options: options.toString(), backend, ...jobsField() } : { type: "decode", seq: 0, options: options.toString(), backend }), 200);
 }
 
 // ---------------------------------------------------------------- worker
@@ -321,7 +330,7 @@ function showProgress(p: DiskProgress | undefined): void {
     els.progress.max = Math.max(1, p.total);
     els.progress.value = p.done;
   } else els.progress.removeAttribute("value");
-  const what = p.phase === "read" ? `Reading ${p.text}` : p.phase === "detect" ? `Detecting options over ${p.text}` : `Decoding track ${Math.min(p.done + 1, p.total)} of ${p.total}: ${p.text}`;
+  const what = p.phase === "read" ? `Reading ${p.text}` : p.phase === "detect" ? `Detecting options over ${p.text}` : `${p.done} of ${p.total} tracks decoded; ${p.text}`;
   els.progress.setAttribute("aria-valuetext", what);
   els.progress.title = what;
 }
@@ -333,7 +342,7 @@ function onProgress(p: DiskProgress): void {
   const text =
     p.phase === "read" ? `Reading ${p.text}…` :
     p.phase === "detect" ? `Detecting options over ${p.text}…` :
-    `Decoding ${p.total} track${p.total === 1 ? "" : "s"}…`;
+    `Decoding ${p.total} track${p.total === 1 ? "" : "s"}: ${p.done} done${p.done > 0 && p.done < p.total ? ` (${p.text})` : ""}…`;
   if (els.status.textContent !== text) els.status.textContent = text;
 }
 
@@ -427,8 +436,8 @@ async function openFiles(files: File[]): Promise<void> {
   pendingSec = undefined;
   opening = files.length === 1 ? files[0].name : `${files.length} files`;
   // Transfer, not copy: after this call the buffers are detached on this side.
-  if (files.length === 1) post({ type: "open", seq: 0, name: files[0].name, bytes: buffers[0], options: options.toString(), backend }, buffers);
-  else post({ type: "open-set", seq: 0, files: files.map((f, i) => ({ name: f.name, bytes: buffers[i] })), options: options.toString(), backend }, buffers);
+  if (files.length === 1) post({ type: "open", seq: 0, name: files[0].name, bytes: buffers[0], options: options.toString(), backend, ...jobsField(), ...(fused ? {} : { fused }) }, buffers);
+  else post({ type: "open-set", seq: 0, files: files.map((f, i) => ({ name: f.name, bytes: buffers[i] })), options: options.toString(), backend, ...jobsField() }, buffers);
 }
 
 els.file.addEventListener("change", () => {
@@ -502,7 +511,7 @@ for (const r of document.querySelectorAll<HTMLInputElement>('input[name="backend
   r.addEventListener("change", () => {
     if (!r.checked) return;
     setBackend(r.value as Backend);
-    if (haveCapture && !options.validate()) post(diskMode ? { type: "disk", seq: 0, options: options.toString(), backend } : { type: "decode", seq: 0, options: options.toString(), backend });
+    if (haveCapture && !options.validate()) post(diskMode ? { type: "disk", seq: 0, options: options.toString(), backend, ...jobsField() } : { type: "decode", seq: 0, options: options.toString(), backend });
   });
 }
 
@@ -578,7 +587,7 @@ function diskText(d: DecodedDisk): string {
   const none = SECTOR_STATUSES.every((k) => k === "missing" || n[k] === 0) ? " No sector was read: check the options, or try Auto-detect." : "";
   const counts = SECTOR_STATUSES.filter((k) => k === "good" || k === "bad" || k === "missing" || k === "conflict" || n[k] > 0).map((k) => `${n[k]} ${k}`).join(", ");
   return `${d.source}: ${d.tracks.length} track${d.tracks.length === 1 ? "" : "s"}, ${counts} sectors — ` +
-    `${how}every track decoded in ${fmtMs(d.decodeMs)} (${d.backend === "wasm" ? "Wasm" : "TypeScript"}).${none}`;
+    `${how}every track decoded in ${fmtMs(d.decodeMs)} (${d.backend === "wasm" ? "Wasm" : "TypeScript"}${d.workers.used > 1 ? `, ${d.workers.used} workers` : ""}).${none}`;
 }
 
 function showDisk(d: DecodedDisk): void {
@@ -703,7 +712,7 @@ function renderSummary(t: DecodedTrack): void {
     ["Samples", `${c.sampleCount.toLocaleString("en-US")} at ${fmtRate(c.sampleRate)} (${fmtTime(dur)})`],
     ...(c.revolutions ? [["Revolutions", c.revolutions > 1 ? `${c.revolutions}, back to back: a sector read in each is a row in each` : "1"] as [string, string]] : []),
     ["Channels", c.channels.map((name, i) => `${name}${["data", "index", "suppress"][i] ? ` (${["data", "index", "suppress"][i]})` : ""}`).join(", ")],
-    ...(c.fileBytes ? [["File", `${c.fileBytes.toLocaleString("en-US")} bytes, read in ${fmtMs(c.readMs)}`] as [string, string]] : []),
+    ...(c.fileBytes ? [["File", `${c.fileBytes.toLocaleString("en-US")} bytes, read in ${fmtMs(c.readMs)}${c.fused ? " (straight to edges)" : ""}`] as [string, string]] : []),
     ...(t.detection ? [["Detected", `${t.detection.confidence} confidence, in ${fmtMs(t.detection.detectMs)}`] as [string, string]] : []),
     ["Decoded", `${fmtMs(t.decodeMs)} with ${t.backend === "wasm" ? "Wasm" : "TypeScript"} (incl. the byte log for the timeline)`],
     ["Marks", `IDAM ${s.IDAM} · DAM ${s.DAM} · DDAM ${s.DDAM} · IAM ${s.IAM}`],

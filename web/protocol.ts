@@ -13,17 +13,24 @@ import type { SectorStatus } from "../src/recover/status.js";
 
 export type Backend = "wasm" | "js";
 
+/**
+ * Disk requests' `jobs`: the tracks of a disk decode on that many Web Workers
+ * (src/pool/web.ts, started by the page's worker); 1 decodes them in the page's
+ * worker, one after another. Default navigator.hardwareConcurrency.
+ */
 export type WorkerRequest =
   /**
    * A capture file: bytes (transferred), its name, then decode it. A file of
    * tracks (SuperCard Pro .scp, HxC .hfe, a KryoFlux stream, dgesswein/mfm .tr)
-   * opens as a disk: "progress" messages, then "disk" (not "decoded").
+   * opens as a disk: "progress" messages, then "disk" (not "decoded"). A sigrok
+   * .sr is read by the fused inflate→edges kernel where it pays (src/readers/fused-edges.ts);
+   * `fused: false` reads its samples as before (`?fused=0`, for measuring).
    */
-  | { type: "open"; seq: number; name: string; bytes: ArrayBuffer; options: string; backend: Backend }
+  | { type: "open"; seq: number; name: string; bytes: ArrayBuffer; options: string; backend: Backend; jobs?: number; fused?: boolean }
   /** Several files given together: a KryoFlux set (trackNN.S.raw; other names are skipped with a warning). Answered like a disk "open". */
-  | { type: "open-set"; seq: number; files: { name: string; bytes: ArrayBuffer }[]; options: string; backend: Backend }
+  | { type: "open-set"; seq: number; files: { name: string; bytes: ArrayBuffer }[]; options: string; backend: Backend; jobs?: number }
   /** Decode every track of the held disk again (new options or backend); detection first when the options ask for it. */
-  | { type: "disk"; seq: number; options: string; backend: Backend }
+  | { type: "disk"; seq: number; options: string; backend: Backend; jobs?: number }
   /** Decode one track of the held disk (its index in DecodedDisk.tracks) for the track views; answered by "decoded". */
   | { type: "track"; seq: number; index: number; options: string; backend: Backend }
   /** Synthesize the built-in demo track in the worker and decode it (options: undefined = the demo's own). */
@@ -47,6 +54,8 @@ export interface CaptureInfo {
   fileBytes: number;
   /** Time to read (unzip/inflate) the file, ms. */
   readMs: number;
+  /** A sigrok .sr read by the fused inflate→edges kernel (its edges, not its samples, are held). */
+  fused?: boolean;
   /** Flux tracks: the revolutions in the capture. */
   revolutions?: number;
 }
@@ -173,6 +182,8 @@ export interface DecodedDisk {
   detection?: TrackDetection;
   /** Wall time of decoding every track, ms (detection not included). */
   decodeMs: number;
+  /** Who decoded the tracks: a pool of Web Workers (jobs > 1), or the page's worker alone (jobs 1, started 0). */
+  workers: DiskWorkers;
   tracks: DiskTrackInfo[];
   /** Tracks the file should hold but does not (or that hold no flux). */
   missing: { cyl: number; head: number }[];
@@ -191,6 +202,16 @@ export interface DecodedDisk {
   /** The ImageDisk file of the image (src/writers/imd.ts), or why there is none (an encoding or rate IMD has no mode for, more than 2 heads…). */
   imd?: Uint8Array;
   imdError?: string;
+}
+
+/** The pool that decoded a disk's tracks. */
+export interface DiskWorkers {
+  /** Workers asked for (the request's jobs, at most one per track). */
+  jobs: number;
+  /** Workers started. */
+  started: number;
+  /** Workers that decoded at least one track. */
+  used: number;
 }
 
 /** Progress of a disk: reading, detecting over the first tracks, decoding every track. */

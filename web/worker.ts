@@ -19,8 +19,23 @@
 // between tracks, and a newer request cancels the rest. One track of the held
 // disk is then decoded on demand ("track") for the track views, and becomes the
 // capture "decode" and "compare" work on.
+//
+// A disk's tracks decode on a pool of Web Workers started from here
+// (src/pool/web.ts, `jobs` of the request, default navigator.hardwareConcurrency;
+// 1: here, one after another); a newer request aborts the pool, which ends every
+// worker at once.
+//
+// A sigrok .sr is read by the fused inflate→edges kernel where it pays
+// (fusedPreferred(): browsers; 4.8× the DecompressionStream read + edge
+// extraction in Chromium, docs/fused-reader.md): its edges are held and decoded,
+// rebuilt when leading_edge changes, and its samples are read only for
+// "compare". Anything the kernel leaves to today's path (or a kernel that fails)
+// reads the samples as before; a damaged file is E_CORRUPT either way.
 import { decode, readCapture, isDiskfluxError, getKernels, wasmAvailable } from "../src/index.js";
 import { detectCaptureFormat } from "../src/readers/index.js";
+import { fusedPreferred, sigrokEdgesFused } from "../src/readers/fused-edges.js";
+import { looksLikeZip, ZipArchive } from "../src/readers/zip.js";
+import { sigrokSession } from "../src/readers/sigrok.js";
 import { kryofluxTrackName } from "../src/readers/kryoflux.js";
 import type { Capture, DecodeResult, TrackRecord } from "../src/index.js";
 import { demoCapture } from "../src/encode/demo.js";
@@ -39,7 +54,20 @@ interface WorkerScope {
 }
 const scope = self as unknown as WorkerScope;
 
-let held: { capture: Capture; info: CaptureInfo; demoOptions?: string; place?: DecodedTrack["place"] } | undefined;
+/**
+ * A sigrok .sr opened through the fused reader: the file's bytes and archive are
+ * kept, `capture` holds the leading edges built for `edge` (rebuilt, ~5 ms, when
+ * the options' leading_edge changes), and the samples are read only when
+ * something needs them ("compare", which times edge extraction too).
+ */
+interface HeldSr {
+  zip: ZipArchive;
+  bytes: Uint8Array;
+  edge: "rising" | "falling";
+  samples?: Capture;
+}
+
+let held: { capture: Capture; info: CaptureInfo; demoOptions?: string; place?: DecodedTrack["place"]; sr?: HeldSr } | undefined;
 /** The disk file (or KryoFlux set) last opened, while it is the current one. */
 let disk: HeldDisk | undefined;
 /** The newest request's sequence number: a disk still decoding for an older one stops. */
@@ -79,13 +107,72 @@ async function resolveAuto(capture: Capture, options: string, backend: Backend):
   return { options: found.optionString, detection };
 }
 
+// ---------------------------------------------------------------- the fused reader
+
+/** The leading edge an option string asks for (detection keeps the given one; default rising). */
+function leadingEdgeOf(options: string): "rising" | "falling" {
+  return /(?:^|:)\s*leading_edge\s*=\s*falling\s*(?::|$)/.test(options) ? "falling" : "rising";
+}
+
+/**
+ * A sigrok .sr's leading edges straight from its compressed members (the fused
+ * inflate→edges kernel, src/readers/fused-edges.ts: 4.8× the DecompressionStream
+ * read + edge extraction in Chromium, docs/fused-reader.md), with what the page
+ * shows of the capture; undefined where today's path must read it (not a sigrok
+ * session, a session the kernel leaves to it, a kernel that fails to load).
+ * A damaged file (E_CORRUPT) throws, as today's reader would.
+ */
+async function openSrFused(bytes: Uint8Array, name: string, edge: "rising" | "falling"): Promise<{ capture: Capture; zip: ZipArchive; info: Omit<CaptureInfo, "fileBytes" | "readMs"> } | undefined> {
+  if (!fusedPreferred() || !looksLikeZip(bytes)) return undefined;
+  try {
+    const zip = ZipArchive.open(bytes, name);
+    if (!zip.has("metadata")) return undefined;
+    const capture = await sigrokEdgesFused(zip, { leadingEdge: edge });
+    if (!capture) return undefined;
+    const session = await sigrokSession(zip);
+    return {
+      capture,
+      zip,
+      info: { source: capture.source ?? name, sampleRate: session.sampleRate, sampleCount: session.sampleCount, channels: session.channels.map((c) => c.name) },
+    };
+  } catch (e) {
+    if (isDiskfluxError(e) && e.code === "E_CORRUPT") throw e;
+    return undefined; // anything else: today's path reads it (and reports what it finds)
+  }
+}
+
+/** The held capture for decoding with `options`: a fused .sr's edges rebuilt when the leading edge changes. */
+async function captureFor(options: string): Promise<Capture> {
+  if (!held) throw new Error("no capture loaded");
+  const sr = held.sr;
+  const edge = leadingEdgeOf(options);
+  if (!sr || sr.edge === edge) return held.capture;
+  const again = await openSrFused(sr.bytes, held.info.source, edge);
+  if (again) {
+    held.capture = again.capture;
+    sr.edge = edge;
+  } else {
+    // (the kernel read it before, so this does not happen; the samples decode any edge)
+    held.capture = await samplesOf(held);
+    held.sr = undefined;
+  }
+  return held.capture;
+}
+
+/** The held capture's samples (a fused .sr reads them now, once). */
+async function samplesOf(h: NonNullable<typeof held>): Promise<Capture> {
+  if (!h.sr) return h.capture;
+  return (h.sr.samples ??= await readCapture(h.sr.bytes, h.info.source));
+}
+
 async function decodeHeld(seq: number, requested: string, backend: Backend): Promise<void> {
   if (!held) throw new Error("no capture loaded");
   await warm;
-  const { options, detection } = await resolveAuto(held.capture, requested, backend);
+  const capture = await captureFor(requested);
+  const { options, detection } = await resolveAuto(capture, requested, backend);
   const t0 = performance.now();
   // recovered by default: records carry a status, failing ones ECC-corrected or read again (the page's table and downloads)
-  const result = await decode(held.capture, options, { backend, logBytes: true, recover: true, keepCrcInputs: true });
+  const result = await decode(capture, options, { backend, logBytes: true, recover: true, keepCrcInputs: true });
   const decodeMs = performance.now() - t0;
   // one status per sector over the copies (a vote needs the CRC inputs), then the records as decode() gives them
   const sectors = mergeResults([result]).map((m) => ({ cyl: m.cyl, head: m.head, sec: m.sec, status: m.status, copies: m.copies, how: howText(m) }));
@@ -123,13 +210,15 @@ function send(seq: number, result: DecodeResult, decodeMs: number, options: stri
 async function compare(seq: number, requested: string): Promise<void> {
   if (!held) throw new Error("no capture loaded");
   const wasm = await warm;
+  // The samples, so that both backends extract the edges too (as they did before the fused reader).
+  const capture = await samplesOf(held);
   // Detect once, then time both backends on the same options.
-  const { options } = await resolveAuto(held.capture, requested, wasm ? "wasm" : "js");
+  const { options } = await resolveAuto(capture, requested, wasm ? "wasm" : "js");
   const ms = { wasm: 0, js: 0 } as Record<Backend, number>;
   const results = {} as Record<Backend, DecodeResult>;
   for (const backend of ["wasm", "js"] as const) {
     const t0 = performance.now();
-    results[backend] = await decode(held.capture, options, { backend });
+    results[backend] = await decode(capture, options, { backend });
     ms[backend] = performance.now() - t0;
   }
   const differences: string[] = [];
@@ -192,19 +281,37 @@ function reporter(seq: number): (p: DiskProgress) => Promise<void> {
   };
 }
 
-async function openDisk(seq: number, files: DiskFile[], options: string, backend: Backend): Promise<void> {
+async function openDisk(seq: number, files: DiskFile[], options: string, backend: Backend, jobs: number | undefined): Promise<void> {
   const report = reporter(seq);
   await report({ phase: "read", done: 0, total: files.length, text: files.length === 1 ? files[0].name : `${files.length} files` });
   const { readDisk } = await import("./disk.js");
   disk = await readDisk(files);
-  return decodeHeldDisk(seq, options, backend);
+  return decodeHeldDisk(seq, options, backend, jobs);
 }
 
-async function decodeHeldDisk(seq: number, options: string, backend: Backend): Promise<void> {
+/** Stops the pool of the disk decode in flight: a newer request came (its workers end at once, not after their track). */
+let stopPool: AbortController | undefined;
+
+/** Workers for a disk's tracks: the request's, else every core the browser reports. */
+function diskJobs(jobs: number | undefined): number {
+  if (jobs !== undefined && Number.isFinite(jobs) && jobs >= 1) return Math.floor(jobs);
+  return typeof navigator === "object" && navigator.hardwareConcurrency > 0 ? navigator.hardwareConcurrency : 1;
+}
+
+async function decodeHeldDisk(seq: number, options: string, backend: Backend, jobs: number | undefined): Promise<void> {
   if (!disk) throw new Error("no disk loaded");
   await warm;
   const { decodeDisk } = await import("./disk.js");
-  const d = await decodeDisk(disk, options, backend, reporter(seq));
+  const stop = new AbortController();
+  stopPool = stop;
+  let d;
+  try {
+    d = await decodeDisk(disk, options, backend, reporter(seq), { jobs: diskJobs(jobs), signal: stop.signal });
+  } catch (e) {
+    throw stop.signal.aborted ? CANCELLED : e;
+  } finally {
+    if (stopPool === stop) stopPool = undefined;
+  }
   const image = owned(d.image);
   const imd = d.imd ? owned(d.imd) : undefined;
   scope.postMessage({ type: "disk", seq, disk: { ...d, image, ...(imd ? { imd } : {}) } }, transferList(imd ? [image, imd] : [image]));
@@ -233,6 +340,7 @@ let queue: Promise<void> = Promise.resolve();
 scope.addEventListener("message", (e) => {
   const req = e.data;
   latest = req.seq;
+  stopPool?.abort(CANCELLED);
   queue = queue.then(() => handle(req)).catch((err: unknown) => {
     if (err === CANCELLED) return;
     const message = err instanceof Error ? err.message : String(err);
@@ -246,18 +354,24 @@ async function handle(req: WorkerRequest): Promise<void> {
       held = undefined;
       disk = undefined;
       const bytes = new Uint8Array(req.bytes);
-      if (isDiskFile(bytes, req.name)) return openDisk(req.seq, [{ name: req.name, bytes }], req.options, req.backend);
+      if (isDiskFile(bytes, req.name)) return openDisk(req.seq, [{ name: req.name, bytes }], req.options, req.backend, req.jobs);
       const t0 = performance.now();
+      const edge = leadingEdgeOf(req.options);
+      const fused = req.fused === false ? undefined : await openSrFused(bytes, req.name, edge);
+      if (fused) {
+        held = { capture: fused.capture, info: { ...fused.info, fileBytes: bytes.length, readMs: performance.now() - t0, fused: true }, sr: { zip: fused.zip, bytes, edge } };
+        return decodeHeld(req.seq, req.options, req.backend);
+      }
       const capture = await readCapture(bytes, req.name);
-      held = { capture, info: infoOf(capture, req.bytes.byteLength, performance.now() - t0) };
+      held = { capture, info: infoOf(capture, bytes.length, performance.now() - t0) };
       return decodeHeld(req.seq, req.options, req.backend);
     }
     case "open-set":
       held = undefined;
       disk = undefined;
-      return openDisk(req.seq, req.files.map((f) => ({ name: f.name, bytes: new Uint8Array(f.bytes) })), req.options, req.backend);
+      return openDisk(req.seq, req.files.map((f) => ({ name: f.name, bytes: new Uint8Array(f.bytes) })), req.options, req.backend, req.jobs);
     case "disk":
-      return decodeHeldDisk(req.seq, req.options, req.backend);
+      return decodeHeldDisk(req.seq, req.options, req.backend, req.jobs);
     case "track":
       return openTrack(req.seq, req.index, req.options, req.backend);
     case "demo": {
