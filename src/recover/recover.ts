@@ -14,7 +14,9 @@
 //          ▼
 //   soft decisions (soft.ts) on the sector's window: first where an ECC
 //   syndrome (or, for RLL, a broken code-word parse) points — move, delete
-//   or insert one edge — then the least certain edges flipped 1–3 at a time;
+//   or insert one edge — then rare interval lengths split or merged (a lost
+//   or extra edge the run-length rules cannot see), then the least certain
+//   edges flipped 1–3 at a time;
 //   a trial whose copy still fails but whose syndrome now points somewhere
 //   gets a second decision there (SECOND_LEVEL) ──▶ recovered (how: "soft");
 //   a syndrome only locates, a copy is taken on its plain check
@@ -63,7 +65,7 @@ import { getEccKernel } from "../kernels/ecc-load.js";
 import { crcOf } from "../kernels/crc.js";
 import { resolveSpan, miscorrectionEstimate } from "./spans.js";
 import { retime, TOLERANT_SEPARATORS, type Retimed, type SeparatorSetting } from "./separator.js";
-import { flipSets, flippedWindow, flipDecisions, locatedDecisions, decidedWindow, SOFT_DEFAULTS, type Decision, type SoftTarget } from "./soft.js";
+import { flipSets, flippedWindow, flipDecisions, locatedDecisions, rareDecisions, decidedWindow, SOFT_DEFAULTS, type Decision, type SoftTarget } from "./soft.js";
 import { LIMITS } from "../presets.js";
 import { EVENT_STRIDE, EV_BYTE } from "../kernels/abi.js";
 import { sectorRows } from "../report/table.js";
@@ -286,6 +288,8 @@ export const SOFT_MAX_BUDGET = 400;
 const SEPARATOR_ECC_LIMIT = 1e-7;
 /** The sector sizes the decoder accepts (spec §2.1 sector_size). */
 const SECTOR_SIZES = [128, 256, 512, 1024, 2048, 4096, 8192, 16384];
+/** Rare-length splits and merges tried per sector and separator, at most. */
+const RARE_CANDIDATES = 30;
 /** Trials of a sector whose own syndrome (a second defect) is searched, at most. */
 const SECOND_LEVEL = 4;
 /** RLL parse checks (window decodes with the byte log) per track at most. */
@@ -495,6 +499,7 @@ async function tolerantStage(
       // decisions where an ECC syndrome points first, then flip sets by margin
       const tries: { ds: Decision[]; level: number }[] = [];
       for (const l of slot.located) if (l.sep === sep) for (const d of locatedDecisions(r, l.from, l.to, cmin, cmax, LOCATED_BUDGET)) tries.push({ ds: [d], level: 1 });
+      for (const d of rareDecisions(r, t, cmin, cmax, RARE_CANDIDATES)) tries.push({ ds: [d], level: 1 });
       for (const set of flipSets(r, t, { ...SOFT_DEFAULTS, budget: Math.max(0, budget - tries.length), cmin, cmax })) tries.push({ ds: flipDecisions(r, set), level: 1 });
       let trials = 0, expanded = 0;
       for (let q = 0; q < tries.length && trials < budget; q++) {

@@ -164,3 +164,23 @@ export function flipDecisions(r: Retimed, set: readonly number[]): Decision[] {
   return set.map((i) => ({ op: "move", edge: i, cells: r.alt[i] }));
 }
 
+
+/**
+ * A lost or an extra transition the run-length rules cannot see: an interval
+ * of a length rare in this data field split into two equal halves (a lost
+ * edge), or two equal intervals of a rare length merged (a spike halfway).
+ * Rarest first (the length's count in the field), at most `max`.
+ */
+export function rareDecisions(r: Retimed, t: SoftTarget, cmin: number, cmax: number, max: number): Decision[] {
+  const a = Math.max(1, lowerBound(r.edges, t.dataFrom)), b = Math.min(r.edges.length - 1, lowerBound(r.edges, t.to));
+  const hist = new Map<number, number>();
+  for (let i = a; i < b; i++) hist.set(r.cells[i], (hist.get(r.cells[i]) ?? 0) + 1);
+  const out: { d: Decision; score: number }[] = [];
+  for (let i = a; i < b; i++) {
+    const c = r.cells[i];
+    if (c % 2 === 0 && c / 2 >= cmin) out.push({ d: { op: "insert", edge: i, at: c / 2 }, score: hist.get(c) ?? 0 });
+    if (c === r.cells[i + 1] && 2 * c <= cmax) out.push({ d: { op: "delete", edge: i }, score: hist.get(c) ?? 0 });
+  }
+  out.sort((x, y) => x.score - y.score || x.d.edge - y.d.edge);
+  return out.slice(0, max).map((x) => x.d);
+}
