@@ -27,6 +27,8 @@ export class Collector {
   onRun: ((done: number, used: number, events: number) => void) | undefined;
   /** False: records and binary streams are not kept (an annotation stream has no use for them; memory stays flat). */
   retain = true;
+  /** False: the binary streams are not kept (a result made lean at once: src/pool/protocol.ts leanResult). */
+  binary = true;
   private readonly stats: DecodeStats = { IAM: 0, IDAM: 0, DAM: 0, DDAM: 0, CRC_OK: 0, CRC_err: 0, EiPW: 0, CkEr: 0, OoTI: 0, Intrvls: 0 };
   private readonly eventLog = new ByteSink();
   private readonly edgeLog = new ByteSink();
@@ -118,7 +120,7 @@ export class Collector {
         case A.EV_BINARY: {
           const offset = b, len = c;
           const bytes = out.subarray(offset, offset + len);
-          if (this.retain) this.sinks[a].append(bytes);
+          if (this.retain && this.binary) this.sinks[a].append(bytes);
           if (a === A.BIN_DATA && this.pendingData) this.pendingData.bytes = bytes.slice();
           if (a === A.BIN_IDCRC || a === A.BIN_DATACRC) {
             if (this.keepCrcInputs) {

@@ -92,6 +92,14 @@ export function trustEdges(edges: Float64Array): Float64Array {
   return edges;
 }
 
+/**
+ * A request property (symbol-keyed: not part of DecodeRequest, and kept by the
+ * spreads decode() makes of a request) for a caller that drops the binary
+ * streams of the result at once (decodeMany's lean results): they are not
+ * collected (five buffers a track for the garbage collector).
+ */
+export const NO_BINARY_STREAMS: unique symbol = Symbol("diskflux.noBinaryStreams");
+
 export class TrackStream {
   private readonly collector: Collector;
   private readonly unitSize: number;
@@ -130,6 +138,7 @@ export class TrackStream {
     const onRun = request.onRun;
     const keep = request.keepEvents === true || (logBytes && onRun === undefined);
     const collector = (this.collector = new Collector(k, options, keep, logBytes, request.keepCrcInputs === true));
+    if ((request as { [NO_BINARY_STREAMS]?: boolean })[NO_BINARY_STREAMS] === true) collector.binary = false;
     const discard = onRun !== undefined && request.discard === true;
     if (discard) collector.retain = false;
     if (onRun) {

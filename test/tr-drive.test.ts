@@ -287,6 +287,28 @@ describe("openTrStream gives what readTr gives, at any chunking and any truncati
     );
   });
 
+  it("tracks of a Node stream (Buffer chunks) are plain Uint8Array views: slice() copies, so moving one to a worker leaves the chunk alone", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "diskflux-trview-"));
+    try {
+      const path = join(dir, "d.tr");
+      writeFileSync(path, file);
+      const t = await openTrStream(createReadStream(path, { highWaterMark: 1 << 20 }), "d.tr");
+      const want = readTr(file, "d.tr").tracks;
+      let k = 0;
+      for await (const x of t.tracks) {
+        expect(Object.getPrototypeOf(x.packed)).toBe(Uint8Array.prototype);
+        const copy = x.packed.slice();
+        expect(copy.buffer).not.toBe(x.packed.buffer);
+        // (what decodeMany does with a view it posts: the copy moves, the chunk stays readable)
+        structuredClone(copy, { transfer: [copy.buffer] });
+        expect(Array.from(x.packed)).toEqual(Array.from(want[k++].packed));
+      }
+      expect(k).toBe(want.length);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("a web ReadableStream is read too, and a break stops the source", async () => {
     let pulled = 0;
     let cancelled = false;

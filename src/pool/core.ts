@@ -27,6 +27,7 @@
 // its AbortSignal fires.
 import type { Capture } from "../capture.js";
 import { decode } from "../decode.js";
+import { NO_BINARY_STREAMS } from "../stream.js";
 import { DiskfluxError } from "../errors.js";
 import { escapeName } from "../escape.js";
 import type { DecodeOptions } from "../options.js";
@@ -305,7 +306,8 @@ async function decodeHere(at: Where, input: PoolInput, options: string | DecodeO
     else if (isTrInput(input)) capture = trackCapture(input.packed, input.source ?? "capture.tr", !request.keepEvents && !request.logBytes);
     else capture = captureOf(input);
     const t0 = performance.now();
-    const result = await decode(capture, optionsOf(input, options), requestOf(input, request));
+    const req = requestOf(input, request);
+    const result = await decode(capture, optionsOf(input, options), lean ? ({ ...req, [NO_BINARY_STREAMS]: true } as DecodeRequest) : req);
     const decodeMs = performance.now() - t0;
     return { ...at, ...place, ok: true, result: lean ? leanResult(result) : result, decodeMs };
   } catch (e) {

@@ -10,6 +10,8 @@
 // under tsx. The ~5 ms is paid once per worker, off the main thread, and
 // overlaps the main thread's first reads ("warm" is the first message).
 import { decode } from "../decode.js";
+import { NO_BINARY_STREAMS } from "../stream.js";
+import type { DecodeRequest } from "../types.js";
 import { getKernels } from "../kernels/load.js";
 import { leanResult, packResult, poolError, type FromWorker, type ToWorker, type TrackPlace } from "./protocol.js";
 import { readFileWork, trackCapture } from "./read.js";
@@ -54,7 +56,7 @@ export function workerHandler(post: Post): (message: ToWorker) => void {
           if (m.file) ({ capture, ...place } = await readFileWork(m.file));
           else if (m.tr) capture = trackCapture(m.tr.packed, m.tr.source, !m.request.keepEvents && !m.request.logBytes);
           const t0 = performance.now();
-          const decoded = await decode(capture!, m.options, m.request);
+          const decoded = await decode(capture!, m.options, m.lean ? ({ ...m.request, [NO_BINARY_STREAMS]: true } as DecodeRequest) : m.request);
           const ms = performance.now() - t0;
           const { result, packed, transfer } = packResult(m.lean ? leanResult(decoded) : decoded);
           send({ type: "done", id: m.id, ok: true, result, packed, ms, ...place }, transfer);

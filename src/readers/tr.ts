@@ -405,7 +405,8 @@ class ChunkQueue {
       const chunk = r.value;
       if (!(chunk instanceof Uint8Array)) throw new DiskfluxError("E_ARGUMENT", "openTrStream: the stream gave a chunk that is not a Uint8Array");
       if (chunk.length === 0) continue;
-      this.chunks.push(chunk);
+      // a plain Uint8Array view (a Node Buffer's slice() is a view, not a copy: a track handed out must copy as a Uint8Array does)
+      this.chunks.push(Object.getPrototypeOf(chunk) === Uint8Array.prototype ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
       this.held += chunk.length;
     }
     return this.held >= n;
