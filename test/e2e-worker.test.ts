@@ -12,6 +12,10 @@
 // (`?fused=0`) decode to: records, statuses, streams, fields, histogram and
 // timeline rows; again after leading_edge changes (the edges are rebuilt).
 //
+// Capture files dropped together (not a KryoFlux set) decode as a disk, each
+// file read and decoded in a pool worker, one that fails shown with its error in
+// its place; the same with one worker.
+//
 // Same harness as test/e2e-disk.test.ts, built into a folder of its own.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { existsSync, readFileSync } from "node:fs";
@@ -171,4 +175,49 @@ describe.runIf(ready)("web page: the worker side", () => {
       expect(problems).toEqual([]);
     });
   }
+
+  const DTC = ["hdd_mfm_WD1003V-MM2.sr", "hdd_mfm_WD1003V-MM2_int.sr"];
+  it.runIf(DTC.every((f) => existsSync(`${SAMPLES_DIR}/${f}`)))("capture files dropped together: decoded on the pool, a broken one's error in its place, as one worker does", async () => {
+    const files = [...DTC.map((n) => ({ name: n, b64: readFileSync(`${SAMPLES_DIR}/${n}`).toString("base64") })), { name: "broken.sr", b64: Buffer.from("PK\x03\x04 not a zip at all").toString("base64") }];
+    const runs: { cells: string[]; tracks: { source: string; cyl: number; head: number; good: number; error?: string }[]; warnings: string[]; workers: string | null; img: string }[] = [];
+    for (const workers of [1, 3]) {
+      const page = watchProblems(await context.newPage(), problems);
+      await page.goto(`${base}?workers=${workers}`);
+      const dataTransfer = await page.evaluateHandle((list) => {
+        const dt = new DataTransfer();
+        for (const f of list) dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name));
+        return dt;
+      }, files);
+      await page.dispatchEvent("body", "drop", { dataTransfer });
+      await waitDisk(page);
+      const d = await page.evaluate(() => (window as unknown as { __diskflux: { disk: { tracks: { source: string; cyl: number; head: number; good: number; error?: string }[]; warnings: string[]; image: Uint8Array } } }).__diskflux.disk);
+      runs.push({
+        cells: await page.$$eval('[data-testid="disk-cell"]', (tds) => tds.map((td) => `${(td as HTMLElement).dataset.cyl}/${(td as HTMLElement).dataset.head}/${(td as HTMLElement).dataset.sec} ${(td as HTMLElement).dataset.status}`)),
+        tracks: d.tracks.map((t) => ({ source: t.source, cyl: t.cyl, head: t.head, good: t.good, ...(t.error !== undefined ? { error: t.error } : {}) })),
+        warnings: d.warnings,
+        workers: await page.getAttribute("#disk-grid", "data-workers"),
+        img: Buffer.from(Object.values(d.image) as number[]).toString("hex"),
+      });
+      expect(await page.textContent("#disk-heading")).toBe("Disk — broken.sr … hdd_mfm_WD1003V-MM2.sr");
+      await page.close();
+    }
+    const [one, many] = runs;
+    expect(one.workers).toBe("0");
+    expect(Number(many.workers)).toBeGreaterThan(1);
+    // in name order: the broken file first, with its error; the two reads of one track placed by their sector headers
+    expect(one.tracks.map((t) => t.source)).toEqual(["broken.sr", "hdd_mfm_WD1003V-MM2_int.sr", "hdd_mfm_WD1003V-MM2.sr"]); // sorted by name
+    expect(one.tracks[0].error).toBeDefined();
+    expect(one.warnings[0]).toMatch(/^broken\.sr: not decoded \(/);
+    for (const t of one.tracks.slice(1)) {
+      expect(t.error, t.source).toBeUndefined();
+      expect(t.good, t.source).toBeGreaterThan(0);
+      expect(t.cyl, t.source).toBeGreaterThanOrEqual(0);
+    }
+    expect(one.cells.length).toBeGreaterThan(0);
+    expect(many.cells).toEqual(one.cells);
+    expect(many.tracks).toEqual(one.tracks);
+    expect(many.warnings).toEqual(one.warnings);
+    expect(many.img).toEqual(one.img);
+    expect(problems).toEqual([]);
+  });
 });

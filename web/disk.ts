@@ -27,6 +27,7 @@ import { imdFromImage, writeImd } from "../src/writers/imd.js";
 import { readAnyCapture, readKryofluxCapture, type CaptureTrack } from "../src/readers/index.js";
 import { kryofluxTrackName } from "../src/readers/kryoflux.js";
 import type { DecodeResult } from "../src/types.js";
+import type { Capture } from "../src/capture.js";
 import type { DiskfluxErrorCode } from "../src/errors.js";
 import type { Backend, DecodedDisk, DiskProgress, DiskRow, DiskTrackInfo, DiskWorkers, TrackDetection } from "./protocol.js";
 
@@ -50,6 +51,13 @@ export interface HeldDisk {
   fileBytes: number;
   readMs: number;
   tracks: readonly CaptureTrack[];
+  /**
+   * Capture files given together that are not a KryoFlux set (a drive captured
+   * track by track as .sr files): one track each, read where it is decoded (a
+   * pool worker inflates it), its place taken from its sector headers. `tracks`
+   * is empty then.
+   */
+  captureFiles?: readonly DiskFile[];
   missing: { cyl: number; head: number }[];
   warnings: string[];
 }
@@ -86,10 +94,21 @@ export async function readDisk(files: readonly DiskFile[]): Promise<HeldDisk> {
   const streams = files.filter((f) => kryofluxTrackName(baseName(f.name)) !== undefined);
   const skipped = files.filter((f) => kryofluxTrackName(baseName(f.name)) === undefined);
   if (streams.length === 0) {
-    throw new DiskfluxError(
-      "E_FORMAT",
-      `${files.length} files given together, none named like a KryoFlux stream (trackNN.S.raw): open one capture at a time, or the stream files of one KryoFlux set`,
-    );
+    // capture files, one track each (read and decoded on the pool; one that fails shows its error in its place)
+    const sorted = [...files].sort((a, b) => baseName(a.name).localeCompare(baseName(b.name), "en", { numeric: true }));
+    const names = sorted.map((f) => baseName(f.name));
+    return {
+      source: `${names[0]} … ${names[names.length - 1]}`,
+      stem: names[0].replace(/\.[^.]*$/, "").replace(/[._\- ]*\d*$/, "") || "disk",
+      format: `${files.length} capture files, a track each`,
+      files: files.length,
+      fileBytes,
+      readMs: performance.now() - t0,
+      tracks: [],
+      captureFiles: sorted.map((f, i) => ({ name: names[i], bytes: f.bytes })),
+      missing: [],
+      warnings: [],
+    };
   }
   const any = readKryofluxCapture(streams.map((f) => ({ name: baseName(f.name), bytes: f.bytes })));
   if (any.kind !== "tracks") throw new DiskfluxError("E_FORMAT", "not a KryoFlux set");
@@ -115,6 +134,25 @@ export async function readDisk(files: readonly DiskFile[]): Promise<HeldDisk> {
 function stemOfPrefix(prefix: string, name: string): string {
   const p = prefix.replace(/[._\- ]+$/, "");
   return p === "" || p.toLowerCase() === "track" ? "kryoflux" : p || name;
+}
+
+/** The one track of a capture file (a capture, or a file of one track). */
+export async function readCaptureFileTrack(f: DiskFile): Promise<{ capture: Capture; cyl?: number; head?: number }> {
+  const any = await readAnyCapture(f.bytes, f.name);
+  if (any.kind === "single") return { capture: any.capture };
+  if (any.tracks.length === 1) return { capture: any.tracks[0].capture, cyl: any.tracks[0].cyl, head: any.tracks[0].head };
+  throw new DiskfluxError("E_FORMAT", `${escapeName(f.name)}: holds ${any.tracks.length} tracks; open it alone`);
+}
+
+/** The place most ID records with a good CRC name (a capture file's track), or -1/-1. */
+function placeOf(result: DecodeResult): { cyl: number; head: number } {
+  const n = new Map<string, number>();
+  for (const r of result.records) if (r.kind === "id" && r.crc?.ok) n.set(`${r.cyl}/${r.head}`, (n.get(`${r.cyl}/${r.head}`) ?? 0) + 1);
+  let best = "", most = 0;
+  for (const [k, v] of n) if (v > most) [best, most] = [k, v];
+  if (!best) return { cyl: -1, head: -1 };
+  const [cyl, head] = best.split("/").map(Number);
+  return { cyl, head };
 }
 
 /** Sources of a track's sector reads in the image map: the file (its own, for a set) and the place. */
@@ -150,7 +188,7 @@ async function decodeOnPool(
   request: { backend: Backend; recover: true; keepCrcInputs: true },
   jobs: number,
   signal: AbortSignal | undefined,
-  take: (i: number, outcome: { result: DecodeResult } | { error: DiskfluxError }) => Promise<void>,
+  take: (i: number, outcome: { result: DecodeResult; cyl?: number; head?: number } | { error: DiskfluxError }) => Promise<void>,
 ): Promise<DiskWorkers> {
   const { decodeMany } = await import("../src/pool/web.js");
   let started = 0;
@@ -163,14 +201,18 @@ async function decodeOnPool(
     });
     return w;
   };
-  const inputs = disk.tracks.map((t) => () => {
-    const source = trackSource(disk, t);
-    const packed = packedOf(t);
-    return packed ? { packed, cyl: t.cyl, head: t.head, source } : { capture: t.capture, cyl: t.cyl, head: t.head, source };
-  });
+  // capture files: their bytes, read (inflated) in the workers; copied, not moved, as this worker keeps them for the track views
+  const inputs = disk.captureFiles
+    ? disk.captureFiles.map((f) => ({ bytes: f.bytes, source: f.name }))
+    : disk.tracks.map((t) => () => {
+      const source = trackSource(disk, t);
+      const packed = packedOf(t);
+      return packed ? { packed, cyl: t.cyl, head: t.head, source } : { capture: t.capture, cyl: t.cyl, head: t.head, source };
+    });
   let i = 0;
-  for await (const r of decodeMany(inputs, options, { ...request, jobs, lean: true, signal, createWorker })) {
-    await take(i++, r.ok ? { result: r.result } : { error: new DiskfluxError(r.error.code as DiskfluxErrorCode, r.error.message) });
+  for await (const r of decodeMany(inputs, options, { ...request, jobs, lean: true, signal, createWorker, transfer: !disk.captureFiles })) {
+    const at = disk.captureFiles && r.cyl !== undefined && r.head !== undefined ? { cyl: r.cyl, head: r.head } : {};
+    await take(i++, r.ok ? { result: r.result, ...at } : { error: new DiskfluxError(r.error.code as DiskfluxErrorCode, r.error.message) });
   }
   return { jobs, started, used: answered.size };
 }
@@ -189,7 +231,8 @@ export async function decodeDisk(
   pool: DiskPool = {},
 ): Promise<DecodedDisk> {
   const tracks = disk.tracks;
-  const total = tracks.length;
+  const files = disk.captureFiles;
+  const total = files ? files.length : tracks.length;
   if (total === 0) throw new DiskfluxError("E_CORRUPT", `${escapeName(disk.source)}: no track with flux in it`);
 
   let options = requested;
@@ -198,7 +241,12 @@ export async function decodeDisk(
     const n = Math.min(DETECT_TRACKS, total);
     await progress({ phase: "detect", done: 0, total: n, text: `the first ${n} track${n === 1 ? "" : "s"}` });
     const t0 = performance.now();
-    const found = await detect(tracks.slice(0, n).map((t) => t.capture), requested, { backend, maxCaptures: n });
+    // capture files: those of the first n that read (one that does not shows its error when decoded)
+    const captures = files
+      ? (await Promise.all(files.slice(0, n).map((f) => readCaptureFileTrack(f).then((t) => t.capture, () => undefined)))).filter((c) => c !== undefined)
+      : tracks.slice(0, n).map((t) => t.capture);
+    if (captures.length === 0) throw new DiskfluxError("E_FORMAT", `none of the first ${n} files reads as a capture`);
+    const found = await detect(captures, requested, { backend, maxCaptures: n });
     options = found.optionString;
     detection = {
       requested,
@@ -213,22 +261,30 @@ export async function decodeDisk(
 
   const warnings = [...disk.warnings];
   const inputs: ImageTrackInput[] = [];
-  const infos: DiskTrackInfo[] = tracks.map((t) => ({
-    cyl: t.cyl, head: t.head, source: trackSource(disk, t), revolutions: Math.max(1, t.revolutions?.length ?? 1), ids: 0, good: 0,
-  }));
+  const infos: DiskTrackInfo[] = files
+    ? files.map((f) => ({ cyl: -1, head: -1, source: f.name, revolutions: 1, ids: 0, good: 0 }))
+    : tracks.map((t) => ({
+      cyl: t.cyl, head: t.head, source: trackSource(disk, t), revolutions: Math.max(1, t.revolutions?.length ?? 1), ids: 0, good: 0,
+    }));
   /** One track's outcome, taken in track order (the pool yields in input order too). */
-  const take = (i: number, outcome: { result: DecodeResult } | { error: DiskfluxError | Error }) => {
+  const take = (i: number, outcome: { result: DecodeResult; cyl?: number; head?: number } | { error: DiskfluxError | Error }) => {
     const info = infos[i];
     if ("error" in outcome) {
       const e = outcome.error;
       // Options that do not parse fail every track alike: say it once.
       if (isDiskfluxError(e) && (e.code === "E_OPTION" || e.code === "E_WASM")) throw e;
       info.error = e.message;
-      warnings.push(`cyl ${info.cyl} head ${info.head}: not decoded (${info.error})`);
+      warnings.push(`${files ? info.source : `cyl ${info.cyl} head ${info.head}`}: not decoded (${info.error})`);
       return;
     }
     const result = outcome.result;
-    inputs.push({ result, source: info.source, cyl: info.cyl, head: info.head });
+    if (files) {
+      // a capture file's place: its own (a .tr of one track), else what its sector headers say
+      const at = outcome.cyl !== undefined && outcome.head !== undefined ? { cyl: outcome.cyl, head: outcome.head } : placeOf(result);
+      info.cyl = at.cyl;
+      info.head = at.head;
+    }
+    inputs.push({ result, source: info.source, ...(info.cyl >= 0 ? { cyl: info.cyl, head: info.head } : {}) });
     const recs = result.records;
     for (let j = 0; j < recs.length; j++) {
       const r = recs[j];
@@ -241,7 +297,7 @@ export async function decodeDisk(
   /** What the last track taken read, for the progress line. */
   const line = (i: number) => {
     const info = infos[i];
-    return `cyl ${info.cyl} head ${info.head}: ${info.error !== undefined ? "not decoded" : `${info.good} of ${info.ids} sectors good`}`;
+    return `${files ? info.source : `cyl ${info.cyl} head ${info.head}`}: ${info.error !== undefined ? "not decoded" : `${info.good} of ${info.ids} sectors good`}`;
   };
   // recovered by default, with the CRC inputs a vote over the revolutions needs (src/recover/merge.ts)
   const request = { backend, recover: true, keepCrcInputs: true } as const;
@@ -255,13 +311,17 @@ export async function decodeDisk(
     });
   } else {
     for (let i = 0; i < total; i++) {
-      const t = tracks[i];
-      await progress({ phase: "decode", done: i, total, text: i > 0 ? line(i - 1) : `cyl ${t.cyl} head ${t.head}` });
+      await progress({ phase: "decode", done: i, total, text: i > 0 ? line(i - 1) : infos[0].source });
+      let outcome: Parameters<typeof take>[1];
       try {
-        take(i, { result: await decode(t.capture, options, request) });
+        if (files) {
+          const t = await readCaptureFileTrack(files[i]);
+          outcome = { result: await decode(t.capture, options, request), ...(t.cyl !== undefined ? { cyl: t.cyl, head: t.head } : {}) };
+        } else outcome = { result: await decode(tracks[i].capture, options, request) };
       } catch (e) {
-        take(i, { error: e instanceof Error ? e : new Error(String(e)) });
+        outcome = { error: e instanceof Error ? e : new Error(String(e)) };
       }
+      take(i, outcome);
     }
   }
   await progress({ phase: "decode", done: total, total, text: "assembling the image" });

@@ -12,7 +12,11 @@
 // worker detects the options once over the first tracks, decodes every track
 // with them (progress below the header) and assembles the image; the grid shows
 // every sector's status, the .img and the sector map download, and a click on a
-// sector or a track decodes that one track for the track views.
+// sector or a track decodes that one track for the track views. Capture files
+// dropped together that are not a KryoFlux set (a drive's tracks as .sr files)
+// open the same way, one track each; a file that fails shows its error in its
+// place. A disk's tracks decode on a pool of Web Workers (`?workers=N`, default
+// every core; web/disk.ts), a .sr through the fused reader (`?fused=0`: not).
 import { sectorRows, type SectorRow } from "../src/report/table.js";
 import { SECTOR_STATUSES } from "../src/recover/status.js";
 import { parseOptionString, type OptionKey } from "../src/options.js";
@@ -602,7 +606,7 @@ function showDisk(d: DecodedDisk): void {
   els.downloadImd.title = d.imd ? "ImageDisk: every track with its mode, sector numbering and each sector's status" : `No ImageDisk file for this disk: ${d.imdError ?? "not available"}`;
   els.status.textContent = diskText(d);
   // The track views show the track shown before (new options) or the first one.
-  const keep = shownTrack >= 0 && shownTrack < d.tracks.length ? shownTrack : d.rows.find((r) => r.track >= 0)?.track ?? (d.tracks.length ? 0 : -1);
+  const keep = shownTrack >= 0 && shownTrack < d.tracks.length ? shownTrack : d.rows.find((r) => r.track >= 0)?.track ?? d.tracks.findIndex((t) => t.error === undefined);
   if (keep >= 0) openTrack(keep, pendingSec);
   else setState("done");
 }
@@ -919,7 +923,7 @@ $("#zoom-fit").addEventListener("click", () => timeline.fit());
 
 function stem(): string {
   const d = currentDisk();
-  if (d && track?.place) return `${d.stem}.c${track.place.cyl}h${track.place.head}`;
+  if (d && track?.place && track.place.cyl >= 0) return `${d.stem}.c${track.place.cyl}h${track.place.head}`;
   return (track?.capture.source ?? "capture").replace(/\.(sr|dsl)$/i, "");
 }
 

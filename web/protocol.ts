@@ -27,7 +27,11 @@ export type WorkerRequest =
    * `fused: false` reads its samples as before (`?fused=0`, for measuring).
    */
   | { type: "open"; seq: number; name: string; bytes: ArrayBuffer; options: string; backend: Backend; jobs?: number; fused?: boolean }
-  /** Several files given together: a KryoFlux set (trackNN.S.raw; other names are skipped with a warning). Answered like a disk "open". */
+  /**
+   * Several files given together: a KryoFlux set (trackNN.S.raw; other names are skipped with a warning), or,
+   * when none is named like a stream, capture files of one track each (a drive's tracks as .sr files), placed by
+   * their sector headers. Answered like a disk "open".
+   */
   | { type: "open-set"; seq: number; files: { name: string; bytes: ArrayBuffer }[]; options: string; backend: Backend; jobs?: number }
   /** Decode every track of the held disk again (new options or backend); detection first when the options ask for it. */
   | { type: "disk"; seq: number; options: string; backend: Backend; jobs?: number }

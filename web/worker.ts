@@ -127,9 +127,12 @@ async function openSrFused(bytes: Uint8Array, name: string, edge: "rising" | "fa
   try {
     const zip = ZipArchive.open(bytes, name);
     if (!zip.has("metadata")) return undefined;
+    // (the session's metadata, for the probe names, inflates while the kernel runs)
+    const sessionP = sigrokSession(zip);
+    sessionP.catch(() => undefined);
     const capture = await sigrokEdgesFused(zip, { leadingEdge: edge });
     if (!capture) return undefined;
-    const session = await sigrokSession(zip);
+    const session = await sessionP;
     return {
       capture,
       zip,
@@ -319,6 +322,18 @@ async function decodeHeldDisk(seq: number, options: string, backend: Backend, jo
 
 async function openTrack(seq: number, index: number, options: string, backend: Backend): Promise<void> {
   if (!disk) throw new Error("no disk loaded");
+  const files = disk.captureFiles;
+  if (files) {
+    // a capture file of the disk: read now (its bytes are held), shown like a file opened alone
+    const f = files[index];
+    if (!f) throw new Error(`the disk has no file ${index}`);
+    const t0 = performance.now();
+    const { readCaptureFileTrack } = await import("./disk.js");
+    const t = await readCaptureFileTrack(f);
+    const info = infoOf(t.capture, f.bytes.length, performance.now() - t0, `file ${index + 1} of ${files.length} (${disk.source})`);
+    held = { capture: t.capture, info: { ...info, source: f.name }, place: { index, cyl: t.cyl ?? -1, head: t.head ?? -1 } };
+    return decodeHeld(seq, options, backend);
+  }
   const t = disk.tracks[index];
   if (!t) throw new Error(`the disk has no track ${index}`);
   const t0 = performance.now();
