@@ -172,10 +172,13 @@ describe.skipIf(!haveShared)("16-bit checks: two separators must agree", () => {
     const plain = await decode(noisy, t.options);
     const r = await decode(noisy, t.options, { recover: true, backend: "wasm" });
     const rows = ownDataRows(r).filter((x) => x.key && x.data?.status === "recovered");
-    expect(rows.length).toBeGreaterThan(plain.stats.CRC_OK);
+    const plainGood = ownDataRows(plain).filter((x) => x.key && x.data?.crc?.ok).length;
+    const usable = ownDataRows(r).filter((x) => x.key && x.data?.status !== undefined && x.data.status !== "bad").length;
+    expect(rows.length).toBeGreaterThan(0);
+    expect(usable).toBeGreaterThan(plainGood);
     for (const row of rows) {
       const ev = row.data!.recovery!;
-      expect(["separator", "soft", "pll"]).toContain(ev.how);
+      expect(["separator", "pll"], "no soft decisions on a 16-bit check").toContain(ev.how);
       expect("agreeing" in ev && ev.agreeing).toBeGreaterThanOrEqual(2);
       expect(hex(row.data!.bytes)).toBe(truth.get(row.key!));
     }

@@ -50,10 +50,24 @@
 //   ≤ PARSE_CHECKS window decodes a track, accept nothing.)
 //
 // 16-bit checks (floppies' CRC-CCITT, most MFM headers): one trial passes a
-// wrong copy with ≈ 2^-16 = 1.5e-5, up to 808 × 1.5e-5 = 1.2e-2 over every
-// trial, which is why one copy is never enough there: two separators must
-// give the same bytes (and the same ID). Soft decisions default to
-// SOFT_DEFAULTS.budget = 200 trials per separator (softBudget, ≤ 400).
+// wrong copy with ≈ 2^-16 = 1.5e-5, which is why one copy is never enough
+// there: two separators (PLL retries, tolerant separators) must give the same
+// bytes (and the same ID): ≤ 5 + 2 whole-track decodes, ≈ 7 × 1.5e-5 = 1e-4
+// for a copy to pass by chance, and then a second separator must give the very
+// same bytes. No soft decisions on a 16-bit data check: hundreds of trials, and
+// the two separators' trials make the same decisions on nearly the same edges,
+// so their agreement proves little (measured: wrong floppy sectors got through
+// that way before this rule). Soft decisions default to SOFT_DEFAULTS.budget
+// = 280 trials per separator (softBudget, ≤ SOFT_MAX_BUDGET = 400).
+//
+// An ECC syndrome is used two ways, both within the code's span (spans.ts):
+// as a correction (status corrected, or a 48-bit separator copy), and as a
+// locator for soft decisions. A located decision is taken only when the new
+// copy's plain check verifies, but it is steered toward the syndrome's burst,
+// so it is not a random trial: it carries the code's miscorrection estimate
+// (as corrected does: WD s=5 1.6e-5, s=6 3.1e-5, 48-bit 1.5e-8, 56-bit
+// 1.2e-7) on top of trials × 2^-W. Measured: located up to the derived
+// ceiling instead, 0xA00805 (a Fire code) let wrong sectors through.
 //
 // Statuses and evidence go on the records (record.status, record.recovery);
 // recovered sectors the plain decode lost are added to result.records (their
@@ -291,7 +305,7 @@ const SECTOR_SIZES = [128, 256, 512, 1024, 2048, 4096, 8192, 16384];
 /** Rare-length splits and merges tried per sector and separator, at most. */
 const RARE_CANDIDATES = 30;
 /** Trials of a sector whose own syndrome (a second defect) is searched, at most. */
-const SECOND_LEVEL = 4;
+const SECOND_LEVEL = 6;
 /** RLL parse checks (window decodes with the byte log) per track at most. */
 const PARSE_CHECKS = 64;
 /** Of a sector's soft-decision trials, at most this many go to the place an ECC syndrome (or a broken RLL parse) points at. */
@@ -365,7 +379,10 @@ async function tolerantStage(
 
   const span = how.ecc === false ? 0 : resolveSpan(dw, o.dataCrc.poly, { ...(how.maxBurst !== undefined ? { maxBurst: how.maxBurst } : {}), ...(how.unsafe ? { unsafe: true } : {}) });
   const eccOk = span > 0 && !headerTableQuirk(o) && miscorrectionEstimate(dw, span) <= SEPARATOR_ECC_LIMIT;
-  const ecc = span > 0 && !headerTableQuirk(o) ? await getEccKernel(request.backend ?? "auto") : undefined;
+  // the syndrome also locates soft decisions, within the code's span only: a located decision
+  // steers toward the syndrome's burst, so it carries the code's miscorrection risk (header)
+  const locSpan = span;
+  const ecc = locSpan > 0 && !headerTableQuirk(o) ? await getEccKernel(request.backend ?? "auto") : undefined;
 
   const slots: Slot[] = [];
   const slotAt = (id: IdRecord): Slot => {
@@ -438,20 +455,20 @@ async function tolerantStage(
       // a strong code may correct a burst on the separator's copy (once per separator)
       const input = data.crcInput;
       const c = ecc && data.crc && input && input.length >= dw / 8 + data.bytes.length
-        ? ecc.correct(input.slice(), { width: dw, poly: o.dataCrc.poly, init: o.dataCrc.init, maxBurst: span })
+        ? ecc.correct(input.slice(), { width: dw, poly: o.dataCrc.poly, init: o.dataCrc.init, maxBurst: locSpan })
         : undefined;
       if (!input || c?.status !== 1) {
         if (rll && parseChecks < PARSE_CHECKS) parsePending.push({ slot, sep, r, data });
         continue;
       }
       const rec = input.slice();
-      ecc!.correct(rec, { width: dw, poly: o.dataCrc.poly, init: o.dataCrc.init, maxBurst: span });
       // where the burst is, for the soft decisions (which take a copy on its check alone)
       const prefix = input.length - dw / 8 - data.bytes.length;
       const per = data.bytes.length > 0 ? (data.end - data.start) / data.bytes.length : 16 * h0;
       const p0 = Math.floor(c.startBit / 8) - prefix, p1 = Math.floor((c.startBit + c.length - 1) / 8) - prefix;
       slot.located.push({ sep, from: p0 < 0 ? data.markStart : data.start + (p0 - 1) * per, to: data.start + (p1 + 2) * per });
-      if (!eccOk) continue;
+      // taken as a correction only within the code's span, for a code whose miscorrection estimate is small
+      if (!eccOk || c.length > span || ecc!.correct(rec, { width: dw, poly: o.dataCrc.poly, init: o.dataCrc.init, maxBurst: span }).status !== 1) continue;
       const msg = rec.subarray(0, rec.length - dw / 8);
       if (crcOf(dw, o.dataCrc.poly, o.dataCrc.init, msg) !== checkValue(rec.subarray(rec.length - dw / 8))) continue;
       slot.copies.push({ sep, id, data: { ...data, bytes: msg.slice(msg.length - data.bytes.length) }, ecc: { startBit: c.startBit, bits: c.length } });
@@ -484,8 +501,11 @@ async function tolerantStage(
     settle(result, slots, dw, hw, near);
   }
 
-  // soft decisions on the sectors whose ID is trusted and whose data no separator verified
-  if (how.soft === false) return;
+  // soft decisions on the sectors whose ID is trusted and whose data no separator verified;
+  // never on a 16-bit check: hundreds of trials at 2^-16 each, and the two separators'
+  // trials make the same decisions on nearly the same edges, so two "agreeing" copies
+  // are not independent (measured: wrong floppy sectors passed that way)
+  if (how.soft === false || dw < 32) return;
   const budget = Math.min(SOFT_MAX_BUDGET, Math.max(0, Math.floor(how.softBudget ?? SOFT_DEFAULTS.budget)));
   if (budget === 0) return;
   for (const slot of slots) {
@@ -516,7 +536,7 @@ async function tolerantStage(
         // a second defect: where this trial's syndrome points, on top of this trial's decisions
         const input = data?.crcInput;
         if (!ecc || !data || !input || level > 1 || expanded >= SECOND_LEVEL || input.length < dw / 8 + data.bytes.length) continue;
-        const c = ecc.correct(input.slice(), { width: dw, poly: o.dataCrc.poly, init: o.dataCrc.init, maxBurst: span });
+        const c = ecc.correct(input.slice(), { width: dw, poly: o.dataCrc.poly, init: o.dataCrc.init, maxBurst: locSpan });
         if (c.status !== 1) continue;
         expanded++;
         const prefix = input.length - dw / 8 - data.bytes.length;

@@ -39,7 +39,7 @@ export interface SoftOptions {
   cmax: number;
 }
 
-export const SOFT_DEFAULTS: SoftOptions = { candidates: 14, maxFlips: 3, budget: 200, cmin: 0, cmax: 0 };
+export const SOFT_DEFAULTS: SoftOptions = { candidates: 14, maxFlips: 3, budget: 280, cmin: 0, cmax: 0 };
 
 /** First index i with a[i] >= x (a increasing). */
 function lowerBound(a: ArrayLike<number>, x: number): number {
