@@ -10,8 +10,8 @@
 // (src/readers/flux.ts): a track is unpacked once per decode and dropped after.
 //
 // The tracks decode on a pool of Web Workers (decodeMany of src/pool/web.ts,
-// `jobs` of them; web/worker.ts passes navigator.hardwareConcurrency unless the
-// page says otherwise), each track's outcome taken in track order as it arrives
+// `jobs` of them; web/worker.ts passes navigator.hardwareConcurrency from 4
+// cores up unless the page says otherwise), each track's outcome taken in track order as it arrives
 // (progress names the last one), results lean (what the image needs); jobs 1,
 // or no Worker in this scope, decodes them here one after another. Either way
 // the grid, statuses and image are the same (test/e2e-worker.test.ts).

@@ -16,7 +16,7 @@
 // dropped together that are not a KryoFlux set (a drive's tracks as .sr files)
 // open the same way, one track each; a file that fails shows its error in its
 // place. A disk's tracks decode on a pool of Web Workers (`?workers=N`, default
-// every core; web/disk.ts), a .sr through the fused reader (`?fused=0`: not).
+// every core from 4 up; web/disk.ts), a .sr through the fused reader (`?fused=0`: not).
 import { sectorRows, type SectorRow } from "../src/report/table.js";
 import { SECTOR_STATUSES } from "../src/recover/status.js";
 import { parseOptionString, type OptionKey } from "../src/options.js";
@@ -125,7 +125,7 @@ let diskMode = false;
   }
   const b = params.get("backend");
   if (b === "js" || b === "wasm") backend = b;
-  // ?workers=N: a disk's tracks decode on N Web Workers (1: in the page's worker alone); default every core
+  // ?workers=N: a disk's tracks decode on N Web Workers (1: in the page's worker alone); default every core from 4 up
   const w = Number(params.get("workers"));
   if (Number.isInteger(w) && w >= 1) jobs = w;
   // ?fused=0: a .sr's samples read as before the fused reader (to compare the two)

@@ -16,7 +16,7 @@ export type Backend = "wasm" | "js";
 /**
  * Disk requests' `jobs`: the tracks of a disk decode on that many Web Workers
  * (src/pool/web.ts, started by the page's worker); 1 decodes them in the page's
- * worker, one after another. Default navigator.hardwareConcurrency.
+ * worker, one after another. Default navigator.hardwareConcurrency from 4 cores up, else 1.
  */
 export type WorkerRequest =
   /**

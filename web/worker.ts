@@ -21,8 +21,8 @@
 // capture "decode" and "compare" work on.
 //
 // A disk's tracks decode on a pool of Web Workers started from here
-// (src/pool/web.ts, `jobs` of the request, default navigator.hardwareConcurrency;
-// 1: here, one after another); a newer request aborts the pool, which ends every
+// (src/pool/web.ts, `jobs` of the request, default navigator.hardwareConcurrency
+// from 4 cores up; 1: here, one after another); a newer request aborts the pool, which ends every
 // worker at once.
 //
 // A sigrok .sr is read by the fused inflate→edges kernel where it pays
@@ -295,10 +295,20 @@ async function openDisk(seq: number, files: DiskFile[], options: string, backend
 /** Stops the pool of the disk decode in flight: a newer request came (its workers end at once, not after their track). */
 let stopPool: AbortController | undefined;
 
-/** Workers for a disk's tracks: the request's, else every core the browser reports. */
+/** Cores from which a disk decodes on a pool by default. */
+const POOL_FROM_CORES = 4;
+
+/**
+ * Workers for a disk's tracks: the request's, else every core the browser
+ * reports from POOL_FROM_CORES up, else 1 (this worker alone). On 2 shared
+ * cores (load ~7) the pool was slower than this worker alone: ibm360.scp's 80
+ * tracks in 610–777 ms alone, 796–1372 ms on 2 workers, 1081–1194 ms on 3
+ * (worker start-up, every track's edges unpacked here and copied to a worker).
+ */
 function diskJobs(jobs: number | undefined): number {
   if (jobs !== undefined && Number.isFinite(jobs) && jobs >= 1) return Math.floor(jobs);
-  return typeof navigator === "object" && navigator.hardwareConcurrency > 0 ? navigator.hardwareConcurrency : 1;
+  const cores = typeof navigator === "object" && navigator.hardwareConcurrency > 0 ? navigator.hardwareConcurrency : 1;
+  return cores >= POOL_FROM_CORES ? cores : 1;
 }
 
 async function decodeHeldDisk(seq: number, options: string, backend: Backend, jobs: number | undefined): Promise<void> {
