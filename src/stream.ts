@@ -100,6 +100,18 @@ export function trustEdges(edges: Float64Array): Float64Array {
  */
 export const NO_BINARY_STREAMS: unique symbol = Symbol("diskflux.noBinaryStreams");
 
+/**
+ * One capture decoded as its samples (or edges) arrive, with the kernels'
+ * state carried across pushes: any split decodes exactly like the whole.
+ * Made by openTrackStream().
+ *
+ * @example
+ * import { openTrackStream } from "diskflux";
+ * const stream = await openTrackStream({ sampleRate: 200e6 }, "data_rate=5000000:format=MFM:header_format=3");
+ * stream.pushSamples(new Uint8Array(1 << 20)); // samples as they come (bit 0 = data)
+ * for (const record of stream.takeRecords()) console.log(record.kind);
+ * const result = stream.finish();
+ */
 export class TrackStream {
   private readonly collector: Collector;
   private readonly unitSize: number;
@@ -276,7 +288,16 @@ export function packChannels(src: Uint8Array, unit: number, first: number, len: 
   });
 }
 
-/** A stream with a kernel instance of its own (streams can interleave with each other and with decode()). */
+/**
+ * A stream with a kernel instance of its own (streams can interleave with each other and with decode()).
+ *
+ * @example
+ * import { openCaptureFileStream, openTrackStream } from "diskflux";
+ * const cap = await openCaptureFileStream("long-session.sr");
+ * const stream = await openTrackStream(cap.setup, "data_rate=5000000:format=MFM:header_format=3", { backend: "wasm" });
+ * for await (const chunk of cap.chunks()) stream.pushSamples(chunk);
+ * console.log(stream.finish().stats);
+ */
 export async function openTrackStream(setup: StreamSetup, options: string | DecodeOptions = {}, request: StreamRequest = {}): Promise<TrackStream> {
   const opts = resolveOptions(options);
   if (opts.decoder === "legacy") throw new DiskfluxError("E_OPTION", "decoder=legacy does not stream; use decode()");
@@ -287,6 +308,13 @@ export async function openTrackStream(setup: StreamSetup, options: string | Deco
 /**
  * Decodes samples arriving in chunks and yields each record as soon as it is
  * complete; the generator's return value is the whole result.
+ *
+ * @example
+ * import { decodeChunks, openCaptureFileStream } from "diskflux";
+ * const cap = await openCaptureFileStream("long-session.sr");
+ * for await (const r of decodeChunks(cap.chunks(), cap.setup, "data_rate=5000000:format=MFM:header_format=3")) {
+ *   if (r.kind === "data") console.log(r.bytes.length, r.crc?.ok);
+ * }
  */
 export async function* decodeChunks(
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,

@@ -318,7 +318,19 @@ function fillPattern(fill: string | Uint8Array | undefined): Uint8Array {
   return new TextEncoder().encode(text);
 }
 
-/** Builds the image and its sector map from decoded tracks. */
+/**
+ * Builds the image and its sector map from decoded tracks (several reads of a
+ * sector are merged: best copy, conflict, vote).
+ *
+ * @example
+ * import { assembleImage, decode, readAnyCaptureFile, sectorMapText } from "diskflux";
+ * const drive = await readAnyCaptureFile("drive.tr");
+ * if (drive.kind !== "tracks") throw new Error("not a multi-track file");
+ * const inputs = [];
+ * for (const t of drive.tracks) inputs.push({ result: await decode(t.capture, "data_rate=5000000:format=MFM:header_format=3", { recover: true }), cyl: t.cyl, head: t.head });
+ * const img = assembleImage(inputs);
+ * console.log(img.geometry, img.counts); // write img.image to disk.img
+ */
 export function assembleImage(inputs: readonly ImageTrackInput[], opts: ImageOptions = {}): DiskImage {
   const placeBy = opts.placeBy ?? "header";
   let badHeaders = 0;
@@ -343,6 +355,12 @@ export function assembleImage(inputs: readonly ImageTrackInput[], opts: ImageOpt
  * Builds the image and its sector map from sector reads (placed by their
  * cyl/head/sec; `opts.placeBy` is not used here). `counts` are carried into
  * the result.
+ *
+ * @example
+ * import { assembleReads, imdSectorReads, readImd } from "diskflux";
+ * import { readFileSync } from "node:fs";
+ * const img = assembleReads(imdSectorReads(readImd(readFileSync("disk.imd"))));
+ * console.log(img.counts.good, "good sectors");
  */
 export function assembleReads(reads: readonly SectorRead[], opts: ImageOptions = {}, counts0: { badHeaders?: number; orphanData?: number } = {}, arena?: Arena): DiskImage {
   const badHeaders = counts0.badHeaders ?? 0;
