@@ -402,7 +402,7 @@ describe("images of the shared captures", () => {
         if (rec.kind !== "id") continue;
         const k = result.records.indexOf(rec);
         const next = result.records[k + 1];
-        if (!next || next.kind !== "data" || !next.crc) continue;
+        if (next?.kind !== "data" || !next.crc) continue;
         const j = dataRecs.indexOf(next);
         const bytes = data.subarray(j * g.sectorSize, (j + 1) * g.sectorSize);
         if (rec.sec >= g.firstSector + g.sectorsPerTrack) {

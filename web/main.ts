@@ -77,7 +77,6 @@ let rows: SectorRow[] = [];
 let spans: SectorSpan[] = [];
 let selected = -1;
 let haveCapture = false;
-let lastType: WorkerRequest["type"] | undefined;
 /** Whether the request in flight detects options first. */
 let lastDetects = false;
 /** What the last detection found (shown until another capture is opened). */
@@ -311,7 +310,6 @@ function optionsChanged(): void {
 
 function post(req: WorkerRequest, transfer: Transferable[] = []): void {
   req.seq = ++seq;
-  lastType = req.type;
   lastDetects = req.type !== "demo" && req.type !== "track" && wantsDetection(req.options);
   setState("busy");
   const what = req.type === "open" ? `Reading ${req.name}${lastDetects ? " and detecting its options" : ""}…` :
@@ -769,7 +767,7 @@ function statusCell(r: SectorRow): HTMLTableCellElement {
   else if (how?.how === "pll") td.title = `read again with pll_kp=${how.kp} pll_ki=${how.ki} tolerance ${how.syncTolerance}; ${how.agreeing} agree`;
   // the sector over all its copies (revolutions), when that differs from this copy: "bad · sector voted"
   const id = r.id;
-  const merged = id && id.crc?.ok ? track?.sectors?.find((m) => m.cyl === id.cyl && m.head === id.head && m.sec === id.sec) : undefined;
+  const merged = id?.crc?.ok ? track?.sectors?.find((m) => m.cyl === id.cyl && m.head === id.head && m.sec === id.sec) : undefined;
   if (merged && merged.copies > 1 && merged.status !== status) {
     td.textContent = `${status} · sector ${merged.status}`;
     td.dataset.sectorStatus = merged.status;
@@ -872,7 +870,7 @@ function selectRow(i: number, how: { scroll: boolean; jump: boolean; focus?: boo
   const name = r.id ? `cyl ${r.id.cyl} head ${r.id.head} sec ${r.id.sec}` : `data record ${i + 1}`;
   const data = r.data?.bytes;
   els.hexHeading.textContent = `Sector data — ${name}`;
-  if (data && data.length) {
+  if (data?.length) {
     renderHex(els.hex, data, `${data.length} bytes · ID ${crcText(r.id?.crc)} · data ${crcText(r.data?.crc)}`);
     els.downloadSector.disabled = false;
     els.downloadSector.textContent = `Download sector (${data.length} bytes)`;

@@ -6,7 +6,7 @@
 
 import { DiskfluxError } from "../errors.js";
 import { escapeName, oneLine, quoteArg } from "../escape.js";
-import { baseName, extensionOf, intArg, parseCommand, rateArg, reportTracks, runCommand, writeFileBytes } from "./run.js";
+import { baseName, extensionOf, intArg, parseCommand, rateArg, runCommand, writeFileBytes } from "./run.js";
 
 export const IMAGE_USAGE = `usage: diskflux image <capture|file.tr>... [-P mfm:<options>] -o <disk.img|disk.imd> [--map <map.txt>] [--json]
   without -P (or with -P mfm:auto) the options are detected once over the first captures

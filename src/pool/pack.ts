@@ -77,7 +77,7 @@ function shapeOf(o: Record<string, unknown>): Shape | undefined {
   const tags: Tag[] = [];
   const sub: (Shape | undefined)[] = [];
   for (const k in o) {
-    if (!Object.prototype.hasOwnProperty.call(o, k) || /[,:()]/.test(k)) return undefined;
+    if (!Object.hasOwn(o, k) || /[,:()]/.test(k)) return undefined;
     const v = o[k];
     const t = tagOf(v);
     if (t === undefined) return undefined;

@@ -85,7 +85,6 @@ import { EVENT_STRIDE, EV_BYTE } from "../kernels/abi.js";
 import { sectorRows } from "../report/table.js";
 import type { DecodeOptions } from "../options.js";
 
-import type { SectorStatus } from "./status.js";
 export type { SectorStatus } from "./status.js";
 
 export type RecoveryEvidence =
