@@ -15,6 +15,9 @@ export type {
   ChannelMap, DecodeRequest, CrcVerdict, IdRecord, DataRecord, TrackRecord, DecodeStats, BinaryStreams, FieldEvent, DecodeResult,
 } from "./types.js";
 
+/** Recovery, loaded on the first decode that asks for it, once (a dynamic import per call costs ~1 ms under a loader hook such as tsx's). */
+let recoverModule: Promise<typeof import("./recover/recover.js")> | undefined;
+
 /**
  * Decodes a capture. Options are a sigrok option string or an object with the
  * same keys; "auto" (or any detectable key set to "auto") detects them first
@@ -37,7 +40,7 @@ export async function decode(capture: Capture, options: string | DecodeOptions =
   if (request.recover) {
     const { recover, ...plain } = request;
     const result = await decode(capture, options, { ...plain, keepCrcInputs: true });
-    const { recoverTrack } = await import("./recover/recover.js");
+    const { recoverTrack } = await (recoverModule ??= import("./recover/recover.js"));
     const given = typeof options === "string" ? parseOptionString(result.detection?.optionString ?? options) : result.detection?.options ?? options;
     result.recovery = await recoverTrack(capture, given, result, plain, recover === true ? {} : recover);
     if (!request.keepCrcInputs) for (const r of result.records) delete r.crcInput;
