@@ -6,6 +6,7 @@ import type { Kernels } from "../kernels/backend.js";
 import type { Capture, EdgeCapture } from "../capture.js";
 import { packChannels, resolveChannel } from "../stream.js";
 import type { ChannelMap } from "../types.js";
+import { EdgeList } from "../edge-list.js";
 
 export function captureEdges(k: Kernels, capture: Capture, channels: ChannelMap = {}, leadingEdge: "rising" | "falling" = "rising"): EdgeCapture {
   if (capture.kind === "edges") return capture;
@@ -18,9 +19,7 @@ export function captureEdges(k: Kernels, capture: Capture, channels: ChannelMap 
   const rising = leadingEdge === "rising" ? 1 : 0;
   const units = capture.sampleCount;
   const unit = capture.unitSize;
-  let edges = new Float64Array(1 << 16);
-  let index = bits[1] >= 0 ? new Uint8Array(1 << 16) : undefined;
-  let count = 0;
+  const list = new EdgeList(bits[1] >= 0);
   k.edgesReset();
   for (let at = 0; at < units; at += A.SAMPLE_CAP) {
     const len = Math.min(A.SAMPLE_CAP, units - at);
@@ -32,26 +31,12 @@ export function captureEdges(k: Kernels, capture: Capture, channels: ChannelMap 
       packChannels(capture.samples, unit, at, len, bits, k.samples);
       n = k.edgesExtract(len, at, 0, bits[1] >= 0 ? 1 : -1, bits[2] >= 0 ? 2 : -1, rising);
     }
-    if (count + n > edges.length) {
-      const size = Math.max(edges.length * 2, count + n);
-      const grown = new Float64Array(size);
-      grown.set(edges.subarray(0, count));
-      edges = grown;
-      if (index) {
-        const g = new Uint8Array(size);
-        g.set(index.subarray(0, count));
-        index = g;
-      }
-    }
-    edges.set(k.edges.subarray(0, n), count);
-    if (index) index.set(k.index.subarray(0, n), count);
-    count += n;
+    list.push(k.edges, k.index, n);
   }
   return {
     kind: "edges",
     sampleRate: capture.sampleRate,
-    edges: edges.slice(0, count),
-    ...(index ? { index: index.slice(0, count) } : {}),
+    ...list.take(),
     sampleCount: units,
     ...(capture.source !== undefined ? { source: capture.source } : {}),
   };

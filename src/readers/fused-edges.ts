@@ -21,6 +21,7 @@
 // accepts it, the answer is undefined, so a kernel gap never costs a capture.
 // A member whose length or CRC-32 differs from what the directory declares is
 // E_CORRUPT, as in extractInto.
+import { EdgeList } from "../edge-list.js";
 import type { EdgeCapture } from "../capture.js";
 import type { ChannelMap } from "../types.js";
 import { DiskfluxError } from "../errors.js";
@@ -85,25 +86,8 @@ export async function sigrokEdgesFused(zip: ZipArchive, options: FusedEdgesOptio
 
   const k = await getInflateEdges(options.backend ?? "auto");
   k.configure(dataBit, indexBit, suppressBit, (options.leadingEdge ?? "rising") === "rising" ? 1 : 0, verify ? 1 : 0);
-  let edges = new Float64Array(1 << 16);
-  let index = indexBit >= 0 ? new Uint8Array(1 << 16) : undefined;
-  let count = 0;
-  const sink = (e: Float64Array, ix: Uint8Array, n: number): void => {
-    if (count + n > edges.length) {
-      const size = Math.max(edges.length * 2, count + n);
-      const grown = new Float64Array(size);
-      grown.set(edges.subarray(0, count));
-      edges = grown;
-      if (index) {
-        const g = new Uint8Array(size);
-        g.set(index.subarray(0, count));
-        index = g;
-      }
-    }
-    edges.set(e.subarray(0, n), count);
-    if (index) index.set(ix.subarray(0, n), count);
-    count += n;
-  };
+  const list = new EdgeList(indexBit >= 0);
+  const sink = (e: Float64Array, ix: Uint8Array, n: number): void => list.push(e, ix, n);
 
   for (const m of session.chunks) {
     const r = inflateEdges(k, memberBytes(zip, m), sink);
@@ -128,8 +112,7 @@ export async function sigrokEdgesFused(zip: ZipArchive, options: FusedEdgesOptio
   return {
     kind: "edges",
     sampleRate: session.sampleRate,
-    edges: edges.slice(0, count),
-    ...(index ? { index: index.slice(0, count) } : {}),
+    ...list.take(),
     sampleCount: session.sampleCount,
     source: src,
   };

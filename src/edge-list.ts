@@ -1,0 +1,38 @@
+// A growing list of leading edges (and their index levels) gathered from a
+// kernel's output buffers, run after run: one copy per run into a buffer that
+// doubles when full, one trim at the end. Used wherever a whole capture's
+// edges are collected (detect/edges.ts, readers/fused-edges.ts).
+
+export class EdgeList {
+  private edges = new Float64Array(1 << 16);
+  private index: Uint8Array | undefined;
+  private count = 0;
+
+  constructor(withIndex: boolean) {
+    if (withIndex) this.index = new Uint8Array(1 << 16);
+  }
+
+  /** Appends the first `n` edges (and index levels) of a kernel's buffers. */
+  push(edges: Float64Array, index: Uint8Array, n: number): void {
+    const count = this.count;
+    if (count + n > this.edges.length) {
+      const size = Math.max(this.edges.length * 2, count + n);
+      const grown = new Float64Array(size);
+      grown.set(this.edges.subarray(0, count));
+      this.edges = grown;
+      if (this.index) {
+        const g = new Uint8Array(size);
+        g.set(this.index.subarray(0, count));
+        this.index = g;
+      }
+    }
+    this.edges.set(edges.subarray(0, n), count);
+    if (this.index) this.index.set(index.subarray(0, n), count);
+    this.count = count + n;
+  }
+
+  /** The edges gathered, trimmed to their count (and the index levels, when kept). */
+  take(): { edges: Float64Array; index?: Uint8Array } {
+    return { edges: this.edges.slice(0, this.count), ...(this.index ? { index: this.index.slice(0, this.count) } : {}) };
+  }
+}
