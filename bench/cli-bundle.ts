@@ -27,27 +27,19 @@ export async function bundleCli(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "diskflux-bench-cli-"));
   writeFileSync(join(dir, "package.json"), '{ "type": "module" }\n');
   const src = resolve(new URL(".", import.meta.url).pathname, "../src");
-  // the decode worker beside the CLI, where src/pool/node.ts looks for it in a build (--jobs N)
-  await build({
-    entryPoints: [join(src, "pool/worker-node.ts")],
-    outfile: join(dir, "worker-node.js"),
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    logLevel: "error",
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  });
-  await build({
-    entryPoints: [join(src, "cli/main.ts")],
-    outfile: join(dir, "cli.js"),
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    logLevel: "error",
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  });
+  // the CLI, and the decode worker beside it where src/pool/node.ts looks for it in a build (--jobs N)
+  for (const [entry, out] of [["cli/main.ts", "cli.js"], ["pool/worker-node.ts", "worker-node.js"]]) {
+    await build({
+      entryPoints: [join(src, entry)],
+      outfile: join(dir, out),
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      logLevel: "error",
+      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    });
+  }
   writeFileSync(join(dir, "run.mjs"), RUNNER);
   return join(dir, "run.mjs");
 }
