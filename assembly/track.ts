@@ -14,7 +14,8 @@ import {
   CODEMAP_FMMFM, CODEMAP_WD, FMT_FM, FMT_MFM, FMT_OMTI, LIMITS_RLL,
   HF_3, HF_4, HF_DTC,
   MC_IDDATA, MC_ID, MC_DATA, MC_ID_PREFIX, MC_NOP, MC_NOP_A1,
-  EV_BYTE, EV_SYNC, EV_MARK, EV_IDREC, EV_DATAREC, EV_CRC, EV_UNKNOWN, EV_CLOCKERR, EV_BINARY,
+  EV_BYTE, EV_SYNC, EV_MARK, EV_IDREC, EV_DATAREC, EV_CRC, EV_UNKNOWN, EV_CLOCKERR, EV_BINARY, EV_RESET,
+  RR_SHORT, RR_LONG, RR_LONG_DEFERRED, RR_NO_MARK, RR_UNKNOWN, RR_RECORD_END,
   BYTE_SPECIAL, MARK_IAM, MARK_IDAM, MARK_DAM, MARK_DDAM, CRC_DATA, CRC_OK,
   BIN_ID, BIN_IDCRC, BIN_DATA, BIN_DATACRC, BIN_IDDATA,
 } from "../src/kernels/abi";
@@ -152,8 +153,10 @@ export function trackRun(first: i32, n: i32): i32 {
   const end = first + n;
   for (; i < end; i++) {
     const t = load<f64>(EDGES + (<usize>i << 3));
-    // 1. deferred RESET (the globals' part: resetCold)
+    // 1. deferred RESET (the globals' part: resetCold), noted with the long pulse of the edge before
     if (deferred) {
+      curT = t;
+      resetEvent(RR_LONG_DEFERRED, load<f64>(LOG_P0 + (<usize>logPtr_ << 3)), prev_, load<f64>(LOG_N + (<usize>logPtr_ << 3)), mode_);
       phi_ = 0; h_ = h0_; integ_ = 0; mode_ = LOCKING; locks = 0; deferred = false; sr_ = 0; d_ = 0;
       resetCold();
     }
@@ -197,10 +200,20 @@ export function trackRun(first: i32, n: i32): i32 {
     }
     // 5. limit check; a too long pulse that finishes a byte resets after it
     if (nf < cminF || (nf > cmaxF && !(mode_ == DECODING && <f64>p_ + nf >= 16))) {
+      // noted while a mark or record is being decoded (never in LOCKING: the lock pulses that fall through)
+      const noted = mode_ == DECODING || (mode_ == SCANNING && tryLen > 0);
+      if (noted) {
+        curT = t;
+        resetEvent(nf < cminF ? RR_SHORT : RR_LONG, p0, t, nf, mode_);
+      }
       phi_ = 0; h_ = h0_; integ_ = 0; mode_ = LOCKING; locks = 0; deferred = false; sr_ = 0; d_ = 0;
       resetCold();
       if ((word & CELLS_MASK) < cmin || (word & CELLS_MASK) > cmax) ooti++;
       store<i32>(CELLS + (<usize>i << 2), word);
+      if (noted && evN > evLimit) { // the event log is nearly full
+        i++;
+        break;
+      }
       continue;
     }
     if (nf > cmaxF) { // counts as out of the interval too (cmin <= n here)
@@ -265,7 +278,10 @@ function coldStep(n: i32): void {
     p += n;
     if (p + d >= 16) {
       const b = decodeByte();
-      if (b >= 0 && !framer(b)) resetPll();
+      if (b >= 0 && !framer(b)) {
+        resetEvent(state == GAP1 ? RR_RECORD_END : RR_UNKNOWN, byteStart, byteEnd, load<f64>(LOG_N + (<usize>logPtr << 3)), DECODING);
+        resetPll();
+      }
     }
   }
 }
@@ -288,6 +304,7 @@ function scan(n: i32): void {
     if (same) { matched = m; break; }
   }
   if (matched < 0) {
+    if (tryLen > 0) resetEvent(RR_NO_MARK, load<f64>(LOG_P0 + (<usize>logPtr << 3)), curT, <f64>n, SCANNING);
     resetPll();
     return;
   }
@@ -418,6 +435,12 @@ function event(kind: i32, a: f64, b: f64, c: f64, dd: f64, e: f64, f: f64): void
   store<f64>(o, <f64>kind); store<f64>(o, curT, 8); store<f64>(o, a, 16); store<f64>(o, b, 24);
   store<f64>(o, c, 32); store<f64>(o, dd, 40); store<f64>(o, e, 48); store<f64>(o, f, 56);
   evN++;
+}
+
+/** EV_RESET (abi.ts): why the PLL resets; call before the RESET (it reads the framer's state). */
+function resetEvent(reason: i32, start: f64, end: f64, cells: f64, md: i32): void {
+  const bytes = state >= ID_REC && state <= DATA_CRC ? cnt : 0;
+  event(EV_RESET, start, end, <f64>reason, cells, <f64>((md << 4) | state), <f64>bytes);
 }
 
 function emitSync(): void {

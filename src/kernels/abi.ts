@@ -129,6 +129,42 @@ export const EV_CRC = 6; //     [6, t, fieldStart, byteEnd, CRC_* flags, compute
 export const EV_UNKNOWN = 7; // [7, t, byteStart, byteEnd, value]
 export const EV_CLOCKERR = 8; //[8, t, byteStart, byteEnd, clockErrMask]  (non-special bytes, FM/MFM)
 export const EV_BINARY = 9; //  [9, t, BIN_*, outOffset, length]
+/**
+ * diskflux-only (the original never says why its PLL reset, spec §3.7): a RESET
+ * while a mark or record is being decoded, that is in DECODING, or in SCANNING
+ * once a pulse of a sync mark has matched; never while locking.
+ *   [10, t, causeStart, causeEnd, RR_*, cells, mode << 4 | framerState, fieldBytes]
+ * The cause is the offending pulse [p0, t] (RR_SHORT, RR_LONG, RR_NO_MARK), the
+ * long pulse of the edge before (RR_LONG_DEFERRED: the reset happens at the next
+ * edge, slot 1), or the byte the framer refused (RR_UNKNOWN, RR_RECORD_END).
+ * cells is that pulse's cell count; mode is 1 (SCANNING) or 2 (DECODING), the
+ * framer state is RS_*, fieldBytes the bytes of the field read so far (its cnt).
+ */
+export const EV_RESET = 10;
+
+// EV_RESET reasons
+export const RR_SHORT = 0; //        n < Cmin
+export const RR_LONG = 1; //         n > Cmax (reset at once)
+export const RR_LONG_DEFERRED = 2; // n > Cmax finishing a byte: reset at the next edge
+export const RR_NO_MARK = 3; //      SCANNING: the pulse extends no sync-mark prefix
+export const RR_UNKNOWN = 4; //      framer: unknown byte, broken C2 C2 C2 FC sequence
+export const RR_RECORD_END = 5; //   framer: the first gap byte after a CRC or index mark
+
+// EV_RESET modes (the track kernel's PLL modes, spec §3.2)
+export const RM_SCANNING = 1;
+export const RM_DECODING = 2;
+
+// EV_RESET framer states (the track kernel's, spec §5.1)
+export const RS_SYNC_MARK = 0;
+export const RS_IDDATA_AM = 1;
+export const RS_ID_REC = 2;
+export const RS_ID_CRC = 3;
+export const RS_DATA_REC = 4;
+export const RS_DATA_CRC = 5;
+export const RS_C2_2 = 6;
+export const RS_C2_3 = 7;
+export const RS_IAM_WAIT = 8;
+export const RS_GAP1 = 9;
 
 export const BYTE_SPECIAL = 1;
 

@@ -41,7 +41,8 @@ import {
   CODEMAP_FMMFM, CODEMAP_WD, FMT_FM, FMT_MFM, FMT_OMTI, LIMITS_RLL,
   HF_3, HF_4, HF_DTC,
   MC_IDDATA, MC_ID, MC_DATA, MC_ID_PREFIX, MC_NOP, MC_NOP_A1,
-  EV_BYTE, EV_SYNC, EV_MARK, EV_IDREC, EV_DATAREC, EV_CRC, EV_UNKNOWN, EV_CLOCKERR, EV_BINARY,
+  EV_BYTE, EV_SYNC, EV_MARK, EV_IDREC, EV_DATAREC, EV_CRC, EV_UNKNOWN, EV_CLOCKERR, EV_BINARY, EV_RESET,
+  RR_SHORT, RR_LONG, RR_LONG_DEFERRED, RR_NO_MARK, RR_UNKNOWN, RR_RECORD_END,
   BYTE_SPECIAL, MARK_IAM, MARK_IDAM, MARK_DAM, MARK_DDAM, CRC_DATA, CRC_OK,
   BIN_ID, BIN_IDCRC, BIN_DATA, BIN_DATACRC, BIN_IDDATA,
 } from "./abi.js";
@@ -187,8 +188,10 @@ export class Track {
     const end = first + count;
     for (; i < end; i++) {
       const t = edges[i];
-      // 1. deferred RESET (the fields' part: resetCold)
+      // 1. deferred RESET (the fields' part: resetCold), noted with the long pulse of the edge before
       if (deferred) {
+        this.t = t;
+        this.resetEvent(RR_LONG_DEFERRED, logP0[logPtr], prev, logN[logPtr], mode);
         phi = 0; h = h0; integ = 0; mode = LOCKING; locks = 0; deferred = false; sr = 0; d = 0;
         this.resetCold();
       }
@@ -232,10 +235,20 @@ export class Track {
       }
       // 5. limit check; a too long pulse that finishes a byte resets after it
       if (n < cmin || (n > cmax && !(mode === DECODING && p + n >= 16))) {
+        // noted while a mark or record is being decoded (never in LOCKING: the lock pulses that fall through)
+        const noted = mode === DECODING || (mode === SCANNING && this.tryLen > 0);
+        if (noted) {
+          this.t = t;
+          this.resetEvent(n < cmin ? RR_SHORT : RR_LONG, p0, t, n, mode);
+        }
         phi = 0; h = h0; integ = 0; mode = LOCKING; locks = 0; deferred = false; sr = 0; d = 0;
         this.resetCold();
         if ((word & CELLS_MASK) < cmin || (word & CELLS_MASK) > cmax) ooti++;
         cells[i] = word;
+        if (noted && this.evN > evLimit) { // the event log is nearly full
+          i++;
+          break;
+        }
         continue;
       }
       if (n > cmax) { // counts as out of the interval too (cmin <= n here)
@@ -277,7 +290,10 @@ export class Track {
           this.p += n;
           if (this.p + this.d >= 16) {
             const b = this.decodeByte();
-            if (b >= 0 && !this.framer(b)) this.resetPll();
+            if (b >= 0 && !this.framer(b)) {
+              this.resetEvent(this.state === GAP1 ? RR_RECORD_END : RR_UNKNOWN, this.byteStart, this.byteEnd, logN[logPtr], DECODING);
+              this.resetPll();
+            }
           }
         }
         h = this.h; phi = this.phi; integ = this.integ; mode = this.mode; locks = this.count; deferred = this.deferredReset;
@@ -320,6 +336,7 @@ export class Track {
       if (same) { matched = m; break; }
     }
     if (matched < 0) {
+      if (this.tryLen > 0) this.resetEvent(RR_NO_MARK, this.logP0[this.logPtr], this.t, n, SCANNING);
       this.resetPll();
       return;
     }
@@ -441,6 +458,12 @@ export class Track {
     ev[o] = kind; ev[o + 1] = this.t; ev[o + 2] = a; ev[o + 3] = b;
     ev[o + 4] = c; ev[o + 5] = d; ev[o + 6] = e; ev[o + 7] = f;
     this.evN++;
+  }
+
+  /** EV_RESET (abi.ts): why the PLL resets; call before the RESET (it reads the framer's state). */
+  private resetEvent(reason: number, start: number, end: number, cells: number, mode: number): void {
+    const bytes = this.state >= ID_REC && this.state <= DATA_CRC ? this.cnt : 0;
+    this.event(EV_RESET, start, end, reason, cells, (mode << 4) | this.state, bytes);
   }
 
   private emitSync(): void {
