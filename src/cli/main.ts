@@ -188,7 +188,7 @@ async function runDecode(
       }
       yield* fileJobs(files, {
         options, read: { force }, err, trackName: (f, c, h) => `${f} [cyl ${c} head ${h}]`, singleName: (f) => f,
-        large: async (bytes, f) => ((await isLargeSession(bytes, f.split(/[\\/]/).pop() || f)) ? () => decodeStreaming(bytes, f, options, backend, err) : undefined),
+        large: async (bytes, f) => ((await isLargeSession(bytes, f.split(/[\\/]/).pop() || f)) ? () => decodeStreaming(bytes, f, options, backend, err, recover) : undefined),
       });
     })(), { jobs, request: { backend, ...(recover ? { recover } : {}) }, err }, (job, result, ms) => {
       if (job.cyl !== undefined) multi = true;
@@ -207,7 +207,7 @@ async function runDecode(
     }
     const t0 = performance.now();
     const result = job.stream !== undefined
-      ? await decodeStreaming(job.stream.bytes, job.name, job.options, backend, err)
+      ? await decodeStreaming(job.stream.bytes, job.name, job.options, backend, err, recover)
       : await decode(job.capture!, job.options, { backend, ...(annotations ? { logBytes: true } : {}), ...(recover ? { recover } : {}) });
     const ms = performance.now() - t0;
     await emit(job, result, ms);
@@ -259,26 +259,52 @@ async function isDirectory(path: string): Promise<boolean> {
   return (await stat(path).catch(() => undefined))?.isDirectory() === true;
 }
 
-/** Captures with more than this many sample bytes are streamed (bounded memory, progress). */
-const STREAM_BYTES = 64 << 20;
-
-/** A .sr or .dsl session with more sample bytes than STREAM_BYTES (its metadata says so; nothing is inflated). */
-async function isLargeSession(bytes: Uint8Array, source: string): Promise<boolean> {
-  const { sessionSampleBytes } = await import("../readers/stream.js");
-  return ((await sessionSampleBytes(bytes, source)) ?? 0) > STREAM_BYTES;
+/**
+ * Captures with more than this many sample bytes are streamed (bounded memory, progress);
+ * DISKFLUX_STREAM_BYTES lowers it (tests stream small captures that way).
+ */
+function streamBytes(): number {
+  const env = typeof process !== "undefined" ? process.env.DISKFLUX_STREAM_BYTES : undefined;
+  const v = env !== undefined && /^\s*\d+\s*$/.test(env) ? Number(env) : NaN;
+  return Number.isFinite(v) ? v : 64 << 20;
 }
 
-/** Decodes a big .sr or .dsl piece by piece, with a progress bar on a terminal (none when stderr is piped). */
-async function decodeStreaming(bytes: Uint8Array, path: string, options: string, backend: "wasm" | "js" | "auto", err: NodeJS.WritableStream) {
+/** A .sr or .dsl session with more sample bytes than streamBytes() (its metadata says so; nothing is inflated). */
+async function isLargeSession(bytes: Uint8Array, source: string): Promise<boolean> {
+  const { sessionSampleBytes } = await import("../readers/stream.js");
+  return ((await sessionSampleBytes(bytes, source)) ?? 0) > streamBytes();
+}
+
+/**
+ * Decodes a big .sr or .dsl piece by piece, with a progress bar on a terminal (none when stderr is piped).
+ * With --recover, failing records are recovered as they stream, from a bounded ring of recent edges
+ * (src/recover/stream.ts).
+ */
+async function decodeStreaming(
+  bytes: Uint8Array, path: string, options: string, backend: "wasm" | "js" | "auto", err: NodeJS.WritableStream,
+  recover?: import("../recover/recover.js").RecoverOptions,
+) {
   const { openCaptureStream } = await import("../readers/stream.js");
-  const { openTrackStream } = await import("../stream.js");
   const s = await openCaptureStream(bytes, path.split(/[\\/]/).pop() || path);
-  const stream = await openTrackStream(s.setup, options, { backend });
+  let push: (chunk: Uint8Array) => void | Promise<void>;
+  let finish: () => import("../types.js").DecodeResult | Promise<import("../types.js").DecodeResult>;
+  if (recover !== undefined) {
+    const { openRecoveringStream } = await import("../recover/stream.js");
+    const { oneLine } = await import("../escape.js");
+    const stream = await openRecoveringStream(s.setup, options, { backend, onWarning: (m) => err.write(`diskflux: warning: ${oneLine(m)}\n`) }, recover);
+    push = (chunk) => stream.pushSamples(chunk);
+    finish = () => stream.finish();
+  } else {
+    const { openTrackStream } = await import("../stream.js");
+    const stream = await openTrackStream(s.setup, options, { backend });
+    push = (chunk) => stream.pushSamples(chunk);
+    finish = () => stream.finish();
+  }
   const total = s.setup.sampleCount * (s.setup.unitSize ?? 1);
   const tty = (err as { isTTY?: boolean }).isTTY === true;
   let done = 0, shown = -1;
   for await (const chunk of s.chunks(1 << 22)) {
-    stream.pushSamples(chunk);
+    await push(chunk);
     done += chunk.length;
     const pct = Math.floor((100 * done) / total);
     if (tty && pct !== shown) {
@@ -288,7 +314,7 @@ async function decodeStreaming(bytes: Uint8Array, path: string, options: string,
     }
   }
   if (tty) err.write("\n");
-  return stream.finish();
+  return finish();
 }
 
 // Run when executed directly (tsx src/cli/main.ts, or the installed dist/cli.js).
