@@ -19,6 +19,8 @@ export { getKernels, wasmAvailable } from "./kernels/load.js";
 export type { BackendChoice } from "./kernels/load.js";
 export { fieldLines } from "./annotate/fields.js";
 export { sectorTable } from "./report/table.js";
+export { resetText, missingRecordReset } from "./resets.js";
+export type { ResetNote, ResetReason, ResetField } from "./types.js";
 export { annotate, annotationText, annotationChunks, annotationObjects } from "./annotate/index.js";
 export { AnnotationStream, annotateSampleChunks, annotateCapture } from "./annotate/incremental.js";
 export type { AnnotationStreamOptions, AnnotationWriter } from "./annotate/incremental.js";

@@ -3,7 +3,7 @@
 import * as A from "./kernels/abi.js";
 import type { Kernels } from "./kernels/backend.js";
 import type { ResolvedOptions } from "./options.js";
-import type { DecodeResult, DecodeStats, FieldEvent, IdRecord, DataRecord, TrackRecord } from "./types.js";
+import type { DecodeResult, DecodeStats, FieldEvent, IdRecord, DataRecord, TrackRecord, ResetNote, ResetReason, ResetField } from "./types.js";
 import { decodeHeader } from "./header.js";
 import { ByteSink } from "./bytesink.js";
 import { crcHex } from "./hex.js";
@@ -11,6 +11,9 @@ import { crcHex } from "./hex.js";
 const BIN_NAMES = ["id", "idcrc", "data", "datacrc", "iddata"] as const;
 const MARK_NAMES = ["Index Mark", "ID Address Mark", "Data Address Mark", "Deleted Data Address Mark"];
 const MARK_KEYS = ["IAM", "IDAM", "DAM", "DDAM"] as const;
+/** EV_RESET's RR_* codes and framer states (RS_*) by number. */
+const RESET_REASONS: readonly ResetReason[] = ["short-pulse", "long-pulse", "long-pulse-deferred", "no-sync-mark", "unknown-byte", "record-end"];
+const RESET_FIELDS: readonly ResetField[] = ["mark", "mark", "id", "idcrc", "data", "datacrc", "mark", "mark", "mark", "gap"];
 /** Bytes kept from the end of the last CRC binary (a CRC is at most 56 bits). */
 const CRC_TAIL = 16;
 
@@ -18,6 +21,8 @@ const CRC_TAIL = 16;
 export class Collector {
   private readonly sinks = BIN_NAMES.map(() => new ByteSink());
   private readonly records: TrackRecord[] = [];
+  /** diskflux-only: the PLL resets noted while decoding (EV_RESET). */
+  private readonly resets: ResetNote[] = [];
   /** Field annotations so far (read by the annotation stream for ID record texts). */
   readonly fields: FieldEvent[] = [];
   /**
@@ -165,7 +170,24 @@ export class Collector {
           this.stats.CkEr += bitsBad;
           break;
         }
+        case A.EV_RESET: // diskflux-only, not the original's: no field, statistic or binary
+          if (this.retain) this.reset(ev[o + 1], a, b, c, ev[o + 5], ev[o + 6], ev[o + 7]);
+          break;
       }
+    }
+  }
+
+  /** An EV_RESET as a note; a record cut short in its CRC gets it as `reset` (it never gets a CRC). */
+  private reset(at: number, start: number, end: number, reason: number, cells: number, where: number, fieldBytes: number): void {
+    const field: ResetField = where >> 4 === A.RM_SCANNING ? "sync" : RESET_FIELDS[where & 15];
+    const note: ResetNote = { at, reason: RESET_REASONS[reason], field, start, end, cells, fieldBytes };
+    this.resets.push(note);
+    if (field === "idcrc" && this.pendingId && !this.pendingId.crc) {
+      this.pendingId.reset = note;
+      this.pendingId = undefined;
+    } else if (field === "datacrc" && this.pendingData && !this.pendingData.crc) {
+      this.pendingData.reset = note;
+      this.pendingData = undefined;
     }
   }
 
@@ -194,6 +216,7 @@ export class Collector {
       backend: this.k.backend, sampleRate, sampleCount, options: this.opts,
       records: this.records, stats: this.stats, binary: { id, idcrc, data, datacrc, iddata }, fields: this.fields,
     };
+    if (this.retain) result.resets = this.resets;
     if (this.keepEvents) {
       const ev = this.eventLog.bytes();
       result.events = new Float64Array(ev.buffer, ev.byteOffset, ev.byteLength / 8);

@@ -64,6 +64,8 @@ export interface IdRecord {
   crcInput?: Uint8Array;
   /** With `recover`: set when this ID was read by a recovery separator, not the plain decode (which had none, or a bad one, here). */
   recovery?: RecoveryEvidence;
+  /** diskflux-only: why the record ended without its check (a PLL reset cut its CRC short). */
+  reset?: ResetNote;
 }
 
 export interface DataRecord {
@@ -83,9 +85,44 @@ export interface DataRecord {
   status?: SectorStatus;
   /** How a corrected or recovered record was found. */
   recovery?: RecoveryEvidence;
+  /** diskflux-only: why the record ended without its check (a PLL reset cut its CRC short). */
+  reset?: ResetNote;
 }
 
 export type TrackRecord = IdRecord | DataRecord;
+
+/**
+ * diskflux-only: why the PLL reset (the original never says, spec §3.7).
+ * - `short-pulse`: a pulse shorter than the code allows (n < Cmin)
+ * - `long-pulse`: a pulse longer than the code allows (n > Cmax)
+ * - `long-pulse-deferred`: the same, but it finished a byte first: the reset came at the next edge
+ * - `no-sync-mark`: a pulse that continues no sync mark (after its first pulses matched)
+ * - `unknown-byte`: the framer found no mark it knows (or a broken C2 C2 C2 FC index mark)
+ * - `record-end`: the first gap byte after a CRC or index mark (every record ends so)
+ */
+export type ResetReason = "short-pulse" | "long-pulse" | "long-pulse-deferred" | "no-sync-mark" | "unknown-byte" | "record-end";
+
+/**
+ * What was being read when the PLL reset: the sync mark's pulses (`sync`), the
+ * address mark bytes (`mark`), an ID record or its CRC (`id`, `idcrc`), a data
+ * record or its CRC (`data`, `datacrc`), or the gap byte after a CRC (`gap`).
+ */
+export type ResetField = "sync" | "mark" | "id" | "idcrc" | "data" | "datacrc" | "gap";
+
+/** diskflux-only: one PLL reset while a mark or record was being decoded (resets while locking are not noted). */
+export interface ResetNote {
+  /** Sample of the edge at which the PLL reset. */
+  at: number;
+  reason: ResetReason;
+  field: ResetField;
+  /** Sample range of the cause: the offending pulse, or for `unknown-byte` and `record-end` the byte. */
+  start: number;
+  end: number;
+  /** The offending pulse's length in cells (for the framer's reasons, the pulse that finished the byte). */
+  cells: number;
+  /** Bytes of the field (`id`, `idcrc`, `data`, `datacrc`) read before the reset; 0 for the others. */
+  fieldBytes: number;
+}
 
 /** The counters of the original's summary report (§6.5), over the whole capture. */
 export interface DecodeStats {
@@ -118,6 +155,11 @@ export interface DecodeResult {
   events?: Float64Array;
   /** True when the event log holds every byte (EV_BYTE), i.e. decoded with logBytes (annotations need it). */
   bytesLogged?: boolean;
+  /**
+   * diskflux-only: every PLL reset while a mark or record was being decoded, in
+   * order (the records cut short carry theirs as `reset`). PLL decoder only.
+   */
+  resets?: ResetNote[];
   /** With `recover`: how many data records are good, corrected, recovered and bad. */
   recovery?: RecoverySummary;
   /** What auto-detection found, when the options asked for it ("auto"). */
