@@ -58,8 +58,8 @@ export interface StreamRecoverRequest extends Omit<StreamRequest, "onRun" | "dis
 
 /** A bounded window of the most recent leading edges (sample numbers) and their index levels. */
 export class EdgeRing {
-  private edges = new Float64Array(1 << 14);
-  private index = new Uint8Array(1 << 14);
+  private edges: Float64Array;
+  private index: Uint8Array;
   private n = 0;
   /** Edges before this sample were dropped for want of room (windows starting before it are incomplete). */
   floor = 0;
@@ -70,6 +70,8 @@ export class EdgeRing {
 
   constructor(readonly maxEdges: number) {
     if (!Number.isInteger(maxEdges) || maxEdges < 1024) throw new DiskfluxError("E_ARGUMENT", `maxEdges must be a whole number ≥ 1024, not ${maxEdges}`);
+    this.edges = new Float64Array(Math.min(1 << 14, maxEdges));
+    this.index = new Uint8Array(this.edges.length);
   }
 
   get length(): number {
@@ -89,7 +91,10 @@ export class EdgeRing {
     if (this.n + m > this.edges.length) {
       // drop what no window needs
       const cut = lowerBound(this.edges, this.n, keepFrom);
-      if (cut > 0) this.shift(cut);
+      if (cut > 0) {
+        this.floor = Math.max(this.floor, this.edges[cut - 1] + 1);
+        this.shift(cut);
+      }
     }
     if (this.n + m > this.edges.length && this.edges.length < this.maxEdges) {
       let size = this.edges.length;
@@ -104,11 +109,11 @@ export class EdgeRing {
     let from = 0;
     if (m > this.edges.length) {
       from = m - this.edges.length; // a piece larger than the whole ring: its tail
-      this.floor = edges[from - 1] + 1;
+      this.floor = Math.max(this.floor, edges[from - 1] + 1);
       this.n = 0;
     } else if (this.n + m > this.edges.length) {
       const drop = this.n + m - this.edges.length;
-      this.floor = this.edges[drop - 1] + 1;
+      this.floor = Math.max(this.floor, this.edges[drop - 1] + 1);
       this.shift(drop);
     }
     this.edges.set(edges.subarray(from), this.n);
@@ -125,7 +130,7 @@ export class EdgeRing {
   }
 
   /** The edges in [from, to] as an EdgeCapture, or undefined when some were dropped. */
-  cut(from: number, to: number, sampleRate: number): EdgeCapture | undefined {
+  cut(from: number, to: number, sampleRate: number, sampleCount?: number): EdgeCapture | undefined {
     if (from < this.floor) return undefined;
     const a = lowerBound(this.edges, this.n, Math.max(1, from));
     const b = lowerBound(this.edges, this.n, to + 1);
@@ -133,7 +138,7 @@ export class EdgeRing {
     return {
       kind: "edges", sampleRate, edges,
       ...(this.indexKnown && this.n > 0 && this.index[0] <= 1 ? { index: this.index.slice(a, b) } : {}),
-      sampleCount: Math.max(to + 1, b > a ? edges[edges.length - 1] + 1 : 0),
+      sampleCount: Math.max(sampleCount ?? 0, to + 1, b > a ? edges[edges.length - 1] + 1 : 0),
     };
   }
 }
@@ -155,6 +160,8 @@ interface Window {
   targets: DataRecord[];
   /** Why (for a warning). */
   what: string;
+  /** For sectors (or an ID or a data mark) the plain decode lost: recoverTrack must look for them. */
+  lost?: boolean;
 }
 
 /**
@@ -243,7 +250,7 @@ export class RecoveringStream {
     const last = this.lastRecord;
     if (last?.kind === "id" && last.crc?.ok) {
       const B = this.byte, dw = this.stream.options.dataCrc.bits;
-      this.addWindow({ from: last.markStart - PRE_BYTES * B, to: last.end + (ID_TO_DATA_BYTES + last.len + dw / 8 + 6 + POST_BYTES) * B, targets: [], what: `the data after the ID at sample ${last.markStart}` });
+      this.addWindow({ from: this.lostFrom(last.markStart), lost: true, to: last.end + (ID_TO_DATA_BYTES + last.len + dw / 8 + 6 + POST_BYTES) * B, targets: [], what: `the data after the ID at sample ${last.markStart}` });
     }
     await this.advance(true);
     if (this.added.length > 0) {
@@ -261,14 +268,15 @@ export class RecoveringStream {
     return result;
   }
 
-  /** Where the ring may drop edges before: the oldest pending window, the last record's context, a gap's context. */
+  /**
+   * Where the ring may drop edges before: the oldest pending window, and the
+   * reach of any window a record still to come may ask for (its sector, and
+   * the good IDs up to MAX_GAP_PITCHES before it: lostFrom), with slack.
+   */
   private keepFrom(): number {
-    let k = this.lastRecord ? this.lastRecord.markStart - PRE_ORPHAN_BYTES * this.byte : 0;
-    // a record still in progress began at most one sector (and its ID) ago: nothing older is needed
     const len = this.stream.options.sectorSize || this.maxLen || 16384;
-    k = Math.max(k, this.ring.last - (PRE_ORPHAN_BYTES + ID_TO_DATA_BYTES + len + 64) * this.byte);
-    const g = this.gapAnchor();
-    if (g !== undefined) k = Math.min(k, g);
+    const reach = (PRE_ORPHAN_BYTES + ID_TO_DATA_BYTES + len + 64) * this.byte + (MAX_GAP_PITCHES + 1) * this.pitch();
+    let k = this.ring.last - 1.5 * reach;
     for (const w of this.pending) k = Math.min(k, w.from);
     return k;
   }
@@ -284,24 +292,21 @@ export class RecoveringStream {
     return s[s.length >> 1];
   }
 
-  /** Where a window for sectors lost after the last good ID would start, while one may still come. */
-  private gapAnchor(): number | undefined {
-    const p = this.pitch();
-    const ids = this.goodIds;
-    if (ids.length === 0) return Math.max(1, this.ring.last - MAX_GAP_PITCHES * p);
-    if (this.ring.last - ids[ids.length - 1].markStart > MAX_GAP_PITCHES * p) return undefined;
-    return ids[Math.max(0, ids.length - GAP_CONTEXT_IDS)].markStart - PRE_BYTES * this.byte;
+  /**
+   * Windows are recovered one by one, in the order their records came, each on
+   * its own edges: what a record gets depends on where it is, never on how
+   * the capture was cut into pushes.
+   */
+  private addWindow(w: Window): void {
+    this.pending.push(w);
   }
 
-  private addWindow(w: Window): void {
-    const last = this.pending[this.pending.length - 1];
-    if (last && w.from <= last.to) {
-      last.from = Math.min(last.from, w.from);
-      last.to = Math.max(last.to, w.to);
-      last.targets.push(...w.targets);
-      return;
-    }
-    this.pending.push(w);
+  /** Where a window for something lost at `at` starts: before the good IDs just before it (recoverTrack sees their pitch). */
+  private lostFrom(at: number): number {
+    const ids = this.goodIds.filter((x) => x.markStart < at);
+    const first = ids[Math.max(0, ids.length - GAP_CONTEXT_IDS)];
+    const from = first ? first.markStart - PRE_BYTES * this.byte : at;
+    return Math.max(1, at - MAX_GAP_PITCHES * this.pitch() - PRE_BYTES * this.byte, Math.min(at - PRE_ORPHAN_BYTES * this.byte, from));
   }
 
   /** New records: statuses of those that verify, windows for the rest. */
@@ -313,7 +318,7 @@ export class RecoveringStream {
       const prevId = this.lastRecord?.kind === "id" ? this.lastRecord : undefined;
       if (prevId?.crc?.ok && (r.kind === "id" || r.markStart - (prevId.crc.end ?? prevId.end) > ID_TO_DATA_BYTES * B)) {
         // an ID without its data: the data mark may be read again
-        this.addWindow({ from: prevId.markStart - PRE_BYTES * B, to: prevId.end + (ID_TO_DATA_BYTES + prevId.len + dw / 8 + 6 + POST_BYTES) * B, targets: [], what: `the data after the ID at sample ${prevId.markStart}` });
+        this.addWindow({ from: this.lostFrom(prevId.markStart), lost: true, to: prevId.end + (ID_TO_DATA_BYTES + prevId.len + dw / 8 + 6 + POST_BYTES) * B, targets: [], what: `the data after the ID at sample ${prevId.markStart}` });
       }
       if (r.kind === "id") {
         if (r.crc?.ok) {
@@ -323,8 +328,7 @@ export class RecoveringStream {
           if (prev) {
             const gap = r.markStart - prev.markStart;
             if (gap > GAP_PITCHES * p && gap <= MAX_GAP_PITCHES * p) {
-              const first = this.goodIds[Math.max(0, this.goodIds.length - GAP_CONTEXT_IDS)];
-              this.addWindow({ from: first.markStart - PRE_BYTES * B, to, targets: [], what: `sectors lost before sample ${r.markStart}` });
+              this.addWindow({ from: this.lostFrom(r.markStart), lost: true, to, targets: [], what: `sectors lost before sample ${r.markStart}` });
             }
             if (gap > 0 && gap <= MAX_GAP_PITCHES * p) {
               this.gaps.push(gap);
@@ -332,14 +336,14 @@ export class RecoveringStream {
             }
           } else if (r.markStart > 2.3 * p) {
             // sectors lost before the first good ID
-            this.addWindow({ from: Math.max(1, r.markStart - MAX_GAP_PITCHES * p), to, targets: [], what: `sectors lost before sample ${r.markStart}` });
+            this.addWindow({ from: Math.max(1, r.markStart - MAX_GAP_PITCHES * p), lost: true, to, targets: [], what: `sectors lost before sample ${r.markStart}` });
           }
           this.goodIds.push(r);
           if (r.len > this.maxLen) this.maxLen = r.len;
           if (this.goodIds.length > GAP_CONTEXT_IDS + 1) this.goodIds.shift();
         } else if (r.crc) {
           const len = this.stream.options.sectorSize || this.goodIds[this.goodIds.length - 1]?.len || 512;
-          this.addWindow({ from: r.markStart - PRE_BYTES * B, to: r.end + (ID_TO_DATA_BYTES + len + dw / 8 + 6 + POST_BYTES) * B, targets: [], what: `the ID at sample ${r.markStart}` });
+          this.addWindow({ from: this.lostFrom(r.markStart), lost: true, to: r.end + (ID_TO_DATA_BYTES + len + dw / 8 + 6 + POST_BYTES) * B, targets: [], what: `the ID at sample ${r.markStart}` });
         }
         this.lastId = r;
       } else {
@@ -350,7 +354,7 @@ export class RecoveringStream {
           this.addWindow({ from: (own ? own.markStart - PRE_BYTES * B : r.markStart - PRE_ORPHAN_BYTES * B), to: end, targets: [r], what: `the data record at sample ${r.markStart}` });
         } else if (!own && r.markStart > (PRE_ORPHAN_BYTES + 32) * B) {
           // data without its ID (recover.ts looksIncomplete): the ID may be read again
-          this.addWindow({ from: r.markStart - PRE_ORPHAN_BYTES * B, to: end, targets: [r], what: `the ID before sample ${r.markStart}` });
+          this.addWindow({ from: this.lostFrom(r.markStart), lost: true, to: end, targets: [r], what: `the ID before sample ${r.markStart}` });
         } else r.status = "good";
       }
       this.lastRecord = r;
@@ -371,7 +375,9 @@ export class RecoveringStream {
   }
 
   private async recoverWindow(w: Window): Promise<void> {
-    const cap = this.ring.cut(w.from, w.to, this.setup.sampleRate);
+    // for something lost, the window's capture is said to run on a few pitches: recoverTrack
+    // (looksIncomplete) then looks for lost sectors as it does inside a whole track
+    const cap = this.ring.cut(w.from, w.to, this.setup.sampleRate, w.lost ? w.to + 3 * this.pitch() : undefined);
     if (!cap) {
       this.request.onWarning?.(`${this.setup.source ?? "capture"}: ${w.what} was not recovered: its window held more than ${this.ring.maxEdges} edges (pathological noise); it stays bad`);
       for (const t of w.targets) t.status ??= t.crc?.ok ? "good" : "bad";
@@ -394,7 +400,7 @@ export class RecoveringStream {
         const mine = known.find((y): y is DataRecord => y.kind === "data" && near(y.markStart, x.markStart));
         if (mine) {
           if (mine.crc?.ok) mine.status ??= "good";
-          else if (x.status !== undefined && x.status !== "bad" && x.bytes.length === mine.bytes.length) {
+          else if (x.status !== undefined && x.status !== "bad" && (mine.status === undefined || mine.status === "bad") && x.bytes.length === mine.bytes.length) {
             mine.bytes = x.bytes;
             mine.status = x.status;
             if (x.recovery) mine.recovery = x.recovery;
