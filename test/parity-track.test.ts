@@ -12,6 +12,10 @@ import * as A from "../src/kernels/abi.js";
 import { readCaptureFile } from "../src/readers/index.js";
 import { decode } from "../src/decode.js";
 import { SAMPLES_DIR, haveShared, warnMissing } from "./support/shared.js";
+import { synthTrack, type SynthResult } from "../src/encode/synth.js";
+import { encodeTrackDetailed } from "../src/encode/track.js";
+import { mfmWord } from "../src/encode/cells.js";
+import { cellsToEdges } from "../src/encode/flux.js";
 
 const wasm = await getKernels("wasm");
 const js = await getKernels("js");
@@ -93,6 +97,106 @@ describe("track decoder parity (wasm vs ts)", () => {
       ),
       { numRuns: 150 },
     );
+  });
+
+  it("identical reset notes (EV_RESET) on damaged synthetic tracks, every reason, any chunking", () => {
+    // clean tracks of several codes, then edges inserted (short pulses), dropped (long pulses) and moved
+    const tracks: SynthResult[] = (["MFM", "FM", "MFM_floppy", "RLL_WD", "RLL_Seagate"] as const).map((format) =>
+      synthTrack({ format, sectorsPerTrack: 3, sectorSize: 512, jitter: 0.04, seed: 7 }),
+    );
+    // and an MFM track whose mark bytes are damaged: a data mark the framer does not know, an A1 with its clock
+    const m = tracks[0];
+    const enc = encodeTrackDetailed(m.layout);
+    const cells = enc.cells.slice();
+    for (const [kind, sector, byte, word] of [["data", 1, 1, mfmWord(0x12, 1)], ["id", 2, 0, mfmWord(0xa1, 0)]] as const) {
+      const at = enc.marks.find((x) => x.kind === kind && x.sector === sector)!.cell + 16 * byte;
+      for (let i = 0; i < 16; i++) cells[at + i] = (word >>> (15 - i)) & 1;
+    }
+    const h0 = m.edges.sampleRate / 1e7;
+    const marked = cellsToEdges(cells, { sampleRate: m.edges.sampleRate, dataRate: 5e6, jitter: 0.04, startOffset: m.edges.edges[0] - enc.cells.indexOf(1) * h0 });
+    tracks.push({ ...m, edges: { ...m.edges, edges: marked } });
+    const reasons = new Set<number>();
+    const fields = new Set<number>();
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: tracks.length - 1 }),
+        fc.boolean(),
+        fc.array(fc.integer({ min: 1, max: 900 }), { minLength: 1, maxLength: 6 }),
+        // (integers, not doubles: fast-check's doubles crowd at the ends of their range)
+        fc.array(fc.tuple(fc.constantFrom("insert", "drop", "move"), fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 10, max: 90 })), { minLength: 1, maxLength: 12 }),
+        (which, logBytes, chunks, damage) => {
+          const t = tracks[which];
+          const e = Array.from(t.edges.edges);
+          for (const [kind, at, count, percent] of damage) {
+            const k = Math.min(e.length - 3, Math.floor((at / 1e6) * (e.length - 1)));
+            const frac = percent / 100;
+            if (kind === "insert") e.splice(k + 1, 0, e[k] + Math.max(1, Math.floor((e[k + 1] - e[k]) * frac)));
+            else if (kind === "drop") e.splice(k + 1, Math.min(count, e.length - k - 2));
+            else e[k + 1] = Math.max(e[k] + 1, Math.min(e[k + 2] - 1, e[k + 1] + Math.round((frac - 0.5) * (e[k + 2] - e[k]))));
+          }
+          const edges = Float64Array.from(e);
+          const plan = [...chunks, edges.length];
+          const log = logBytes ? A.LOG_BYTES : 0;
+          const a = runTrack(wasm, t.options, t.edges.sampleRate, edges, plan, log);
+          const b = runTrack(js, t.options, t.edges.sampleRate, edges, plan, log);
+          expect(a.cells.equals(b.cells)).toBe(true);
+          expect(a.out.equals(b.out)).toBe(true);
+          expect(a.events.equals(b.events)).toBe(true);
+          const ev = new Float64Array(a.events.buffer, a.events.byteOffset, a.events.length / 8);
+          for (let o = 0; o < ev.length; o += A.EVENT_STRIDE) {
+            if (ev[o] !== A.EV_RESET) continue;
+            reasons.add(ev[o + 4]);
+            fields.add(ev[o + 6]);
+            // never noted while locking: in SCANNING (a mark's pulses matched) or DECODING
+            expect([A.RM_SCANNING, A.RM_DECODING]).toContain(ev[o + 6] >> 4);
+            expect(ev[o + 2]).toBeLessThanOrEqual(ev[o + 3]);
+          }
+        },
+      ),
+      { numRuns: 120 },
+    );
+    for (const r of [A.RR_SHORT, A.RR_LONG, A.RR_LONG_DEFERRED, A.RR_NO_MARK, A.RR_UNKNOWN, A.RR_RECORD_END]) expect(reasons).toContain(r);
+    for (const f of [A.RS_DATA_REC | (A.RM_DECODING << 4), A.RS_ID_REC | (A.RM_DECODING << 4), A.RS_SYNC_MARK | (A.RM_SCANNING << 4)]) expect(fields).toContain(f);
+  });
+
+  it("identical reset notes when the event log fills up (trackRun stops early, resets included)", () => {
+    // 34 sectors logged byte by byte overflow one trackRun's event log; a 1-cell pulse in every data CRC
+    const t = synthTrack({ format: "MFM", sectorsPerTrack: 34, sectorSize: 512, jitter: 0.04, seed: 3 });
+    const enc = encodeTrackDetailed(t.layout);
+    const h0 = t.edges.sampleRate / 1e7;
+    const src = t.edges.edges;
+    const cuts = new Set(enc.marks.filter((x) => x.kind === "data").map((x) => src.findIndex((s) => s >= src[0] + (x.cell + 16 * (2 + 512 + 1) - enc.cells.indexOf(1)) * h0)));
+    const e: number[] = [];
+    for (let i = 0; i < src.length; i++) {
+      e.push(src[i]);
+      if (cuts.has(i)) e.push(src[i] + Math.max(1, Math.floor((src[i + 1] - src[i]) / 3)));
+    }
+    const edges = Float64Array.from(e);
+    expect(edges.length).toBeLessThanOrEqual(A.EDGE_CAP);
+    let early = 0;
+    const runs = (k: Kernels) => {
+      writeTrackConfig(k, resolveOptions(t.options), t.edges.sampleRate, A.LOG_BYTES);
+      k.trackConfigure();
+      k.edges.set(edges);
+      const log: number[] = [];
+      for (let done = 0; done < edges.length; ) {
+        const used = k.trackRun(done, edges.length - done);
+        if (done + used < edges.length) early++;
+        expect(k.status[A.ST_EVENTS]).toBeLessThanOrEqual(A.EVENT_CAP);
+        for (let o = 0; o < k.status[A.ST_EVENTS] * A.EVENT_STRIDE; o += A.EVENT_STRIDE) if (k.events[o] === A.EV_RESET) log.push(...k.events.subarray(o, o + A.EVENT_STRIDE));
+        done += used;
+      }
+      return log;
+    };
+    const a = runTrack(wasm, t.options, t.edges.sampleRate, edges, [edges.length], A.LOG_BYTES);
+    const b = runTrack(js, t.options, t.edges.sampleRate, edges, [edges.length], A.LOG_BYTES);
+    expect(a.events.equals(b.events)).toBe(true);
+    expect(a.cells.equals(b.cells)).toBe(true);
+    const ra = runs(wasm), rb = runs(js);
+    expect(early).toBeGreaterThanOrEqual(2);
+    expect(ra).toEqual(rb);
+    const shortPulses = ra.filter((_, i) => i % A.EVENT_STRIDE === 4 && ra[i] === A.RR_SHORT).length;
+    expect(shortPulses).toBe(34);
   });
 
   it("identical output on real captures with injected jitter, split at odd sizes", async () => {
