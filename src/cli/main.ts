@@ -239,6 +239,8 @@ async function runDecode(
         ...(detected && job.options === detected.optionString ? { detected } : {}),
         decodeMs: Number(ms.toFixed(3)), stats: result.stats,
         records: result.records.map((r) => ({ ...r, bytes: Buffer.from(r.bytes).toString("hex") })),
+        // diskflux-only: why the PLL reset while a mark or record was being decoded (a cut record has its own `reset`)
+        ...(result.resets ? { resets: result.resets } : {}),
       });
     } else {
       const o = result.options;
