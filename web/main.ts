@@ -18,6 +18,8 @@
 // place. A disk's tracks decode on a pool of Web Workers (`?workers=N`, default
 // every core from 4 up; web/disk.ts), a .sr through the fused reader (`?fused=0`: not).
 import { sectorRows, type SectorRow } from "../src/report/table.js";
+import { missingRecordReset, resetText } from "../src/resets.js";
+import type { ResetNote } from "../src/types.js";
 import { SECTOR_STATUSES } from "../src/recover/status.js";
 import { parseOptionString, type OptionKey } from "../src/options.js";
 import { DETECTED_KEYS, wantsDetection } from "../src/detect/options.js";
@@ -75,6 +77,8 @@ let seq = 0;
 let track: DecodedTrack | undefined;
 let rows: SectorRow[] = [];
 let spans: SectorSpan[] = [];
+/** Per row: why the PLL reset where its ID or data record was cut short or is missing (diskflux-only notes). */
+let notes: (ResetNote | undefined)[] = [];
 let selected = -1;
 let haveCapture = false;
 /** Whether the request in flight detects options first. */
@@ -556,6 +560,7 @@ function showTrack(t: DecodedTrack): void {
     ok: !!(r.id?.crc?.ok && (r.data?.crc?.ok || r.data?.status === "corrected" || r.data?.status === "recovered")),
     label: r.id ? `${r.id.cyl}/${r.id.head}/${r.id.sec}` : "data",
   }));
+  notes = rows.map((r, i) => rowReset(r, i, t.resets ?? []));
   const keep = selected >= 0 && selected < rows.length ? selected : -1;
   renderSummary(t);
   renderTable();
@@ -741,6 +746,19 @@ function fmtTime(s: number): string {
 
 type Crc = { ok: boolean; read: string; computed: string } | undefined;
 
+/**
+ * Why row i's ID or data record ended without its check, or is missing: the
+ * reset that cut a record's CRC short (its own note), else the first reset
+ * between the row's neighbours in the field it lacks (src/resets.ts).
+ */
+function rowReset(r: SectorRow, i: number, resets: readonly ResetNote[]): ResetNote | undefined {
+  if (r.id?.reset) return r.id.reset;
+  if (r.data?.reset) return r.data.reset;
+  if (r.id && !r.data && r.id.crc) return missingRecordReset(resets, r.id.crc.end, spans[i + 1]?.start ?? Infinity, ["data"]);
+  if (!r.id && r.data) return missingRecordReset(resets, spans[i - 1]?.end ?? 0, r.data.markStart, ["id"]);
+  return undefined;
+}
+
 function crcCell(c: Crc, present: boolean): HTMLTableCellElement {
   const td = document.createElement("td");
   if (!present || !c) {
@@ -755,7 +773,7 @@ function crcCell(c: Crc, present: boolean): HTMLTableCellElement {
 }
 
 /** The data record's status (src/recover/status.ts; the worker decodes with recovery), coloured as on the disk grid. */
-function statusCell(r: SectorRow): HTMLTableCellElement {
+function statusCell(r: SectorRow, why: ResetNote | undefined): HTMLTableCellElement {
   const td = document.createElement("td");
   const d = r.data;
   const status = d?.status ?? (d ? (d.crc?.ok ? "good" : "bad") : "missing");
@@ -772,6 +790,15 @@ function statusCell(r: SectorRow): HTMLTableCellElement {
     td.textContent = `${status} · sector ${merged.status}`;
     td.dataset.sectorStatus = merged.status;
     td.title = [td.title, `the sector over its ${merged.copies} copies: ${merged.status}${merged.how ? ` (${merged.how})` : ""}`].filter((x) => x).join("; ");
+  }
+  // diskflux-only: why a record was cut short or is missing, as a note (ⓘ) with its text as the tooltip
+  if (why) {
+    const note = document.createElement("span");
+    note.className = "reset-note";
+    note.textContent = " ⓘ";
+    note.setAttribute("aria-label", resetText(why));
+    td.append(note);
+    td.title = [td.title, resetText(why)].filter((x) => x).join("; ");
   }
   return td;
 }
@@ -796,6 +823,8 @@ function renderTable(): void {
       d.textContent = text;
       return d;
     };
+    const why = notes[i];
+    if (why) tr.dataset.reset = why.reason;
     if (r.id) {
       tr.setAttribute("data-testid", "sector");
       tr.dataset.cyl = String(r.id.cyl);
@@ -812,7 +841,7 @@ function renderTable(): void {
       tr.append(td(String(i + 1)), td("–"), td("–"), td("–"), td(String(r.data?.bytes.length ?? 0)), crcCell(undefined, false), crcCell(r.data?.crc, true));
       tr.cells[5].textContent = "no ID";
     }
-    tr.append(td(fmtTime(spans[i].start / sr)), statusCell(r));
+    tr.append(td(fmtTime(spans[i].start / sr)), statusCell(r, why));
     tr.addEventListener("click", () => selectRow(i, { scroll: false, jump: true }));
     return tr;
   });
@@ -871,11 +900,12 @@ function selectRow(i: number, how: { scroll: boolean; jump: boolean; focus?: boo
   const data = r.data?.bytes;
   els.hexHeading.textContent = `Sector data — ${name}`;
   if (data?.length) {
-    renderHex(els.hex, data, `${data.length} bytes · ID ${crcText(r.id?.crc)} · data ${crcText(r.data?.crc)}`);
+    renderHex(els.hex, data, `${data.length} bytes · ID ${crcText(r.id?.crc)} · data ${crcText(r.data?.crc)}${notes[i] ? ` · ${resetText(notes[i]!)}` : ""}`);
     els.downloadSector.disabled = false;
     els.downloadSector.textContent = `Download sector (${data.length} bytes)`;
   } else {
     els.hex.textContent = r.data ? "The data record is empty (the capture ends inside it)." : "This sector has no data record in the capture.";
+    if (notes[i]) els.hex.textContent += ` ${resetText(notes[i]!)}.`;
     els.downloadSector.disabled = true;
     els.downloadSector.textContent = "Download sector";
   }

@@ -5,7 +5,7 @@
 // worker (the page's copy becomes detached), and the worker hands back the
 // decoded records, binary streams, histogram and timeline rows in buffers it
 // does not keep. See transferList() below.
-import type { BinaryStreams, DecodeStats, FieldEvent, TrackRecord } from "../src/types.js";
+import type { BinaryStreams, DecodeStats, FieldEvent, ResetNote, TrackRecord } from "../src/types.js";
 import type { CrcEvidence, DetectResult } from "../src/detect/detect.js";
 import type { TimelineRows } from "./rows.js";
 import type { ImageGeometry, OutsideSector } from "../src/image/assemble.js";
@@ -102,6 +102,8 @@ export interface DecodedTrack {
   /** For the demo: the option string the track was made for. */
   demoOptions?: string;
   records: TrackRecord[];
+  /** diskflux-only: why the PLL reset while a mark or record was being decoded (the table's notes for missing records). */
+  resets?: ResetNote[];
   stats: DecodeStats;
   binary: BinaryStreams;
   fields: FieldEvent[];

@@ -198,6 +198,7 @@ function send(seq: number, result: DecodeResult, decodeMs: number, options: stri
     ...(held.demoOptions !== undefined ? { demoOptions: held.demoOptions } : {}),
     ...(held.place ? { place: held.place } : {}),
     records,
+    ...(result.resets ? { resets: result.resets } : {}),
     stats: result.stats,
     binary,
     fields: result.fields,
