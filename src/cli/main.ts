@@ -17,6 +17,7 @@ const USAGE = `usage: diskflux decode <capture.sr|capture.dsl>... [-P mfm:<optio
        diskflux decode <capture>... -P mfm:<options> -A mfm[=<rows or classes>] [--protocol-decoder-samplenum] [--json]
        diskflux decode --demo            decode the built-in demo track
        diskflux decode <capture>... --recover [--no-ecc] [--max-burst N]   recover failing data records
+       diskflux decode <capture>... --recover --merge [--json [--records]]  one sector table per track from all reads
 captures: .sr .dsl .tr .vcd .csv, flux files .scp .hfe and KryoFlux trackNN.S.raw (a file or a directory);
          --force reads a flux file whose checksum is wrong (a warning instead of an error)
        diskflux detect <capture>... [-P mfm:<partial options>] [--json]   find every option (diskflux detect --help)
@@ -28,7 +29,14 @@ options: the sigrok-disk option string, e.g. -P mfm:data_rate=5000000:format=MFM
          captures, and says on stderr what it found and how sure it is
 --recover: a data record whose check fails is corrected by ECC (a burst within the code's span) or
          read again with other data separators; each gets a status (good corrected recovered bad) in
-         the table and --json; -A, -B and fields stay the original's. --no-ecc, --max-burst N: less or more
+         the table and --json; -A, -B and fields stay the original's. --no-ecc, --max-burst N: less or more.
+         A big .sr/.dsl (over 64 MiB of samples) is decoded streamed: recovery then works on a bounded
+         window of recent edges around each failing sector (memory about a track's edges, whatever the
+         capture's length); a window too noisy to hold stays bad, with a warning
+--merge: (with --recover) the sectors of all captures, and of all revolutions of a flux capture, merged
+         per track (the cylinder and head their good ID records name): best copy, conflict (verifying
+         copies that differ), voted (no copy verifies; a bit vote does); each track says which captures
+         went into it; --json: one object per track, --json --records: one line per sector
 --jobs N: decode N captures (files, tracks) at once: this thread and N - 1 workers (default: the
          available cores; 1: no worker); output in input order, the same as --jobs 1
 -A:      the original's annotation stream, as sigrok-cli prints it; -A mfm = every row, or pick rows
@@ -75,6 +83,7 @@ function parseCommandLine(args: string[]) {
         jobs: { type: "string", short: "j" },
         demo: { type: "boolean" },
         recover: { type: "boolean" },
+        merge: { type: "boolean" },
         force: { type: "boolean" },
         "no-ecc": { type: "boolean" },
         "max-burst": { type: "string" },
@@ -115,6 +124,9 @@ async function runDecode(
   const binary = values["protocol-decoder-binary"] !== undefined ? parseBinaryClass(values["protocol-decoder-binary"]) : undefined;
   const annSpec = values["protocol-decoder-annotations"];
   if (annSpec !== undefined && binary !== undefined) throw new DiskfluxError("E_USAGE", "-A and -B cannot be combined: both write to stdout; run twice");
+  const merge = values.merge === true;
+  if (merge && !recover) throw new DiskfluxError("E_USAGE", "--merge goes with --recover (it merges the recovered copies of each sector): add --recover");
+  if (merge && (annSpec !== undefined || binary !== undefined)) throw new DiskfluxError("E_USAGE", "--merge prints merged sectors; -A and -B print one capture's own streams: run without --merge");
   const annotations = annSpec !== undefined ? (await import("../annotate/classes.js")).parseAnnotationFilter(annSpec) : undefined;
   const pd = values["protocol-decoder"];
   if (pd !== undefined && pd !== "mfm" && !pd.startsWith("mfm:")) {
@@ -176,6 +188,8 @@ async function runDecode(
   }
 
   const { sectorTable } = await import("../report/table.js");
+  const { oneLine } = await import("../escape.js");
+  const merged = merge ? new (await import("./merge-out.js")).MergeCollector() : undefined;
   const jsonOut: unknown[] = [];
   if (annotations === undefined) {
     // --jobs N: decoded by a pool of workers, printed in input order (./jobs.ts); -A stays on this thread
@@ -188,13 +202,22 @@ async function runDecode(
       }
       yield* fileJobs(files, {
         options, read: { force }, err, trackName: (f, c, h) => `${f} [cyl ${c} head ${h}]`, singleName: (f) => f,
-        large: async (bytes, f) => ((await isLargeSession(bytes, f.split(/[\\/]/).pop() || f)) ? () => decodeStreaming(bytes, f, options, backend, err, recover) : undefined),
+        large: async (bytes, f) => ((await isLargeSession(bytes, f.split(/[\\/]/).pop() || f)) ? () => decodeStreaming(bytes, f, options, backend, err, recover, merge) : undefined),
       });
-    })(), { jobs, request: { backend, ...(recover ? { recover } : {}) }, err }, (job, result, ms) => {
+    })(), { jobs, request: { backend, ...(recover ? { recover } : {}), ...(merge ? { keepCrcInputs: true } : {}) }, err }, (job, result, ms) => {
       if (job.cyl !== undefined) multi = true;
+      if (merged) {
+        // --merge: only the copies are kept, merged and printed at the end
+        if (merged.add(job.name, result) === 0) err.write(`diskflux: ${oneLine(job.name)}: no ID record with a good check: nothing to merge\n`);
+        return;
+      }
       return emit(job, result, ms);
     });
     if (status === 130) return status;
+    if (merged) {
+      merged.write(out, { json: values.json === true, records: values.records === true });
+      return status;
+    }
     if (values.json && !values.records && binary === undefined) out.write(JSON.stringify(multi ? jsonOut : jsonOut[0], null, 2) + "\n");
     return status;
   }
@@ -284,7 +307,7 @@ async function isLargeSession(bytes: Uint8Array, source: string): Promise<boolea
  */
 async function decodeStreaming(
   bytes: Uint8Array, path: string, options: string, backend: "wasm" | "js" | "auto", err: NodeJS.WritableStream,
-  recover?: import("../recover/recover.js").RecoverOptions,
+  recover?: import("../recover/recover.js").RecoverOptions, keepCrcInputs = false,
 ) {
   const { openCaptureStream } = await import("../readers/stream.js");
   const s = await openCaptureStream(bytes, path.split(/[\\/]/).pop() || path);
@@ -293,7 +316,7 @@ async function decodeStreaming(
   if (recover !== undefined) {
     const { openRecoveringStream } = await import("../recover/stream.js");
     const { oneLine } = await import("../escape.js");
-    const stream = await openRecoveringStream(s.setup, options, { backend, onWarning: (m) => err.write(`diskflux: warning: ${oneLine(m)}\n`) }, recover);
+    const stream = await openRecoveringStream(s.setup, options, { backend, ...(keepCrcInputs ? { keepCrcInputs } : {}), onWarning: (m) => err.write(`diskflux: warning: ${oneLine(m)}\n`) }, recover);
     push = (chunk) => stream.pushSamples(chunk);
     finish = () => stream.finish();
   } else {

@@ -49,7 +49,7 @@ const MAX_GAP_PITCHES = 8;
 /** Good IDs before a gap put into its window (recoverTrack sees the pitch; ≥ 3 marks). */
 const GAP_CONTEXT_IDS = 3;
 
-export interface StreamRecoverRequest extends Omit<StreamRequest, "onRun" | "discard" | "keepCrcInputs"> {
+export interface StreamRecoverRequest extends Omit<StreamRequest, "onRun" | "discard"> {
   /** Edges the ring holds at most (default STREAM_RECOVER_MAX_EDGES). */
   maxEdges?: number;
   /** Told about a window that could not be recovered (its records stay bad). */
