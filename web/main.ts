@@ -749,12 +749,19 @@ type Crc = { ok: boolean; read: string; computed: string } | undefined;
 /**
  * Why row i's ID or data record ended without its check, or is missing: the
  * reset that cut a record's CRC short (its own note), else the first reset
- * between the row's neighbours in the field it lacks (src/resets.ts).
+ * between the row's neighbours in the field it lacks (src/resets.ts). A data
+ * record a recovery separator read again (not ECC) gets the plain decode's
+ * reason too, when a reset cut that decode's data record short.
  */
 function rowReset(r: SectorRow, i: number, resets: readonly ResetNote[]): ResetNote | undefined {
   if (r.id?.reset) return r.id.reset;
   if (r.data?.reset) return r.data.reset;
-  if (r.id && !r.data && r.id.crc) return missingRecordReset(resets, r.id.crc.end, spans[i + 1]?.start ?? Infinity, ["data"]);
+  const next = spans[i + 1]?.start ?? Infinity;
+  if (r.id?.crc && !r.data) return missingRecordReset(resets, r.id.crc.end, next, ["data"]);
+  if (r.id?.crc && r.data?.recovery && r.data.recovery.how !== "ecc") {
+    const why = missingRecordReset(resets, r.id.crc.end, next, ["data"]);
+    return why?.field === "data" ? why : undefined;
+  }
   if (!r.id && r.data) return missingRecordReset(resets, spans[i - 1]?.end ?? 0, r.data.markStart, ["id"]);
   return undefined;
 }
@@ -791,11 +798,11 @@ function statusCell(r: SectorRow, why: ResetNote | undefined): HTMLTableCellElem
     td.dataset.sectorStatus = merged.status;
     td.title = [td.title, `the sector over its ${merged.copies} copies: ${merged.status}${merged.how ? ` (${merged.how})` : ""}`].filter((x) => x).join("; ");
   }
-  // diskflux-only: why a record was cut short or is missing, as a note (ⓘ) with its text as the tooltip
+  // diskflux-only: why a record was cut short or is missing, as a note (a circled "i") with its text as the tooltip
   if (why) {
     const note = document.createElement("span");
     note.className = "reset-note";
-    note.textContent = " ⓘ";
+    note.textContent = "i";
     note.setAttribute("aria-label", resetText(why));
     td.append(note);
     td.title = [td.title, resetText(why)].filter((x) => x).join("; ");
