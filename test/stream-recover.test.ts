@@ -153,6 +153,13 @@ describe("CLI: decode --recover on a session over the streaming threshold", () =
     // not streamed: the same statuses and bytes
     const w = await run(["--recover", "--json", "--records"], false);
     expect(w.out.trim().split("\n").map((l) => JSON.parse(l)).filter((l) => l.kind === "data").map((l) => line(l.markStart, l.status, l.bytes))).toEqual(view(whole));
+    // --merge on a streamed capture: one table per track its IDs name (this capture holds three)
+    const m = await run(["--recover", "--merge", "--json"], true);
+    expect(m.code).toBe(0);
+    const tracks = JSON.parse(m.out) as { cyl: number; head: number; captures: string[]; sectors: { status: string }[] }[];
+    expect(tracks.map((t) => [t.cyl, t.head])).toEqual([[0, 0], [1, 0], [2, 0]]);
+    for (const t of tracks) expect(t.captures).toEqual([path]);
+    expect(tracks.flatMap((t) => t.sectors).length).toBe(data.length);
     // without --recover, streamed and whole print the same
     const plainS = await run(["--json", "--records"], true);
     const plainW = await run(["--json", "--records"], false);
