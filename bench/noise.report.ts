@@ -11,7 +11,7 @@
 //
 // A sector counts once per ID key and place (ownDataRows: an ID with the data
 // record right after it). Both backends must give the same plain data stream.
-//   npm run report:noise [-- --json]
+//   npm run report:noise [-- --json] [-- --seed N]   (default seed 7)
 import { readCaptureFile } from "../src/readers/index.js";
 import { decode } from "../src/decode.js";
 import { addNoise } from "../src/encode/noise.js";
@@ -39,6 +39,12 @@ const MODES: { name: string; recover?: RecoverOptions }[] = [
   { name: "+tolerant", recover: { soft: false } },
   { name: "+soft", recover: {} },
 ];
+const seedAt = process.argv.indexOf("--seed");
+const SEED = seedAt > 0 ? Number(process.argv[seedAt + 1]) : 7;
+if (!Number.isInteger(SEED)) {
+  console.error("--seed needs a whole number");
+  process.exit(2);
+}
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
 /** Usable sectors (good ID; data good, or with a recovery status) and how many of them differ from the clean bytes. */
@@ -68,7 +74,7 @@ for (const c of oracleCaptures()) {
   const cell = capture.sampleRate / clean.options.dataRate / 2;
   perCapture[c.stem] = {};
   for (const level of LEVELS) {
-    const noisy = addNoise(edges, { cell, jitter: level.jitter, dropout: level.dropout, extra: level.extra, seed: 7 });
+    const noisy = addNoise(edges, { cell, jitter: level.jitter, dropout: level.dropout, extra: level.extra, seed: SEED });
     const w = await decode(noisy, c.options, { backend: "wasm" });
     const j = await decode(noisy, c.options, { backend: "js" });
     if (Buffer.compare(Buffer.from(w.binary.datacrc), Buffer.from(j.binary.datacrc)) !== 0) throw new Error(`${c.stem}: backends disagree`);

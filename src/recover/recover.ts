@@ -16,7 +16,9 @@
 //   syndrome (or, for RLL, a broken code-word parse) points — move, delete
 //   or insert one edge — then rare interval lengths split or merged (a lost
 //   or extra edge the run-length rules cannot see), then the least certain
-//   edges flipped 1–3 at a time;
+//   edges flipped 1–3 at a time (checks of ≥ 48 bits: 40 candidates decoded
+//   one flip at a time, then the sets of 2–4 whose syndrome changes cancel
+//   the copy's syndrome, combine.ts);
 //   a trial whose copy still fails but whose syndrome now points somewhere
 //   gets a second decision there (SECOND_LEVEL) ──▶ recovered (how: "soft");
 //   a syndrome only locates, a copy is taken on its plain check
@@ -39,10 +41,13 @@
 //                        n = 4168): WD s=5 1.6e-5, s=6 3.1e-5 (the controllers' documented
 //                        span, README "ECC"); 48-bit s=11 1.5e-8; 56-bit s=22 1.2e-7
 //   recovered, pll       ≤ 5 decodes                        1.2e-9     1.8e-14    6.9e-17
-//   recovered, separator ≤ 2 decodes (+ ECC on the copy only for codes whose estimate
-//                        is ≤ 1e-7: the 48-bit s=11 one)    4.7e-10    + 1.5e-8   2.8e-17
-//   recovered, soft      ≤ 2 × SOFT_MAX_BUDGET = 800        1.9e-7     2.8e-12    1.1e-14
-//   all stages together  ≤ 1 + 5 + 2 + 800 = 808            1.9e-7     2.9e-12    1.1e-14
+//   recovered, separator ≤ 3 decodes (+ ECC on the copy only for codes whose estimate
+//                        is ≤ 1e-7: the 48-bit s=11 one)    7.0e-10    + 1.5e-8   4.2e-17
+//   recovered, soft      ≤ 3 × SOFT_MAX_BUDGET = 1 200      2.8e-7
+//                        ≥ 48 bits: + the flip sets combine.ts looks at, 3 × considered(40, 4)
+//                        = 3 × 102 090 (≤ 307 470 in all)              1.1e-9     4.3e-12
+//   all stages together  32: ≤ 1 + 5 + 3 + 1 200 = 1 209  2.8e-7
+//                        ≥ 48: ≤ 1 + 5 + 3 + 307 470                   1.1e-9     4.3e-12
 //                        (plus the ECC terms where they apply: the plain copy's, and for
 //                        48-bit the separator copy's, 1.5e-8 each)
 //   (soft trials include the decisions an ECC syndrome or a broken RLL parse
@@ -52,13 +57,13 @@
 // 16-bit checks (floppies' CRC-CCITT, most MFM headers): one trial passes a
 // wrong copy with ≈ 2^-16 = 1.5e-5, which is why one copy is never enough
 // there: two separators (PLL retries, tolerant separators) must give the same
-// bytes (and the same ID): ≤ 5 + 2 whole-track decodes, ≈ 7 × 1.5e-5 = 1e-4
+// bytes (and the same ID): ≤ 5 + 3 whole-track decodes, ≈ 8 × 1.5e-5 = 1.2e-4
 // for a copy to pass by chance, and then a second separator must give the very
 // same bytes. No soft decisions on a 16-bit data check: hundreds of trials, and
 // the two separators' trials make the same decisions on nearly the same edges,
 // so their agreement proves little (measured: wrong floppy sectors got through
 // that way before this rule). Soft decisions default to SOFT_DEFAULTS.budget
-// = 280 trials per separator (softBudget, ≤ SOFT_MAX_BUDGET = 400).
+// = 400 trials per separator (softBudget, ≤ SOFT_MAX_BUDGET = 400).
 //
 // An ECC syndrome is used two ways, both within the code's span (spans.ts):
 // as a correction (status corrected, or a 48-bit separator copy), and as a
@@ -79,7 +84,8 @@ import { getEccKernel } from "../kernels/ecc-load.js";
 import { crcOf } from "../kernels/crc.js";
 import { resolveSpan, miscorrectionEstimate } from "./spans.js";
 import { retime, TOLERANT_SEPARATORS, type Retimed, type SeparatorSetting } from "./separator.js";
-import { flipSets, flippedWindow, flipDecisions, locatedDecisions, rareDecisions, decidedWindow, SOFT_DEFAULTS, type Decision, type SoftTarget } from "./soft.js";
+import { combine, considered } from "./combine.js";
+import { flipCandidates, flipsLegal, flipSets, flippedWindow, flipDecisions, locatedDecisions, rareDecisions, decidedWindow, SOFT_DEFAULTS, type Decision, type SoftTarget } from "./soft.js";
 import { LIMITS } from "../presets.js";
 import { EVENT_STRIDE, EV_BYTE } from "../kernels/abi.js";
 import { sectorRows } from "../report/table.js";
@@ -245,16 +251,20 @@ export async function recoverTrack(
         ...(request.channels ? { channels: request.channels } : {}),
       });
       summary.retryDecodes++;
-      const byKey = new Map<string, Uint8Array>();
+      // a sector's copy is the one at its own place: on a capture of several
+      // revolutions the same key comes round again, and another read's bytes
+      // would be a recovery of this read in name only
+      const byKey = new Map<string, DataRecord[]>();
       const goodData: DataRecord[] = [];
       for (const row of ownDataRows(again)) {
         if (!row.data?.crc?.ok) continue;
         goodData.push(row.data);
-        if (row.key !== undefined) byKey.set(row.key, row.data.bytes);
+        if (row.key !== undefined) byKey.set(row.key, [...(byKey.get(row.key) ?? []), row.data]);
       }
       for (const f of still) {
         if (f.data.status !== undefined) continue;
-        const bytes = f.key !== undefined ? byKey.get(f.key)
+        const bytes = f.key !== undefined
+          ? byKey.get(f.key)?.find((g) => Math.abs(g.markStart - f.data.markStart) <= 8 * tolerance)?.bytes
           : goodData.find((g) => Math.abs(g.markStart - f.data.markStart) <= tolerance)?.bytes;
         if (!bytes || bytes.length !== f.data.bytes.length) continue;
         const list = copies.get(f.data) ?? [];
@@ -295,6 +305,9 @@ function equal(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/** Strong checks (≥ 48 bits): candidate flips whose syndrome changes are combined (combine.ts), and the largest set. */
+const STRONG_CANDIDATES = 40;
+const STRONG_FLIPS = 4;
 /** Soft-decision trials per sector and separator at most (the bound in the header assumes it). */
 export const SOFT_MAX_BUDGET = 400;
 /** ECC on a tolerant separator's copy only for codes whose miscorrection estimate (spans.ts) is at most this. */
@@ -516,21 +529,46 @@ async function tolerantStage(
     };
     for (const { sep, r } of retimed) {
       // decisions where an ECC syndrome points first, then flip sets by margin
-      const tries: { ds: Decision[]; level: number }[] = [];
+      const tries: { ds: Decision[]; level: number; flip?: number }[] = [];
       for (const l of slot.located) if (l.sep === sep) for (const d of locatedDecisions(r, l.from, l.to, cmin, cmax, LOCATED_BUDGET)) tries.push({ ds: [d], level: 1 });
       for (const d of rareDecisions(r, t, cmin, cmax, RARE_CANDIDATES)) tries.push({ ds: [d], level: 1 });
-      for (const set of flipSets(r, t, { ...SOFT_DEFAULTS, budget: Math.max(0, budget - tries.length), cmin, cmax })) tries.push({ ds: flipDecisions(r, set), level: 1 });
+      // strong checks: single flips of many candidates, then the sets their syndrome changes say (combine.ts)
+      const K = dw >= 48 ? STRONG_CANDIDATES : 0, F = STRONG_FLIPS;
+      const cands = K ? flipCandidates(r, t, K, cmin, cmax) : [];
+      if (K) cands.forEach((i, k) => tries.push({ ds: flipDecisions(r, [i]), level: 1, flip: k }));
+      for (const set of flipSets(r, t, { ...SOFT_DEFAULTS, budget: Math.max(0, budget - tries.length), cmin, cmax })) if (!K || set.length > 1) tries.push({ ds: flipDecisions(r, set), level: 1 });
+      const effects: { index: number; delta: bigint; cost: number }[] = [];
+      let s0: bigint | undefined, len0: number | undefined;
+      const syndrome = (data: DataRecord): bigint | undefined => {
+        const input = data.crcInput;
+        if (!input || input.length < dw / 8 + data.bytes.length) return undefined;
+        return crcOf(dw, o.dataCrc.poly, o.dataCrc.init, input.subarray(0, input.length - dw / 8)) ^ checkValue(input.subarray(input.length - dw / 8));
+      };
+      const decodeWith = async (ds: Decision[]) => {
+        const w = decidedWindow(r, t, ds);
+        const d = await decode({ kind: "edges", sampleRate: result.sampleRate, edges: w.edges, ...(w.index ? { index: w.index } : {}) }, opts, { keepCrcInputs: true, ...(request.backend ? { backend: request.backend } : {}) });
+        const mine = [...dataOf(d.records)].find(([id, data]) => id.crc?.ok && near(id.markStart, slot.idMark) && keyOf(id) === slot.key && data);
+        return mine?.[1] ? { id: mine[0], data: mine[1] } : undefined;
+      };
+      if (K) {
+        const base = await decodeWith([]);
+        if (base) { s0 = syndrome(base.data); len0 = base.data.crcInput?.length; }
+      }
       let trials = 0, expanded = 0;
       for (let q = 0; q < tries.length && trials < budget; q++) {
-        const { ds, level } = tries[q];
+        const { ds, level, flip } = tries[q];
         const w = decidedWindow(r, t, ds);
-        const d = await decode({ kind: "edges", sampleRate: result.sampleRate, edges: w.edges, ...(w.index ? { index: w.index } : {}) }, opts, { keepCrcInputs: ecc !== undefined, ...(request.backend ? { backend: request.backend } : {}) });
+        const d = await decode({ kind: "edges", sampleRate: result.sampleRate, edges: w.edges, ...(w.index ? { index: w.index } : {}) }, opts, { keepCrcInputs: ecc !== undefined || K > 0, ...(request.backend ? { backend: request.backend } : {}) });
         trials++;
         const mine = [...dataOf(d.records)].find(([id, data]) => id.crc?.ok && near(id.markStart, slot.idMark) && keyOf(id) === slot.key && data);
         const data = mine?.[1];
         if (mine && data?.crc?.ok) {
           slot.copies.push({ sep, id: mine[0], data, soft: { flips: ds.length, trials } });
           break;
+        }
+        if (flip !== undefined && data && s0 !== undefined && data.crcInput?.length === len0) {
+          const sy = syndrome(data);
+          if (sy !== undefined) effects.push({ index: flip, delta: sy ^ s0, cost: r.margin[cands[flip]] });
         }
         // a second defect: where this trial's syndrome points, on top of this trial's decisions
         const input = data?.crcInput;
@@ -545,6 +583,18 @@ async function tolerantStage(
           .filter((x) => !ds.some((y) => Math.abs(y.edge - x.edge) <= 1))
           .map((x) => ({ ds: [...ds, x], level: 2 }));
         tries.splice(q + 1, 0, ...more);
+      }
+      if (K && s0 !== undefined && s0 !== 0n && !slot.copies.some((c) => c.sep === sep)) {
+        for (const set of combine(s0, effects, 16, F)) {
+          const edges = set.map((k) => cands[k]);
+          if (!flipsLegal(r, edges, cmin, cmax)) continue;
+          const c = await decodeWith(flipDecisions(r, edges));
+          trials++;
+          if (c?.data.crc?.ok) {
+            slot.copies.push({ sep, id: c.id, data: c.data, soft: { flips: set.length, trials: trials + considered(effects.length, F) } });
+            break;
+          }
+        }
       }
       summary.softTrials = (summary.softTrials ?? 0) + trials;
       settle(result, [slot], dw, hw, near);

@@ -39,7 +39,7 @@ export interface SoftOptions {
   cmax: number;
 }
 
-export const SOFT_DEFAULTS: SoftOptions = { candidates: 14, maxFlips: 3, budget: 280, cmin: 0, cmax: 0 };
+export const SOFT_DEFAULTS: SoftOptions = { candidates: 14, maxFlips: 3, budget: 400, cmin: 0, cmax: 0 };
 
 /** First index i with a[i] >= x (a increasing). */
 function lowerBound(a: ArrayLike<number>, x: number): number {
@@ -63,20 +63,7 @@ export function flipSets(r: Retimed, t: SoftTarget, o: SoftOptions): number[][] 
   cand.sort((x, y) => r.margin[x] - r.margin[y] || x - y);
   const pick = cand.slice(0, o.candidates);
   const sets: { s: number[]; cost: number }[] = [];
-  const legal = (s: number[]): boolean => {
-    // cells of every interval touched, with all flips of the set applied
-    const delta = new Map<number, number>();
-    for (const i of s) {
-      delta.set(i, (delta.get(i) ?? 0) + r.alt[i]);
-      delta.set(i + 1, (delta.get(i + 1) ?? 0) - r.alt[i]);
-    }
-    for (const [i, d] of delta) {
-      if (i >= r.cells.length) continue;
-      const c = r.cells[i] + d;
-      if (c < o.cmin || c > o.cmax) return false;
-    }
-    return true;
-  };
+  const legal = (s: number[]) => flipsLegal(r, s, o.cmin, o.cmax);
   const rec = (start: number, s: number[], cost: number) => {
     if (s.length > 0 && legal(s)) sets.push({ s: s.slice(), cost });
     if (s.length >= o.maxFlips) return;
@@ -89,6 +76,34 @@ export function flipSets(r: Retimed, t: SoftTarget, o: SoftOptions): number[][] 
   rec(0, [], 0);
   sets.sort((x, y) => x.cost - y.cost || x.s.length - y.s.length);
   return sets.slice(0, o.budget).map((x) => x.s);
+}
+
+/** Whether the flips of `s` (each edge moved to its other choice) leave every interval they touch within [cmin, cmax]. */
+export function flipsLegal(r: Retimed, s: readonly number[], cmin: number, cmax: number): boolean {
+  const delta = new Map<number, number>();
+  for (const i of s) {
+    delta.set(i, (delta.get(i) ?? 0) + r.alt[i]);
+    delta.set(i + 1, (delta.get(i + 1) ?? 0) - r.alt[i]);
+  }
+  for (const [i, d] of delta) {
+    if (i >= r.cells.length) continue;
+    const c = r.cells[i] + d;
+    if (c < cmin || c > cmax) return false;
+  }
+  return true;
+}
+
+/**
+ * The `k` least certain edges of the target's data field whose flip alone
+ * keeps the run-length rules (an edge at a limit whose other choice the rules
+ * forbid is left out), least margin first.
+ */
+export function flipCandidates(r: Retimed, t: SoftTarget, k: number, cmin: number, cmax: number): number[] {
+  const a = lowerBound(r.edges, t.dataFrom), b = lowerBound(r.edges, t.to);
+  const cand: number[] = [];
+  for (let i = Math.max(a, 1); i < b - 1; i++) if (r.alt[i] !== 0 && flipsLegal(r, [i], cmin, cmax)) cand.push(i);
+  cand.sort((x, y) => r.margin[x] - r.margin[y] || x - y);
+  return cand.slice(0, k);
 }
 
 /** The window's edges (and index levels) with the flips of `set` applied. */
