@@ -12,6 +12,7 @@ import { resetText, missingRecordReset } from "../src/resets.js";
 import { sectorRows } from "../src/report/table.js";
 import type { DecodeResult, ResetNote } from "../src/types.js";
 import type { EdgeCapture } from "../src/capture.js";
+import { packResult, unpackResult } from "../src/pool/protocol.js";
 
 const SIZE = 256;
 const t: SynthResult = synthTrack({ format: "MFM", sectorsPerTrack: 4, sectorSize: SIZE });
@@ -178,6 +179,18 @@ describe.each(["js", "wasm"] as const)("reset notes (%s)", (backend) => {
     expect(r.records.filter((x) => x.kind === "id").map((x) => x.kind === "id" && x.sec)).not.toContain(t.expected[2].sec);
     const data2 = r.records.find((x) => x.kind === "data" && x.markStart > a1)!;
     expect(missingRecordReset(r.resets!, 0, data2.markStart, ["id", "idcrc"])?.reason).toBe("no-sync-mark");
+  });
+
+  it("the notes come back from a pool worker packed, as decode() gave them", async () => {
+    const { capture: c } = shortPulseAt(cellOfByte("data", 2, MARK_BYTES + SIZE + 1));
+    const r = await decode(c, t.options, { backend });
+    const { result, packed } = packResult(r);
+    expect(result.resets).toEqual([]);
+    const back = unpackResult(structuredClone({ result, packed }));
+    expect(back.resets).toEqual(r.resets);
+    expect(back.records).toEqual(r.records);
+    expect(Object.keys(back)).toEqual(Object.keys(r));
+    expect(back.records.some((x) => x.reset?.field === "datacrc")).toBe(true);
   });
 
   it("the legacy decoder notes none", async () => {

@@ -14,15 +14,15 @@
 // Buffers travel as transferables: a capture's samples / edges / index levels go
 // to the worker (moved, or copied first when the caller's buffer must stay
 // usable: see captureForTransfer), a result's binary streams and event log come
-// back moved; its records and fields come back packed (pack.ts: three flat
-// buffers instead of ~170 objects to clone) in `packed`, the result's own
-// `records` and `fields` being empty until unpackResult puts them back.
+// back moved; its records and fields (and reset notes) come back packed (pack.ts:
+// three flat buffers instead of ~170 objects to clone) in `packed`, the result's
+// own `records` and `fields` being empty until unpackResult puts them back.
 import type { Capture, EdgeCapture, LogicCapture } from "../capture.js";
 import { DiskfluxError, type DiskfluxErrorCode } from "../errors.js";
 import { escapeName, oneLine } from "../escape.js";
 import type { BackendChoice } from "../kernels/load.js";
 import type { DecodeOptions } from "../options.js";
-import type { DecodeRequest, DecodeResult } from "../types.js";
+import type { DecodeRequest, DecodeResult, ResetNote } from "../types.js";
 import type { AnyCaptureOptions } from "../readers/index.js";
 import { packObjects, unpackObjects, type PackedObjects } from "./pack.js";
 
@@ -77,10 +77,11 @@ export type FromWorker =
   | ({ readonly type: "done"; readonly id: number; readonly ok: true; readonly result: DecodeResult; readonly packed?: PackedResult; readonly ms?: number } & TrackPlace)
   | ({ readonly type: "done"; readonly id: number; readonly ok: false; readonly error: PoolError } & TrackPlace);
 
-/** A result's records and fields, packed (pack.ts). */
+/** A result's records and fields (and its reset notes, when it has them), packed (pack.ts). */
 export interface PackedResult {
   readonly records: PackedObjects;
   readonly fields: PackedObjects;
+  readonly resets?: PackedObjects;
 }
 
 /**
@@ -103,10 +104,10 @@ export function leanResult(r: DecodeResult): DecodeResult {
 
 /** The worker's answer for a result: records and fields packed, and the buffers that move with it. */
 export function packResult(r: DecodeResult): { result: DecodeResult; packed: PackedResult; transfer: ArrayBuffer[] } {
-  const packed: PackedResult = { records: packObjects(r.records), fields: packObjects(r.fields) };
-  const result: DecodeResult = { ...r, records: [], fields: [] };
+  const packed: PackedResult = { records: packObjects(r.records), fields: packObjects(r.fields), ...(r.resets ? { resets: packObjects(r.resets) } : {}) };
+  const result: DecodeResult = { ...r, records: [], fields: [], ...(r.resets ? { resets: [] } : {}) };
   const transfer = resultTransfer(result);
-  for (const p of [packed.records, packed.fields]) {
+  for (const p of [packed.records, packed.fields, ...(packed.resets ? [packed.resets] : [])]) {
     for (const b of [p.nums.buffer, p.bytes.buffer] as ArrayBuffer[]) if (b.byteLength > 0 && !transfer.includes(b)) transfer.push(b);
   }
   // (raw objects, rare: whatever buffers they hold are cloned with them)
@@ -116,8 +117,9 @@ export function packResult(r: DecodeResult): { result: DecodeResult; packed: Pac
 /** The result as the worker's decode() gave it, from a "done" message. */
 export function unpackResult(m: { readonly result: DecodeResult; readonly packed?: PackedResult }): DecodeResult {
   if (!m.packed) return m.result;
-  // (spread keeps the keys in their order: records and fields are there, empty)
-  return { ...m.result, records: unpackObjects(m.packed.records), fields: unpackObjects(m.packed.fields) };
+  // (spread keeps the keys in their order: records and fields, and resets, are there, empty)
+  const resets = m.packed.resets ? { resets: unpackObjects<ResetNote>(m.packed.resets) } : {};
+  return { ...m.result, records: unpackObjects(m.packed.records), fields: unpackObjects(m.packed.fields), ...resets };
 }
 
 /** A .tr track's packed bytes to post to a worker, moved or copied as captureForTransfer does. */
