@@ -151,3 +151,35 @@ describe.skipIf(!haveShared)("recovery at work", () => {
     expect(lines.some((l) => "crcInput" in l)).toBe(false);
   });
 });
+
+describe("recovery on a capture of several revolutions", () => {
+  it("a read destroyed in one revolution is never labelled recovered with the other revolution's bytes", async () => {
+    const { synthTrack } = await import("../src/encode/synth.js");
+    const t = synthTrack({ format: "MFM_floppy", seed: 3 });
+    const one = t.edges.edges;
+    const rev = one[one.length - 1] + 2000;
+    // two revolutions; in the first, three transitions of sector 3's data field lost where the
+    // two intervals around them are 2 cells each (a legal 4-cell interval: no separator sees it)
+    const sec = t.expected.find((s) => s.sec === 3)!;
+    const plain1 = await decode(t.edges, t.options);
+    const data3 = ownDataRows(plain1).find((r) => r.key === `${sec.cyl}/${sec.head}/3`)!.data!;
+    const h0 = t.edges.sampleRate / plain1.options.dataRate / 2;
+    const lost = new Set<number>();
+    for (let i = 1; i + 1 < one.length && lost.size < 3; i++) {
+      if (one[i] < data3.start + 200 * h0 || one[i] > data3.end - 200 * h0 || (lost.size > 0 && one[i] < Math.max(...lost) + 400 * h0)) continue;
+      if (Math.round((one[i] - one[i - 1]) / h0) === 2 && Math.round((one[i + 1] - one[i]) / h0) === 2) lost.add(one[i]);
+    }
+    expect(lost.size).toBe(3);
+    const edges = Float64Array.from([...[...one].filter((x) => !lost.has(x)), ...[...one].map((x) => x + rev)]);
+    const cap: EdgeCapture = { kind: "edges", sampleRate: t.edges.sampleRate, edges };
+    const r = await decode(cap, t.options, { recover: true });
+    const rows = ownDataRows(r).filter((x) => x.key === `${sec.cyl}/${sec.head}/3` && x.data);
+    expect(rows.length).toBe(2);
+    const [first, second] = rows.map((x) => x.data!);
+    expect(second.status).toBe("good");
+    // the first read's damage is invisible to every separator: it stays bad (it was "recovered"
+    // with the second revolution's bytes when PLL retries matched copies by key alone)
+    expect(first.status).toBe("bad");
+    expect(first.recovery).toBeUndefined();
+  });
+});
