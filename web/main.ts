@@ -798,11 +798,12 @@ function statusCell(r: SectorRow, why: ResetNote | undefined): HTMLTableCellElem
     td.dataset.sectorStatus = merged.status;
     td.title = [td.title, `the sector over its ${merged.copies} copies: ${merged.status}${merged.how ? ` (${merged.how})` : ""}`].filter((x) => x).join("; ");
   }
-  // diskflux-only: why a record was cut short or is missing, as a note (a circled "i") with its text as the tooltip
+  // diskflux-only: why a record was cut short or is missing, as a note (a circled "i", drawn by the style
+  // sheet: the cell's text stays the status) with its text as the tooltip
   if (why) {
     const note = document.createElement("span");
     note.className = "reset-note";
-    note.textContent = "i";
+    note.setAttribute("role", "note");
     note.setAttribute("aria-label", resetText(why));
     td.append(note);
     td.title = [td.title, resetText(why)].filter((x) => x).join("; ");
