@@ -50,6 +50,8 @@ export { addNoise } from "./encode/noise.js";
 export { SECTOR_STATUSES } from "./recover/status.js";
 export type { SectorStatus } from "./recover/status.js";
 export type { RecoverOptions, RecoveryEvidence, RecoverySummary } from "./recover/recover.js";
+export { openRecoveringStream } from "./recover/stream.js";
+export type { StreamRecoverRequest, RecoveringStream } from "./recover/stream.js";
 export { mergeResults, mergeSectors, mergeCopies, sectorCopies, statusCounts } from "./recover/merge.js";
 export type { SectorCopy, CopyStatus, MergeOptions, MergeEvidence, MergedSector } from "./recover/merge.js";
 export { voteRecord, bitVote, VOTE_BOUND, MAX_ERASURES } from "./recover/vote.js";
