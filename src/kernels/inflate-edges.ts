@@ -18,6 +18,7 @@ import {
   IE_ERR_TRUNCATED, IE_ERR_BLOCK_TYPE, IE_ERR_STORED, IE_ERR_CODES, IE_ERR_SYMBOL, IE_ERR_DISTANCE, IE_ERR_INPUT,
 } from "./inflate-edges-abi.js";
 import { INDEX_ABSENT } from "./abi.js";
+import { crc32Table } from "./crc32.js";
 
 /** The kernel's calls, on either backend (the Wasm exports, or the twin). */
 export interface InflateEdgesKernel {
@@ -53,20 +54,6 @@ const K_LIT = 1;
 const K_DIST = 2;
 /** The order of the code-length code lengths (RFC 1951 §3.2.7). */
 const CL_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
-
-let crcTable: Int32Array | undefined;
-
-function crcTableOf(): Int32Array {
-  if (!crcTable) {
-    crcTable = new Int32Array(256);
-    for (let i = 0; i < 256; i++) {
-      let c = i;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[i] = c;
-    }
-  }
-  return crcTable;
-}
 
 /** One Huffman code: fast table, counts per length, symbols sorted by (length, value). */
 class Code {
@@ -350,7 +337,7 @@ export class InflateEdgesJs implements InflateEdgesKernel {
     if (a >= b) return;
     const out = this.out;
     if (this.crcOn !== 0) {
-      const t = crcTableOf();
+      const t = crc32Table();
       let c = this.crcState;
       for (let i = a; i < b; i++) c = t[(c ^ out[i]) & 0xff] ^ (c >>> 8);
       this.crcState = c;

@@ -20,6 +20,7 @@
 import { inflateSync, Inflate } from "fflate";
 import { DiskfluxError } from "../errors.js";
 import { escapeName, quoteInput } from "../escape.js";
+import { crc32Js, crc32Update } from "../kernels/crc32.js";
 
 /** One member as the central directory describes it. */
 export interface ZipMember {
@@ -595,8 +596,6 @@ async function* inflatePiecesFflate(data: Uint8Array, step: number): AsyncGenera
 
 // ---------------------------------------------------------------- CRC-32
 
-let crcTable: Int32Array | undefined;
-
 /** ZIP's CRC-32 (reflected polynomial 0xEDB88320): zlib's in Node, else a table loop. */
 export async function crc32(data: Uint8Array): Promise<number> {
   const zlib = await loadZlib();
@@ -604,25 +603,7 @@ export async function crc32(data: Uint8Array): Promise<number> {
   return crc32Js(data);
 }
 
-export function crc32Js(data: Uint8Array): number {
-  return (crc32Update(0xffffffff, data) ^ 0xffffffff) >>> 0;
-}
-
-/** Continues a CRC-32 (pre-inverted state, start with 0xffffffff) over more data. */
-export function crc32Update(state: number, data: Uint8Array): number {
-  if (!crcTable) {
-    crcTable = new Int32Array(256);
-    for (let i = 0; i < 256; i++) {
-      let c = i;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[i] = c;
-    }
-  }
-  const t = crcTable;
-  let c = state | 0;
-  for (let i = 0; i < data.length; i++) c = t[(c ^ data[i]) & 0xff] ^ (c >>> 8);
-  return c >>> 0;
-}
+export { crc32Js, crc32Update };
 
 // ---------------------------------------------------------------- little-endian fields
 
