@@ -3,6 +3,7 @@
 // results handed back in input order.
 //
 //   files ──▶ fileJobs ──▶ runJobs ──▶ decodeMany (main thread + N − 1 workers) ──▶ emit(job, result), in order
+//   files ──▶ fileJobs ──▶ runAnnotateJobs ──▶ annotateMany ──▶ each capture's -A text to stdout, in order
 //
 // - .sr/.dsl/.csv: the file's bytes are read when the pool takes it and parsed
 //   (inflated) in the worker that decodes it (FileInput).
@@ -17,12 +18,22 @@
 // decodeMany (every worker is terminated) and exits with 130. --jobs 1 decodes
 // on this thread alone, with no worker: the same inputs, the same order, the
 // same output.
+//
+// -A (runAnnotateJobs): each worker decodes its capture and makes its annotation
+// text (or JSON lines) itself, in pieces of whole lines (text pieces are bytes,
+// moved back, not copied); this thread writes each capture's pieces in input
+// order, waiting for 'drain' when stdout is full (which holds the pool back:
+// at most jobs × (perWorker + 1) captures' text are held). --jobs 1, or a
+// single capture, makes the annotations on this thread and writes them as they
+// are made (nothing held: annotate-out.ts's path), and so does a huge session
+// (`write` jobs, streamed in its place); Ctrl-C then ends the process as it did
+// before pools (no handler while such a job writes).
 import { availableParallelism } from "node:os";
 import { DiskfluxError } from "../errors.js";
 import { oneLine, quoteArg } from "../escape.js";
 import type { DecodeRequest, DecodeResult, ChannelMap } from "../types.js";
 import type { AnyCaptureOptions } from "../readers/index.js";
-import type { PoolItem } from "../pool/core.js";
+import type { AnnotateWork, PoolItem, TextPiece } from "../pool/core.js";
 import { baseName, reportTracks } from "./run.js";
 
 type Out = NodeJS.WritableStream;
@@ -43,6 +54,8 @@ export interface CliJob {
   readonly item?: PoolItem;
   /** or on this thread, in its place (a huge session, streamed); */
   readonly local?: () => Promise<DecodeResult>;
+  /** or (-A) its output written on this thread by this function, in its place (a huge session's annotations, streamed); */
+  readonly write?: () => Promise<void>;
   /** or an error to print in its place. */
   readonly error?: unknown;
 }
@@ -65,6 +78,8 @@ export interface FileJobOptions {
   readonly singleName: (file: string) => string;
   /** A session whose samples should be decoded here, streamed (decode without -A); else undefined. */
   readonly large?: (bytes: Uint8Array, file: string) => Promise<(() => Promise<DecodeResult>) | undefined>;
+  /** (-A) A session whose annotations should be written here, streamed: the function that writes them; else undefined. */
+  readonly largeWrite?: (bytes: Uint8Array, file: string) => Promise<(() => Promise<void>) | undefined>;
   /** Data channel of logic captures. */
   readonly channel?: string;
 }
@@ -121,6 +136,11 @@ export async function* fileJobs(files: readonly string[], o: FileJobOptions): As
         const local = format === "zip" ? await o.large?.(bytes, f) : undefined;
         if (local) {
           yield { name: o.singleName(f), source: base, options: o.options, local };
+          continue;
+        }
+        const write = format === "zip" ? await o.largeWrite?.(bytes, f) : undefined;
+        if (write) {
+          yield { name: o.singleName(f), source: base, options: o.options, write };
           continue;
         }
         // Parsed (inflated) where it is decoded.
@@ -184,8 +204,18 @@ export interface RunJobsOptions {
   readonly err: Out;
 }
 
-/** Why decodeMany stopped on Ctrl-C. */
-const INTERRUPTED = new Error("interrupted");
+/** One pool outcome, as the runner needs it. */
+type Outcome<R> = { readonly ok: true; readonly value: R; readonly ms: number } | { readonly ok: false; readonly error: unknown };
+
+interface DriveOptions<J extends CliJob, R> {
+  readonly err: Out;
+  /** The pool over the items (decodeMany, annotateMany), results in order. */
+  readonly many: (items: AsyncIterable<PoolItem>, signal: AbortSignal) => AsyncIterable<Outcome<R>>;
+  /** A job that is not the pool's, run here in its place: its value to emit, or undefined (nothing to emit). */
+  readonly here: (job: J) => Promise<{ value: R } | undefined>;
+  /** Ctrl-C while `here` runs: the default (the process ends) instead of stopping after it. */
+  readonly hereUninterruptible?: boolean;
+}
 
 /**
  * Decodes the jobs with `jobs` threads and calls emit for each result in job
@@ -198,6 +228,99 @@ export async function runJobs<J extends CliJob>(
   emit: (job: J, result: DecodeResult, ms: number) => void | Promise<void>,
 ): Promise<number> {
   const { decodeMany } = await import("../pool/node.js");
+  return drive<J, DecodeResult>(source, {
+    err: o.err,
+    many: async function* (items, signal) {
+      for await (const r of decodeMany(items, "", { ...o.request, jobs: o.jobs, lean: o.lean === true, signal })) {
+        yield r.ok ? { ok: true, value: r.result, ms: r.decodeMs ?? 0 } : { ok: false, error: r.error };
+      }
+    },
+    here: async (job) => (job.local ? { value: await job.local() } : undefined),
+  }, emit);
+}
+
+export interface RunAnnotateJobsOptions {
+  readonly jobs: number;
+  /** backend, recover (the legacy decoder's), channels. */
+  readonly request: DecodeRequest;
+  /** The annotation rows and format (-A, --protocol-decoder-samplenum, --json). */
+  readonly annotate: AnnotateWork;
+  /** --json: each object says which capture ({ capture: job name }): several captures given. */
+  readonly names: boolean;
+  readonly err: Out;
+}
+
+/**
+ * `decode -A` over the jobs: each capture's annotation stream written to `out`
+ * in job order (made in the pool's workers, or on this thread for --jobs 1 or a
+ * single capture); an error is printed on stderr in its place. Returns the exit
+ * status as runJobs does.
+ */
+export async function runAnnotateJobs(source: AsyncIterable<CliJob>, o: RunAnnotateJobsOptions, out: Out): Promise<number> {
+  const { annotateMany } = await import("../pool/node.js");
+  const { annotateInput } = await import("../pool/core.js");
+  const { streamWriter } = await import("./annotate-out.js");
+  const write = streamWriter(out);
+  const named = (job: CliJob): PoolItem | undefined =>
+    job.item !== undefined && o.annotate.json && o.names && typeof job.item === "object" && !("kind" in job.item)
+      ? { ...job.item, jsonExtra: { capture: job.name } }
+      : job.item;
+  // --jobs 1, or one capture: no pool; each capture's text written as it is made
+  const it = source[Symbol.asyncIterator]();
+  const ahead: CliJob[] = [];
+  if (o.jobs > 1) {
+    for (let k = 0; k < 2; k++) {
+      const r = await it.next();
+      if (r.done) break;
+      ahead.push(r.value);
+    }
+  }
+  const pooled = o.jobs > 1 && ahead.length > 1;
+  const jobs = (async function* (): AsyncGenerator<CliJob> {
+    yield* ahead;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  })();
+  const inline = (async function* (): AsyncGenerator<CliJob> {
+    for await (const job of jobs) {
+      const item = named(job);
+      if (item === undefined) yield job;
+      else yield { ...job, item: undefined, write: () => annotateInput(item, job.options ?? "", o.request, o.annotate, write) };
+    }
+  })();
+  return drive<CliJob, TextPiece[]>(pooled ? jobs : inline, {
+    err: o.err,
+    many: async function* (items, signal) {
+      for await (const r of annotateMany(items, "", { ...o.request, jobs: pooled ? o.jobs : 1, annotate: o.annotate, signal })) {
+        yield r.ok ? { ok: true, value: r.text, ms: r.decodeMs ?? 0 } : { ok: false, error: r.error };
+      }
+    },
+    here: async (job) => {
+      if (job.write) await job.write();
+      return undefined;
+    },
+    hereUninterruptible: true,
+  }, async (_job, pieces) => {
+    for (const p of pieces) {
+      const wait = write(p);
+      if (wait) await wait;
+    }
+  }, named);
+}
+
+/** Why decodeMany stopped on Ctrl-C. */
+const INTERRUPTED = new Error("interrupted");
+
+/** runJobs' loop: the pool takes jobs up to one that is not its own, which runs here in its place. */
+async function drive<J extends CliJob, R>(
+  source: AsyncIterable<J>,
+  d: DriveOptions<J, R>,
+  emit: (job: J, value: R, ms: number) => void | Promise<void>,
+  itemOf: (job: J) => PoolItem | undefined = (job) => job.item,
+): Promise<number> {
   const abort = new AbortController();
   const onInt = () => abort.abort(INTERRUPTED);
   process.once("SIGINT", onInt);
@@ -205,7 +328,7 @@ export async function runJobs<J extends CliJob>(
   const fail = (e: unknown) => {
     failed++;
     const msg = e instanceof Error ? e.message : typeof e === "object" && e !== null && "message" in e ? String((e as { message: unknown }).message) : String(e);
-    o.err.write(`diskflux: ${oneLine(msg)}\n`);
+    d.err.write(`diskflux: ${oneLine(msg)}\n`);
   };
   const it = source[Symbol.asyncIterator]();
   let done = false;
@@ -221,37 +344,41 @@ export async function runJobs<J extends CliJob>(
             done = true;
             return;
           }
-          if (r.value.item === undefined) {
+          const item = r.value.item !== undefined ? itemOf(r.value) : undefined;
+          if (item === undefined) {
             stop = r.value;
             return;
           }
           queue.push(r.value);
-          yield r.value.item;
+          yield item;
         }
       };
-      for await (const r of decodeMany(items(), "", { ...o.request, jobs: o.jobs, lean: o.lean === true, signal: abort.signal })) {
+      for await (const r of d.many(items(), abort.signal)) {
         const job = queue.shift()!;
-        if (r.ok) await emit(job, r.result, r.decodeMs ?? 0);
+        if (r.ok) await emit(job, r.value, r.ms);
         else fail(r.error);
       }
       const s = stop as J | undefined;
       if (s?.error !== undefined) fail(s.error);
-      else if (s?.local) {
+      else if (s !== undefined) {
         const t0 = performance.now();
-        let result: DecodeResult;
+        let got: { value: R } | undefined;
+        if (d.hereUninterruptible) process.removeListener("SIGINT", onInt);
         try {
-          result = await s.local();
+          got = await d.here(s);
         } catch (e) {
           fail(e);
           continue;
+        } finally {
+          if (d.hereUninterruptible && !abort.signal.aborted) process.once("SIGINT", onInt);
         }
-        await emit(s, result, performance.now() - t0);
+        if (got !== undefined) await emit(s, got.value, performance.now() - t0);
       }
       if (abort.signal.aborted) throw INTERRUPTED;
     }
   } catch (e) {
     if (e !== INTERRUPTED) throw e;
-    o.err.write("\ndiskflux: interrupted; every decode worker stopped\n");
+    d.err.write("\ndiskflux: interrupted; every decode worker stopped\n");
     await it.return?.();
     return 130;
   } finally {

@@ -11,7 +11,7 @@
 import { quoteArg } from "../escape.js";
 import { parseArgs } from "node:util";
 import { DiskfluxError } from "../errors.js";
-import { intArg, reportTracks, runCommand } from "./run.js";
+import { intArg, runCommand } from "./run.js";
 
 const USAGE = `usage: diskflux decode <capture.sr|capture.dsl>... [-P mfm:<options>] [-B mfm=<id|idcrc|data|datacrc|iddata>] [--json [--records]] [--backend wasm|js|auto]
        diskflux decode <capture>... -P mfm:<options> -A mfm[=<rows or classes>] [--protocol-decoder-samplenum] [--json]
@@ -111,7 +111,6 @@ async function runDecode(
   out: NodeJS.WritableStream,
   err: NodeJS.WritableStream,
 ): Promise<number> {
-  const { decode } = await import("../decode.js");
   const backend = (values.backend ?? "auto") as "wasm" | "js" | "auto";
   if (!["wasm", "js", "auto"].includes(backend)) throw new DiskfluxError("E_USAGE", `--backend must be wasm, js or auto, not ${quoteArg(String(backend))}`);
   let recover: import("../recover/recover.js").RecoverOptions | undefined;
@@ -141,9 +140,8 @@ async function runDecode(
   }
 
   type Capture = import("../capture.js").Capture;
-  interface Job { name: string; options: string; capture?: Capture; stream?: { bytes: Uint8Array } }
+  interface Job { name: string; options: string; capture: Capture }
   if (files.length === 0 && !values.demo) throw new DiskfluxError("E_USAGE", "no capture given; try 'diskflux decode --demo' or 'diskflux decode <file.sr> -P mfm:...'");
-  const { readFileBytes, readAnyCapture, readAnyCaptureFile } = await import("../readers/index.js");
   const force = values.force === true;
   // Detected once over the first captures, then used for all of them (the demo keeps its own options).
   let options = pd ?? "";
@@ -153,7 +151,7 @@ async function runDecode(
     options = found.optionString;
     detected = { optionString: found.optionString, confidence: found.confidence };
   }
-  // One capture at a time, each file read once: memory stays at one capture however many are given.
+  // The demo capture (given first); the files are read by fileJobs (./jobs.ts), one capture at a time as the pool takes them.
   async function* captures(): AsyncGenerator<Job> {
     if (values.demo) {
       const { demoCapture } = await import("../encode/demo.js");
@@ -161,95 +159,62 @@ async function runDecode(
       if (!values.json && binary === undefined && annotations === undefined) out.write(`${demo.description}\n`);
       yield { name: "demo track (synthesized)", capture: demo.capture, options: pd !== undefined && !auto ? pd : demo.options };
     }
-    for (const f of files) {
-      let any: import("../readers/index.js").AnyCapture;
-      if (await isDirectory(f)) {
-        any = await readAnyCaptureFile(f, { force });
-      } else {
-        const { bytes, base } = await readFileBytes(f, "readAnyCapture()");
-        // big sessions stream (-A too, made as they stream), except where the legacy decoder must see them whole
-        if ((annotations === undefined || (await annotateStreams())) && (await isLargeSession(bytes, base))) {
-          yield { name: f, options, stream: { bytes } };
-          continue;
-        }
-        any = await readAnyCapture(bytes, base, { force });
-      }
-      if (any.kind === "tracks") reportTracks(any, f, err);
-      if (any.kind === "single") yield { name: f, capture: any.capture, options };
-      else for (const t of any.tracks) yield { name: `${f} [cyl ${t.cyl} head ${t.head}]`, capture: t.capture, options };
-    }
   }
   // several captures: more than one file, or a file of several tracks (.tr, flux: its tracks are jobs with a cylinder)
   let multi = files.length + (values.demo ? 1 : 0) > 1;
-  // -A with the PLL decoder: annotations written as they are made, in bounded memory (./annotate-out.ts)
-  const annotateOut = annotations !== undefined ? await import("./annotate-out.js") : undefined;
-  async function annotateStreams(): Promise<boolean> {
-    return annotateOut !== undefined && (await annotateOut.annotatesIncrementally(options));
+
+  if (annotations !== undefined) {
+    // -A: each capture's annotations made in the pool's workers and written in input order (./jobs.ts
+    // runAnnotateJobs); --jobs 1 or one capture: made on this thread as they are written. A big session
+    // streams on this thread, in its place (annotate-out.ts), except where the legacy decoder must see it whole.
+    // (--json objects name their capture when several files are given, not a multi-track file's tracks.)
+    const annotateOut = await import("./annotate-out.js");
+    const { fileJobs, jobsArg, runAnnotateJobs } = await import("./jobs.js");
+    const jobs = jobsArg(values.jobs);
+    const sampleNumbers = values["protocol-decoder-samplenum"] === true, json = values.json === true;
+    const streams = await annotateOut.annotatesIncrementally(options);
+    return runAnnotateJobs((async function* () {
+      for await (const j of captures()) yield { name: j.name, source: j.name, options: j.options, item: { capture: j.capture, options: j.options } };
+      yield* fileJobs(files, {
+        options, read: { force }, err, trackName: (f, c, h) => `${f} [cyl ${c} head ${h}]`, singleName: (f) => f,
+        largeWrite: async (bytes, f) => (streams && (await isLargeSession(bytes, f.split(/[\\/]/).pop() || f))
+          ? () => annotateOut.writeAnnotations({ name: f, options, stream: { bytes } }, { classes: annotations, sampleNumbers, json, multi, backend }, out, err)
+          : undefined),
+      });
+    })(), { jobs, request: { backend, ...(recover ? { recover } : {}) }, annotate: { classes: annotations, sampleNumbers, json }, names: multi, err }, out);
   }
 
   const { sectorTable } = await import("../report/table.js");
   const { oneLine } = await import("../escape.js");
   const merged = merge ? new (await import("./merge-out.js")).MergeCollector() : undefined;
   const jsonOut: unknown[] = [];
-  if (annotations === undefined) {
-    // --jobs N: decoded by a pool of workers, printed in input order (./jobs.ts); -A stays on this thread
-    const { fileJobs, jobsArg, runJobs } = await import("./jobs.js");
-    const jobs = jobsArg(values.jobs);
-    const status = await runJobs((async function* () {
-      if (values.demo) for await (const j of captures()) {
-        yield { name: j.name, source: j.name, options: j.options, item: { capture: j.capture!, options: j.options } };
-        break; // (captures() yields the demo first)
-      }
-      yield* fileJobs(files, {
-        options, read: { force }, err, trackName: (f, c, h) => `${f} [cyl ${c} head ${h}]`, singleName: (f) => f,
-        large: async (bytes, f) => ((await isLargeSession(bytes, f.split(/[\\/]/).pop() || f)) ? () => decodeStreaming(bytes, f, options, backend, err, recover, merge) : undefined),
-      });
-    })(), { jobs, request: { backend, ...(recover ? { recover } : {}), ...(merge ? { keepCrcInputs: true } : {}) }, err }, (job, result, ms) => {
-      if (job.cyl !== undefined) multi = true;
-      if (merged) {
-        // --merge: only the copies are kept, merged and printed at the end
-        if (merged.add(job.name, result) === 0) err.write(`diskflux: ${oneLine(job.name)}: no ID record with a good check: nothing to merge\n`);
-        return;
-      }
-      return emit(job, result, ms);
+  // --jobs N: decoded by a pool of workers, printed in input order (./jobs.ts)
+  const { fileJobs, jobsArg, runJobs } = await import("./jobs.js");
+  const jobs = jobsArg(values.jobs);
+  const status = await runJobs((async function* () {
+    for await (const j of captures()) yield { name: j.name, source: j.name, options: j.options, item: { capture: j.capture, options: j.options } };
+    yield* fileJobs(files, {
+      options, read: { force }, err, trackName: (f, c, h) => `${f} [cyl ${c} head ${h}]`, singleName: (f) => f,
+      large: async (bytes, f) => ((await isLargeSession(bytes, f.split(/[\\/]/).pop() || f)) ? () => decodeStreaming(bytes, f, options, backend, err, recover, merge) : undefined),
     });
-    if (status === 130) return status;
+  })(), { jobs, request: { backend, ...(recover ? { recover } : {}), ...(merge ? { keepCrcInputs: true } : {}) }, err }, (job, result, ms) => {
+    if (job.cyl !== undefined) multi = true;
     if (merged) {
-      merged.write(out, { json: values.json === true, records: values.records === true });
-      return status;
+      // --merge: only the copies are kept, merged and printed at the end
+      if (merged.add(job.name, result) === 0) err.write(`diskflux: ${oneLine(job.name)}: no ID record with a good check: nothing to merge\n`);
+      return;
     }
-    if (values.json && !values.records && binary === undefined) out.write(JSON.stringify(multi ? jsonOut : jsonOut[0], null, 2) + "\n");
+    return emit(job, result, ms);
+  });
+  if (status === 130) return status;
+  if (merged) {
+    merged.write(out, { json: values.json === true, records: values.records === true });
     return status;
   }
-  for await (const job of captures()) {
-    if (annotateOut !== undefined && (await annotateOut.annotatesIncrementally(job.options))) {
-      await annotateOut.writeAnnotations(job, {
-        classes: annotations!, sampleNumbers: values["protocol-decoder-samplenum"] === true, json: values.json === true, multi, backend,
-      }, out, err);
-      continue;
-    }
-    const t0 = performance.now();
-    const result = job.stream !== undefined
-      ? await decodeStreaming(job.stream.bytes, job.name, job.options, backend, err, recover)
-      : await decode(job.capture!, job.options, { backend, ...(annotations ? { logBytes: true } : {}), ...(recover ? { recover } : {}) });
-    const ms = performance.now() - t0;
-    await emit(job, result, ms);
-  }
+  if (values.json && !values.records && binary === undefined) out.write(JSON.stringify(multi ? jsonOut : jsonOut[0], null, 2) + "\n");
+  return status;
   async function emit(job: { name: string; options?: string }, result: import("../types.js").DecodeResult, ms: number): Promise<void> {
-    if (annotations !== undefined) {
-      const ann = await import("../annotate/index.js");
-      if (values.json) {
-        const extra = multi ? { capture: job.name } : {};
-        let buf = "";
-        ann.annotationObjects(result, { classes: annotations }, (a) => {
-          buf += JSON.stringify({ ...extra, ...a }) + "\n";
-          if (buf.length > 1 << 20) { out.write(buf); buf = ""; }
-        });
-        if (buf) out.write(buf);
-      } else {
-        ann.annotationChunks(result, { classes: annotations, sampleNumbers: values["protocol-decoder-samplenum"] === true }, (c) => out.write(c));
-      }
-    } else if (binary !== undefined) {
+    if (binary !== undefined) {
       out.write(result.binary[binary]);
     } else if (values.json && values.records) {
       const extra = multi ? { capture: job.name } : {};
@@ -272,16 +237,6 @@ async function runDecode(
       out.write(sectorTable(result));
     }
   }
-  if (values.json && !values.records && annotations === undefined && binary === undefined) {
-    out.write(JSON.stringify(multi ? jsonOut : jsonOut[0], null, 2) + "\n");
-  }
-  void err;
-  return 0;
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  const { stat } = await import("node:fs/promises");
-  return (await stat(path).catch(() => undefined))?.isDirectory() === true;
 }
 
 /**

@@ -35,11 +35,11 @@ import type { ChannelMap, DecodeRequest, DecodeResult } from "../types.js";
 import type { AnyCaptureOptions } from "../readers/index.js";
 import {
   captureForTransfer, fileForTransfer, leanResult, poolError, trForTransfer, unpackResult, workerRequest,
-  type FileWork, type FromWorker, type PoolError, type ToWorker, type TrackPlace, type Work,
+  type AnnotateWork, type FileWork, type FromWorker, type PoolError, type TextPiece, type ToWorker, type TrackPlace, type Work,
 } from "./protocol.js";
 import { readFileWork, trackCapture } from "./read.js";
 
-export type { PoolError, PoolErrorCode } from "./protocol.js";
+export type { AnnotateWork, PoolError, PoolErrorCode, TextPiece } from "./protocol.js";
 
 /** A capture with where it came from (the tracks of readAnyCapture's `{ kind: "tracks" }` are these). */
 export interface TrackInput {
@@ -52,6 +52,8 @@ export interface TrackInput {
   readonly options?: string | DecodeOptions;
   /** This capture's channel map, instead of the request's. */
   readonly channels?: ChannelMap;
+  /** (annotateMany, --json) keys put first in each of its annotation objects. */
+  readonly jsonExtra?: Record<string, unknown>;
 }
 
 /**
@@ -70,6 +72,8 @@ export interface FileInput {
   readonly read?: AnyCaptureOptions;
   /** This file's channel map, instead of the request's. */
   readonly channels?: ChannelMap;
+  /** (annotateMany, --json) keys put first in each of its annotation objects. */
+  readonly jsonExtra?: Record<string, unknown>;
 }
 
 /**
@@ -85,6 +89,8 @@ export interface TrTrackInput {
   /** Names the input in its result and errors; default "capture.tr". */
   readonly source?: string;
   readonly options?: string | DecodeOptions;
+  /** (annotateMany, --json) keys put first in each of its annotation objects. */
+  readonly jsonExtra?: Record<string, unknown>;
 }
 
 export type PoolInput = Capture | TrackInput | FileInput | TrTrackInput;
@@ -112,6 +118,20 @@ interface Where {
  * took, in the thread that ran it (reading a file input not included).
  */
 export type PoolResult = Where & ({ readonly ok: true; readonly result: DecodeResult; readonly decodeMs?: number } | { readonly ok: false; readonly error: PoolError });
+
+/**
+ * One input's annotation text (annotateMany), yielded in input order: pieces of
+ * whole lines (ASCII bytes for text, strings for JSON); `decodeMs` the time its
+ * decode and annotation took.
+ */
+export type PoolTextResult = Where & ({ readonly ok: true; readonly text: TextPiece[]; readonly decodeMs?: number } | { readonly ok: false; readonly error: PoolError });
+
+type AnyResult = PoolResult | PoolTextResult;
+
+/** decodeMany's options with the annotation stream to make instead of results (the CLI's `decode -A`). */
+export interface AnnotateManyOptions extends Omit<DecodeManyOptions, "lean"> {
+  readonly annotate: AnnotateWork;
+}
 
 export interface DecodeManyOptions extends DecodeRequest {
   /**
@@ -231,6 +251,12 @@ function requestOf<R extends { channels?: ChannelMap }>(input: PoolInput, reques
   return channels !== undefined ? { ...request, channels } : request;
 }
 
+/** An annotate job's spec for one input: its own jsonExtra, if it has one. */
+function annotateOf(input: PoolInput, a: AnnotateWork): AnnotateWork {
+  const extra = (isTrackInput(input) || isFileInput(input) || isTrInput(input)) ? input.jsonExtra : undefined;
+  return extra !== undefined ? { ...a, jsonExtra: extra } : a;
+}
+
 function optionsOf(input: PoolInput, fallback: string | DecodeOptions): string | DecodeOptions {
   return (isTrackInput(input) || isFileInput(input) || isTrInput(input)) && input.options !== undefined ? input.options : fallback;
 }
@@ -275,12 +301,36 @@ function abortReason(signal: AbortSignal): unknown {
 }
 
 /** decodeMany on a platform: the calling thread alone for jobs 1 (where it decodes), else with a pool of workers. */
-export async function* runDecodeMany(
+export function runDecodeMany(
   inputs: PoolInputs,
   options: string | DecodeOptions,
   o: DecodeManyOptions,
   platform: PoolPlatform,
 ): AsyncGenerator<PoolResult, void, undefined> {
+  return runMany(inputs, options, o, undefined, platform) as AsyncGenerator<PoolResult, void, undefined>;
+}
+
+/**
+ * decodeMany making each input's annotation stream instead of its result (where
+ * it is decoded: a worker, or the calling thread), yielded in input order.
+ */
+export function runAnnotateMany(
+  inputs: PoolInputs,
+  options: string | DecodeOptions,
+  o: AnnotateManyOptions,
+  platform: PoolPlatform,
+): AsyncGenerator<PoolTextResult, void, undefined> {
+  const { annotate, ...rest } = o;
+  return runMany(inputs, options, rest, annotate, platform) as AsyncGenerator<PoolTextResult, void, undefined>;
+}
+
+async function* runMany(
+  inputs: PoolInputs,
+  options: string | DecodeOptions,
+  o: DecodeManyOptions,
+  annotate: AnnotateWork | undefined,
+  platform: PoolPlatform,
+): AsyncGenerator<AnyResult, void, undefined> {
   const { jobs: jobsGiven, transfer = true, useCallingThread = platform.useCallingThread, signal, lean = false, ...request } = o;
   const perWorker = o.perWorker ?? (useCallingThread ? 4 : 2);
   if (signal?.aborted) throw abortReason(signal);
@@ -291,14 +341,58 @@ export async function* runDecodeMany(
   const jobs = checkCount("jobs", jobsGiven ?? Math.max(1, (await platform.defaultJobs()) | 0));
   checkCount("perWorker", perWorker);
   if (useCallingThread && jobs === 1) {
-    yield* decodeInline(inputs, options, request, signal, lean);
+    yield* decodeInline(inputs, options, request, signal, lean, annotate);
   } else {
-    yield* decodePooled(inputs, options, request, { jobs, perWorker, move: transfer, caller: useCallingThread, signal, lean }, platform);
+    yield* decodePooled(inputs, options, request, { jobs, perWorker, move: transfer, caller: useCallingThread, signal, lean, annotate }, platform);
   }
 }
 
-/** One input decoded on this thread, as its result. */
-async function decodeHere(at: Where, input: PoolInput, options: string | DecodeOptions, request: DecodeRequest, lean: boolean): Promise<PoolResult> {
+/**
+ * One input's annotations made on this thread and handed to `write` as they are
+ * made (waiting whenever it returns a promise): what a pool's annotate job
+ * makes, with no worker and nothing held (annotateMany's jobs 1, streamed).
+ */
+export async function annotateInput(
+  item: PoolItem, options: string | DecodeOptions, request: DecodeRequest, annotate: AnnotateWork,
+  write: (piece: TextPiece) => void | Promise<void>,
+): Promise<void> {
+  let input: PoolInput;
+  try {
+    input = await resolveItem(item);
+  } catch (e) {
+    throw poolError(e, undefined, true);
+  }
+  const at = where(0, input);
+  // the decode's errors as the pool gives them (PoolError); the writer's own (stdout's) as they are
+  let writerFailed = false;
+  const w = (piece: TextPiece) => {
+    try {
+      const wait = write(piece);
+      return wait ? wait.catch((e: unknown) => {
+        writerFailed = true;
+        throw e;
+      }) : undefined;
+    } catch (e) {
+      writerFailed = true;
+      throw e;
+    }
+  };
+  try {
+    let capture: Capture;
+    if (isFileInput(input)) ({ capture } = await readFileWork(fileOf(input)));
+    else if (isTrInput(input)) capture = trackCapture(input.packed, input.source ?? "capture.tr", !request.keepEvents && !request.logBytes);
+    else capture = captureOf(input);
+    const { annotateWork } = await import("./annotate.js");
+    await annotateWork(capture, optionsOf(input, options), requestOf(input, request), annotateOf(input, annotate), w);
+  } catch (e) {
+    throw writerFailed ? e : poolError(e, at.source);
+  }
+}
+
+/** One input decoded on this thread, as its result (or its annotation text). */
+async function decodeHere(
+  at: Where, input: PoolInput, options: string | DecodeOptions, request: DecodeRequest, lean: boolean, annotate?: AnnotateWork,
+): Promise<AnyResult> {
   let place: TrackPlace = {};
   try {
     let capture: Capture;
@@ -307,6 +401,11 @@ async function decodeHere(at: Where, input: PoolInput, options: string | DecodeO
     else capture = captureOf(input);
     const t0 = performance.now();
     const req = requestOf(input, request);
+    if (annotate) {
+      const { annotatePieces } = await import("./annotate.js");
+      const text = await annotatePieces(capture, optionsOf(input, options), req, annotateOf(input, annotate));
+      return { ...at, ...place, ok: true, text, decodeMs: performance.now() - t0 };
+    }
     const result = await decode(capture, optionsOf(input, options), lean ? ({ ...req, [NO_BINARY_STREAMS]: true } as DecodeRequest) : req);
     const decodeMs = performance.now() - t0;
     return { ...at, ...place, ok: true, result: lean ? leanResult(result) : result, decodeMs };
@@ -336,8 +435,8 @@ const CALLER_START_MS = 20;
 
 /** One thread, one capture at a time: exactly sequential decode(), nothing moved or copied. */
 async function* decodeInline(
-  inputs: PoolInputs, options: string | DecodeOptions, request: DecodeRequest, signal: AbortSignal | undefined, lean: boolean,
-): AsyncGenerator<PoolResult, void, undefined> {
+  inputs: PoolInputs, options: string | DecodeOptions, request: DecodeRequest, signal: AbortSignal | undefined, lean: boolean, annotate: AnnotateWork | undefined,
+): AsyncGenerator<AnyResult, void, undefined> {
   let index = 0;
   for await (const item of inputs) {
     if (signal?.aborted) throw abortReason(signal);
@@ -349,7 +448,7 @@ async function* decodeInline(
       yield { index: i, ok: false, error: poolError(e, undefined, true) };
       continue;
     }
-    yield await decodeHere(where(i, input), input, options, request, lean);
+    yield await decodeHere(where(i, input), input, options, request, lean, annotate);
   }
   if (signal?.aborted) throw abortReason(signal);
 }
@@ -375,10 +474,10 @@ async function* decodePooled(
   inputs: PoolInputs,
   options: string | DecodeOptions,
   request: DecodeRequest,
-  cfg: { jobs: number; perWorker: number; move: boolean; caller: boolean; signal: AbortSignal | undefined; lean: boolean },
+  cfg: { jobs: number; perWorker: number; move: boolean; caller: boolean; signal: AbortSignal | undefined; lean: boolean; annotate: AnnotateWork | undefined },
   platform: PoolPlatform,
-): AsyncGenerator<PoolResult, void, undefined> {
-  const { jobs, perWorker, move, caller, signal, lean } = cfg;
+): AsyncGenerator<AnyResult, void, undefined> {
+  const { jobs, perWorker, move, caller, signal, lean, annotate } = cfg;
   let callerMs = 0;
   const window = jobs * (perWorker + 1);
   const wreq = workerRequest(request);
@@ -386,7 +485,7 @@ async function* decodePooled(
   const it = asyncIterator(inputs);
   const start = await platform.load();
 
-  const finished = new Map<number, PoolResult>();
+  const finished = new Map<number, AnyResult>();
   const pending = new Map<number, Where>();
   const slots: Slot[] = [];
   /** Terminations of workers that failed on their own. */
@@ -440,7 +539,12 @@ async function* decodePooled(
         const at = pending.get(m.id) ?? { index: m.id };
         pending.delete(m.id);
         const place = { ...(m.cyl !== undefined ? { cyl: m.cyl } : {}), ...(m.head !== undefined ? { head: m.head } : {}) };
-        finished.set(m.id, m.ok ? { ...at, ...place, ok: true, result: unpackResult(m), decodeMs: m.ms } : { ...at, ...place, ok: false, error: m.error });
+        finished.set(
+          m.id,
+          !m.ok ? { ...at, ...place, ok: false, error: m.error }
+            : m.text !== undefined ? { ...at, ...place, ok: true, text: m.text, decodeMs: m.ms }
+            : { ...at, ...place, ok: true, result: unpackResult(m), decodeMs: m.ms },
+        );
         notify();
       },
       failed(reason) {
@@ -500,13 +604,14 @@ async function* decodePooled(
     }
     const slot = chosen ?? pick()!; // (the feed loop only takes an input when there is room)
     const opts = optionsOf(input, options);
+    const extra = { ...(lean ? { lean } : {}), ...(annotate ? { annotate: annotateOf(input, annotate) } : {}) };
     try {
-      slot.handle.post({ type: "job", id, options: opts, request: requestOf(input, wreq), ...(lean ? { lean } : {}), ...job.work }, job.transfer);
+      slot.handle.post({ type: "job", id, options: opts, request: requestOf(input, wreq), ...extra, ...job.work }, job.transfer);
     } catch (e) {
       // A buffer that may not move, or a message that may not clone: copy and try once more.
       try {
         const copied = workFor(input, "copy");
-        slot.handle.post({ type: "job", id, options: opts, request: requestOf(input, wreq), ...(lean ? { lean } : {}), ...copied.work }, copied.transfer);
+        slot.handle.post({ type: "job", id, options: opts, request: requestOf(input, wreq), ...extra, ...copied.work }, copied.transfer);
       } catch {
         fail(e);
         return;
@@ -555,7 +660,7 @@ async function* decodePooled(
             continue;
           }
           const t0 = performance.now();
-          finished.set(id, await decodeHere(where(id, input), input, options, request, lean));
+          finished.set(id, await decodeHere(where(id, input), input, options, request, lean, annotate));
           callerMs += performance.now() - t0;
           await turn(); // let the workers' messages in
           continue;

@@ -15,8 +15,9 @@
 // package's entry imports no Node built-in at load time.
 import type { DecodeOptions } from "../options.js";
 import {
-  countWorker, runDecodeMany,
-  type DecodeManyOptions, type PoolInputs, type PoolResult, type WorkerEvents, type WorkerHandle,
+  countWorker, runAnnotateMany, runDecodeMany,
+  type AnnotateManyOptions, type DecodeManyOptions, type PoolInputs, type PoolPlatform, type PoolResult, type PoolTextResult,
+  type WorkerEvents, type WorkerHandle,
 } from "./core.js";
 
 export { liveWorkers } from "./core.js";
@@ -63,7 +64,25 @@ export function decodeMany(
   opts: NodeDecodeManyOptions = {},
 ): AsyncGenerator<PoolResult, void, undefined> {
   const { workerUrl, ...rest } = opts;
-  return runDecodeMany(inputs, options, rest, {
+  return runDecodeMany(inputs, options, rest, nodePlatform(workerUrl));
+}
+
+/**
+ * decodeMany making each input's annotation stream (what `diskflux decode -A`
+ * prints for it) where it is decoded, instead of its result: the CLI's `-A` over
+ * many captures. Pieces of whole lines, in input order.
+ */
+export function annotateMany(
+  inputs: PoolInputs,
+  options: string | DecodeOptions,
+  opts: AnnotateManyOptions & { workerUrl?: URL | string },
+): AsyncGenerator<PoolTextResult, void, undefined> {
+  const { workerUrl, ...rest } = opts;
+  return runAnnotateMany(inputs, options, rest, nodePlatform(workerUrl));
+}
+
+function nodePlatform(workerUrl: URL | string | undefined): PoolPlatform {
+  return {
     useCallingThread: true,
     defaultJobs: async () => {
       const os = await import("node:os");
@@ -105,5 +124,5 @@ export function decodeMany(
         };
       };
     },
-  });
+  };
 }

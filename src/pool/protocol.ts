@@ -7,8 +7,11 @@
 //                   { type: "job", id, file: { bytes, source, read }, options, request }   (read there)
 //                   { type: "job", id, tr: { packed, source }, options, request }   (a .tr track, unpacked there)
 //                   (a job with lean: true answers without fields and binary streams)
+//                   (a job with annotate: { classes, sampleNumbers, json, jsonExtra? } answers
+//                   with its annotation text instead of a result: the CLI's `-A`)
 //   worker → main   { type: "ready" }                     after "warm" (kernels loaded or not)
 //                   { type: "done", id, ok: true, result, packed, ms, cyl?, head? }   (cyl/head: a file of one track)
+//                   { type: "done", id, ok: true, text, ms, cyl?, head? }   (an annotate job: its text in pieces, moved)
 //                   { type: "done", id, ok: false, error: { code, message } }
 //
 // Buffers travel as transferables: a capture's samples / edges / index levels go
@@ -62,9 +65,30 @@ export type Work =
   | { readonly file: FileWork; readonly capture?: undefined; readonly tr?: undefined }
   | { readonly tr: TrWork; readonly capture?: undefined; readonly file?: undefined };
 
+/**
+ * What an annotate job makes instead of a result: the annotation stream as
+ * `diskflux decode -A` prints it (text lines, or JSON objects one a line).
+ */
+export interface AnnotateWork {
+  /** The selected classes (parseAnnotationFilter's filter). */
+  readonly classes: Uint8Array;
+  /** `<start>-<end> ` before each text line (--protocol-decoder-samplenum). */
+  readonly sampleNumbers: boolean;
+  /** One JSON object a line instead of text. */
+  readonly json: boolean;
+  /** Keys put first in every JSON object (the CLI's { capture } when several captures are given). */
+  readonly jsonExtra?: Record<string, unknown>;
+}
+
+/** A piece of annotation output: whole lines, ASCII bytes (text) or a string (JSON). */
+export type TextPiece = Uint8Array | string;
+
 export type ToWorker =
   | { readonly type: "warm"; readonly backend: BackendChoice }
-  | ({ readonly type: "job"; readonly id: number; readonly options: string | DecodeOptions; readonly request: WorkerRequest; readonly lean?: boolean } & Work);
+  | ({
+    readonly type: "job"; readonly id: number; readonly options: string | DecodeOptions; readonly request: WorkerRequest; readonly lean?: boolean;
+    readonly annotate?: AnnotateWork;
+  } & Work);
 
 /** A file of one track says where the track is. */
 export interface TrackPlace {
@@ -74,7 +98,8 @@ export interface TrackPlace {
 
 export type FromWorker =
   | { readonly type: "ready" }
-  | ({ readonly type: "done"; readonly id: number; readonly ok: true; readonly result: DecodeResult; readonly packed?: PackedResult; readonly ms?: number } & TrackPlace)
+  | ({ readonly type: "done"; readonly id: number; readonly ok: true; readonly result: DecodeResult; readonly packed?: PackedResult; readonly ms?: number; readonly text?: undefined } & TrackPlace)
+  | ({ readonly type: "done"; readonly id: number; readonly ok: true; readonly text: TextPiece[]; readonly ms?: number; readonly result?: undefined; readonly packed?: undefined } & TrackPlace)
   | ({ readonly type: "done"; readonly id: number; readonly ok: false; readonly error: PoolError } & TrackPlace);
 
 /** A result's records and fields (and its reset notes, when it has them), packed (pack.ts). */
@@ -120,6 +145,16 @@ export function unpackResult(m: { readonly result: DecodeResult; readonly packed
   // (spread keeps the keys in their order: records and fields, and resets, are there, empty)
   const resets = m.packed.resets ? { resets: unpackObjects<ResetNote>(m.packed.resets) } : {};
   return { ...m.result, records: unpackObjects(m.packed.records), fields: unpackObjects(m.packed.fields), ...resets };
+}
+
+/** The buffers of annotation pieces (each its own: LineBuffer hands out copies), to move back. */
+export function textTransfer(pieces: readonly TextPiece[]): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  for (const p of pieces) {
+    if (typeof p === "string" || !isPlainArrayBuffer(p.buffer) || !ownsBuffer(p) || p.byteLength === 0) continue;
+    if (!out.includes(p.buffer)) out.push(p.buffer);
+  }
+  return out;
 }
 
 /** A .tr track's packed bytes to post to a worker, moved or copied as captureForTransfer does. */

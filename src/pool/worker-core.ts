@@ -13,7 +13,7 @@ import { decode } from "../decode.js";
 import { NO_BINARY_STREAMS } from "../stream.js";
 import type { DecodeRequest } from "../types.js";
 import { getKernels } from "../kernels/load.js";
-import { leanResult, packResult, poolError, type FromWorker, type ToWorker, type TrackPlace } from "./protocol.js";
+import { leanResult, packResult, poolError, textTransfer, type FromWorker, type ToWorker, type TrackPlace } from "./protocol.js";
 import { readFileWork, trackCapture } from "./read.js";
 
 export type Post = (message: FromWorker, transfer: ArrayBuffer[]) => void;
@@ -56,6 +56,13 @@ export function workerHandler(post: Post): (message: ToWorker) => void {
           if (m.file) ({ capture, ...place } = await readFileWork(m.file));
           else if (m.tr) capture = trackCapture(m.tr.packed, m.tr.source, !m.request.keepEvents && !m.request.logBytes);
           const t0 = performance.now();
+          if (m.annotate) {
+            // an annotate job: the capture's annotation text, its byte pieces moved back
+            const { annotatePieces } = await import("./annotate.js");
+            const text = await annotatePieces(capture!, m.options, m.request, m.annotate);
+            send({ type: "done", id: m.id, ok: true, text, ms: performance.now() - t0, ...place }, textTransfer(text));
+            return;
+          }
           const decoded = await decode(capture!, m.options, m.lean ? ({ ...m.request, [NO_BINARY_STREAMS]: true } as DecodeRequest) : m.request);
           const ms = performance.now() - t0;
           const { result, packed, transfer } = packResult(m.lean ? leanResult(decoded) : decoded);
