@@ -5,7 +5,7 @@
 //   diskflux image t0.sr t1.sr t1-again.sr -P mfm: -o disk.img --json
 
 import { DiskfluxError } from "../errors.js";
-import { escapeName, oneLine, quoteArg } from "../escape.js";
+import { escapeInput, escapeName, oneLine, quoteArg } from "../escape.js";
 import { baseName, extensionOf, intArg, parseCommand, rateArg, runCommand, writeFileBytes } from "./run.js";
 
 export const IMAGE_USAGE = `usage: diskflux image <capture|file.tr>... [-P mfm:<options>] -o <disk.img|disk.imd> [--map <map.txt>] [--json]
@@ -119,45 +119,160 @@ export async function imageCommand(argv: string[], out: Out = process.stdout, er
     // --jobs N: tracks decoded by a pool of workers (./jobs.ts), .tr files streamed track by track;
     // results come back lean (no fields or binary streams, crcInput only where a vote may need it), in
     // input order, and each becomes its sector reads at once, its sectors written where the image will
-    // have them (ImageReads, laid out by the .tr header's cylinders and heads): no decode result is held,
-    // and the sector data is held once, as the image.
-    let collected: import("../image/assemble.js").ImageReads | undefined;
-    const { fileJobs, jobsArg, runJobs } = await import("./jobs.js");
-    const read = { ...(rate !== undefined ? { csv: { sampleRate: rate }, vcd: { sampleRate: rate } } : {}), ...(values.force ? { force: true } : {}) };
-    const status = await runJobs(fileJobs(positionals, {
-      options: pd!, read, err, trackName: (f, c, h) => `${baseName(f)} cyl ${c} head ${h}`, singleName: baseName,
-      ...(values.channel !== undefined ? { channel: values.channel } : {}),
-    }), { jobs: jobsArg(values.jobs), request: { backend, ...recover }, lean: true, err }, (job, result) => {
-      // (the drive's size from the first .tr: one file of a whole drive is the case that needs it)
-      collected ??= new ImageReads(imageOptions, positionals.length === 1 ? job.drive : undefined);
-      collected.add({ result, source: job.source, ...(job.cyl !== undefined ? { cyl: job.cyl, head: job.head } : {}) });
-    });
-    if (status !== 0) return status; // (each failure said why on stderr; no image from part of the input)
-    const img = (collected ?? new ImageReads(imageOptions)).assemble();
-    const tracks = collected?.tracks ?? 0;
-    for (const w of img.floppy?.warnings ?? []) err.write(`diskflux: warning: ${oneLine(w)}\n`);
-    let written = `${img.image.length} bytes`;
-    if (asImd) {
-      const { resolveOptions } = await import("../options.js");
-      const { imdFromImage, writeImd } = await import("../writers/imd.js");
-      const o = resolveOptions(pd!);
-      const comment = values.comment ?? `diskflux image of ${positionals.map(baseName).join(" ")}\n-P mfm:${pd!.replace(/^mfm:?/, "")}\n`;
-      const imd = writeImd(imdFromImage(img, { encoding: o.preset.limits, dataRate: o.dataRate }), { comment });
-      await writeFileBytes(values.output, imd);
-      written = `ImageDisk, ${imd.length} bytes`;
-    } else {
-      await writeFileBytes(values.output, img.image);
+    // have them (laid out by the .tr header's cylinders and heads): no decode result is held.
+    // -o a flat image in a regular file (or a new one): the sectors go to the file as tracks come (a
+    // temporary file beside it, renamed at the end: no image from part of the input), and per sector
+    // only a few typed-array entries stay (src/image/slots.ts); else (.imd, a device, a file that
+    // cannot be made) the image is built in memory and written at the end.
+    const file = asImd ? undefined : await openImageFile(values.output);
+    let done = false;
+    try {
+      let collected: import("../image/assemble.js").ImageReads | import("../image/slots.js").ImageFileReads | undefined;
+      const { ImageFileReads } = await import("../image/slots.js");
+      const newReads = (drive?: { cylinders: number; heads: number }) => (file ? new ImageFileReads(imageOptions, drive, file.sink) : new ImageReads(imageOptions, drive));
+      const { fileJobs, jobsArg, runJobs } = await import("./jobs.js");
+      const read = { ...(rate !== undefined ? { csv: { sampleRate: rate }, vcd: { sampleRate: rate } } : {}), ...(values.force ? { force: true } : {}) };
+      const status = await runJobs(fileJobs(positionals, {
+        options: pd!, read, err, trackName: (f, c, h) => `${baseName(f)} cyl ${c} head ${h}`, singleName: baseName,
+        ...(values.channel !== undefined ? { channel: values.channel } : {}),
+      }), { jobs: jobsArg(values.jobs), request: { backend, ...recover }, lean: true, err }, (job, result) => {
+        // (the drive's size from the first .tr: one file of a whole drive is the case that needs it)
+        collected ??= newReads(positionals.length === 1 ? job.drive : undefined);
+        collected.add({ result, source: job.source, ...(job.cyl !== undefined ? { cyl: job.cyl, head: job.head } : {}) });
+      });
+      if (status !== 0) return status; // (each failure said why on stderr; no image from part of the input)
+      collected ??= newReads();
+      const tracks = collected.tracks;
+      let img: import("../image/map.js").MappedImage;
+      let written: string;
+      if (collected instanceof ImageFileReads) {
+        const built = collected.assemble();
+        img = built;
+        for (const w of img.floppy?.warnings ?? []) err.write(`diskflux: warning: ${oneLine(w)}\n`);
+        file!.finish(built.imageBytes, values.output);
+        done = true;
+        written = `${built.imageBytes} bytes`;
+      } else {
+        const built = collected.assemble();
+        img = built;
+        for (const w of img.floppy?.warnings ?? []) err.write(`diskflux: warning: ${oneLine(w)}\n`);
+        written = `${built.image.length} bytes`;
+        if (asImd) {
+          const { resolveOptions } = await import("../options.js");
+          const { imdFromImage, writeImd } = await import("../writers/imd.js");
+          const o = resolveOptions(pd!);
+          const comment = values.comment ?? `diskflux image of ${positionals.map(baseName).join(" ")}\n-P mfm:${pd!.replace(/^mfm:?/, "")}\n`;
+          const imd = writeImd(imdFromImage(built, { encoding: o.preset.limits, dataRate: o.dataRate }), { comment });
+          await writeFileBytes(values.output, imd);
+          written = `ImageDisk, ${imd.length} bytes`;
+        } else {
+          await writeFileBytes(values.output, built.image);
+        }
+      }
+      const mapText = values.json ? JSON.stringify(sectorMapJson(img), null, 2) + "\n" : sectorMapText(img);
+      if (values.map !== undefined) await writeFileBytes(values.map, mapText);
+      const g = img.geometry;
+      const n = img.counts;
+      const summary =
+        `${escapeName(values.output)}: ${g.cylinders} x ${g.heads} x ${g.sectorsPerTrack} sectors of ${g.sectorSize} bytes (${written}) ` +
+        `from ${tracks} track${tracks === 1 ? "" : "s"}: ${countsText(n)}\n`;
+      if (values.map !== undefined) out.write(summary);
+      else if (values.json) out.write(mapText);
+      else out.write(summary + mapText);
+      return 0;
+    } finally {
+      if (file && !done) file.abandon();
     }
-    const mapText = values.json ? JSON.stringify(sectorMapJson(img), null, 2) + "\n" : sectorMapText(img);
-    if (values.map !== undefined) await writeFileBytes(values.map, mapText);
-    const g = img.geometry;
-    const n = img.counts;
-    const summary =
-      `${escapeName(values.output)}: ${g.cylinders} x ${g.heads} x ${g.sectorsPerTrack} sectors of ${g.sectorSize} bytes (${written}) ` +
-      `from ${tracks} track${tracks === 1 ? "" : "s"}: ${countsText(n)}\n`;
-    if (values.map !== undefined) out.write(summary);
-    else if (values.json) out.write(mapText);
-    else out.write(summary + mapText);
-    return 0;
   });
+}
+
+/** Positioned writes to a file, contiguous ones gathered (up to 256 KiB) into one write. */
+class FileSink {
+  private readonly buf = new Uint8Array(1 << 18);
+  private start = 0;
+  private used = 0;
+  constructor(
+    private readonly fs: typeof import("node:fs"),
+    readonly fd: number,
+  ) {}
+  write(offset: number, bytes: Uint8Array): void {
+    if (this.used > 0 && (offset !== this.start + this.used || this.used + bytes.length > this.buf.length)) this.flush();
+    if (bytes.length > this.buf.length) {
+      this.writeAll(offset, bytes);
+      return;
+    }
+    if (this.used === 0) this.start = offset;
+    this.buf.set(bytes, this.used);
+    this.used += bytes.length;
+  }
+  read(offset: number, into: Uint8Array): void {
+    this.flush();
+    let n = 0;
+    while (n < into.length) {
+      const got = this.fs.readSync(this.fd, into, n, into.length - n, offset + n);
+      if (got === 0) break;
+      n += got;
+    }
+    into.fill(0, n); // (past the end: never written, a hole)
+  }
+  flush(): void {
+    if (this.used === 0) return;
+    const used = this.used;
+    this.used = 0;
+    this.writeAll(this.start, this.buf.subarray(0, used));
+  }
+  private writeAll(offset: number, bytes: Uint8Array): void {
+    let n = 0;
+    while (n < bytes.length) n += this.fs.writeSync(this.fd, bytes, n, bytes.length - n, offset + n);
+  }
+}
+
+/**
+ * A temporary file beside `output` for the image, when `output` is a regular file or does not exist
+ * (undefined otherwise, or when it cannot be made: the image is then written at the end as before).
+ */
+async function openImageFile(output: string): Promise<{ sink: FileSink; finish: (bytes: number, output: string) => void; abandon: () => void } | undefined> {
+  const fs = await import("node:fs");
+  const path = await import("node:path");
+  try {
+    const st = fs.statSync(output, { throwIfNoEntry: false });
+    if (st !== undefined && !st.isFile()) return undefined;
+    const temp = path.join(path.dirname(output), `.${path.basename(output)}.${process.pid}.diskflux-tmp`);
+    const fd = fs.openSync(temp, "w+");
+    const sink = new FileSink(fs, fd);
+    let open = true;
+    const close = () => {
+      if (open) fs.closeSync(fd);
+      open = false;
+    };
+    return {
+      sink,
+      finish(bytes, out) {
+        try {
+          sink.flush();
+          fs.ftruncateSync(fd, bytes);
+          close();
+          fs.renameSync(temp, out);
+        } catch (e) {
+          const code = (e as { code?: unknown }).code;
+          const why = code === "ENOSPC" ? "no space left on the device" : code === "EACCES" || code === "EPERM" ? "permission denied" : escapeInput(e instanceof Error ? e.message : String(e), 200);
+          throw new DiskfluxError("E_FILE", `${escapeName(out)}: cannot write it (${why})`, { cause: e });
+        }
+      },
+      abandon() {
+        try {
+          close();
+        } catch {
+          // (closing a file we wrote: nothing to tell)
+        }
+        try {
+          fs.unlinkSync(temp);
+        } catch {
+          // (gone already)
+        }
+      },
+    };
+  } catch {
+    return undefined;
+  }
 }

@@ -365,81 +365,14 @@ export function assembleImage(inputs: readonly ImageTrackInput[], opts: ImageOpt
 export function assembleReads(reads: readonly SectorRead[], opts: ImageOptions = {}, counts0: { badHeaders?: number; orphanData?: number } = {}, arena?: Arena): DiskImage {
   const badHeaders = counts0.badHeaders ?? 0;
   const orphanData = counts0.orphanData ?? 0;
-  const named = opts.geometry === undefined ? undefined : typeof opts.geometry === "string" ? geometryByName(opts.geometry) : opts.geometry;
-  if (named) {
-    opts = {
-      ...opts,
-      cylinders: opts.cylinders ?? named.cylinders,
-      heads: opts.heads ?? named.heads,
-      sectorsPerTrack: opts.sectorsPerTrack ?? named.sectorsPerTrack,
-      sectorSize: opts.sectorSize ?? named.sectorSize,
-      firstSector: opts.firstSector ?? named.firstSector,
-    };
-  }
-  checkGeom("cylinders", opts.cylinders, 1, 1 << 16);
-  checkGeom("heads", opts.heads, 1, 256);
-  checkGeom("sectors per track", opts.sectorsPerTrack, 1, 256);
-  checkGeom("sector size", opts.sectorSize, 1, 1 << 16);
-  checkGeom("first sector", opts.firstSector, 0, 255);
-  checkGeom("first cylinder", opts.firstCylinder, 0, 1 << 16);
-
-  const inferred: (keyof ImageGeometry)[] = [];
-  const firstCylinder = opts.firstCylinder ?? 0;
-  let cylinders = opts.cylinders;
-  if (cylinders === undefined) {
-    inferred.push("cylinders");
-    cylinders = Math.max(firstCylinder, ...reads.map((r) => r.cyl + 1)) - firstCylinder;
-    if (cylinders < 1) cylinders = 1;
-  }
-  let heads = opts.heads;
-  if (heads === undefined) {
-    inferred.push("heads");
-    heads = Math.max(1, ...reads.map((r) => r.head + 1));
-  }
-  let firstSector = opts.firstSector;
-  let sectorsPerTrack = opts.sectorsPerTrack;
-  if (firstSector === undefined || sectorsPerTrack === undefined) {
-    const run = inferSectorRun(reads.filter((r) => firstSector === undefined || r.sec >= firstSector).map((r) => r.sec));
-    if (firstSector === undefined) {
-      inferred.push("firstSector");
-      firstSector = run?.first ?? 0;
-    }
-    if (sectorsPerTrack === undefined) {
-      inferred.push("sectorsPerTrack");
-      const r2 = inferSectorRun(reads.filter((r) => r.sec >= firstSector!).map((r) => r.sec));
-      sectorsPerTrack = r2 ? r2.first - firstSector + r2.count : 1;
-    }
-  }
-  let sectorSize = opts.sectorSize;
-  if (sectorSize === undefined) {
-    inferred.push("sectorSize");
-    const good = reads.filter((r) => r.data && r.dataCrcOk).map((r) => r.data!.length);
-    sectorSize = mode(good) ?? mode(reads.filter((r) => r.data).map((r) => r.data!.length)) ?? mode(reads.map((r) => r.len)) ?? 512;
-  }
-  let floppy: FloppyMatch | undefined;
-  const shapeOf = { encoding: opts.encoding, dataRate: opts.dataRate };
-  if (named) {
-    floppy = { geometry: named, how: "given", warnings: geometryMismatch(named, shapeOf) };
-  } else if (opts.standard !== false && firstCylinder === 0) {
-    const m = matchGeometry({ cylinders, heads, sectorsPerTrack, sectorSize, firstSector, ...(opts.encoding !== undefined ? { encoding: opts.encoding } : {}), ...(opts.dataRate !== undefined ? { dataRate: opts.dataRate } : {}) });
-    if (m?.how === "exact") floppy = { geometry: m.geometry, how: "exact", warnings: [] };
-    else if (m?.how === "short" && inferred.includes("cylinders")) {
-      floppy = { geometry: m.geometry, how: "completed", cylindersRead: cylinders, warnings: [] };
-      cylinders = m.geometry.cylinders;
-    }
-  }
-  const geometry: ImageGeometry = { cylinders, heads, sectorsPerTrack, sectorSize, firstSector, firstCylinder };
+  const checked = checkedOptions(opts);
+  opts = checked.opts;
+  const named = checked.named;
+  const settled = settleGeometry(opts, named, readStats(reads));
+  const { geometry, inferred, floppy } = settled;
+  const { cylinders, heads, sectorsPerTrack, sectorSize, firstSector, firstCylinder } = geometry;
   const trackBytes = sectorsPerTrack * sectorSize;
   const total = cylinders * heads * trackBytes;
-  if (total > MAX_IMAGE) {
-    throw new DiskfluxError("E_LIMIT", `a ${cylinders} x ${heads} x ${sectorsPerTrack} x ${sectorSize}-byte image is ${total} bytes, more than the 4 GiB diskflux builds; give the geometry (--cylinders ...)`);
-  }
-  // An inferred geometry far larger than what was read (one damaged header saying cyl 255 head
-  // 255 of 16 KiB sectors) would build a huge image of fill: refuse it unless the caller gave it.
-  const readBytes = reads.reduce((a, r) => a + (r.data?.length ?? 0), 0);
-  if ((inferred.includes("cylinders") || inferred.includes("heads")) && total > INFERRED_IMAGE_FLOOR && total > INFERRED_IMAGE_FACTOR * readBytes) {
-    throw new DiskfluxError("E_LIMIT", `the headers read imply a ${cylinders} x ${heads} x ${sectorsPerTrack} x ${sectorSize}-byte image (${total} bytes) for ${readBytes} bytes of sectors read; give the geometry (--cylinders --heads) if that is right`);
-  }
 
   // Group the reads by sector.
   // (numeric keys: no string a sector; cyl < 2^31 from any header, head and sec bytes)
@@ -463,44 +396,10 @@ export function assembleReads(reads: readonly SectorRead[], opts: ImageOptions =
   } catch (e) {
     throw new DiskfluxError("E_LIMIT", `cannot allocate ${total} bytes for the image`, { cause: e });
   }
-  const pattern = fillPattern(opts.fill);
-  const missingSector = new Uint8Array(sectorSize);
-  for (let i = 0; i < sectorSize; i++) missingSector[i] = pattern[i % pattern.length];
+  const { pattern, missingSector } = missingSectorOf(opts.fill, sectorSize);
 
   const counts: Record<SectorStatus, number> = statusCounts([]);
-  const mergeOpts: MergeOptions = {
-    size: sectorSize,
-    ...(opts.recover === false ? { vote: false } : {}),
-    ...(opts.ecc ? { ecc: opts.ecc } : {}),
-    ...(opts.span !== undefined ? { span: opts.span } : {}),
-  };
-  // Equal plain evidence, source lists and IDs are one object each, shared by the sectors they describe
-  // (a whole drive's map: ~35 000 sectors, most of them alike; the map's memory is what stays of them).
-  const shared = new Map<string, unknown>();
-  const intern = <T>(k: string, v: T): T => {
-    const had = shared.get(k) as T | undefined;
-    if (had !== undefined) return had;
-    shared.set(k, v);
-    return v;
-  };
-  const judge = (list: SectorRead[] | undefined) => {
-    const copies = list ?? [];
-    const m = mergeCopies(copies.map(readCopy), mergeOpts);
-    let ev = m.evidence;
-    if (ev.recovery === undefined && ev.vote === undefined) ev = intern(`e${JSON.stringify(ev)}`, ev);
-    const status = m.status;
-    const data = m.bytes ?? missingSector;
-    const names = [...new Set(copies.map((r) => r.source))];
-    const sources = intern(`s${names.join("\0")}`, names);
-    // the read whose payload is in the image, else the first read with data, else the first read
-    const chosen = ev.chosen >= 0 ? copies[ev.chosen] : copies.find((r) => r.data !== undefined) ?? copies[0];
-    let id: SectorId | undefined;
-    if (chosen) {
-      const deleted = status !== "missing" && chosen.deleted === true, cyl = chosen.idCyl ?? chosen.cyl, head = chosen.idHead ?? chosen.head;
-      id = intern(`i${deleted ? 1 : 0},${cyl},${head}`, { deleted, cyl, head });
-    }
-    return { status, data, reads: copies.length, good: ev.good + ev.corrected + ev.recovered, bad: ev.bad, noData: ev.noData, variants: ev.variants, sources, id, evidence: ev };
-  };
+  const { judge } = sectorJudge(sectorSize, opts, missingSector);
 
   /** Sector order of a track from its reads (see the header). */
   const byTrack = new Map<string, SectorRead[]>();
@@ -510,29 +409,7 @@ export function assembleReads(reads: readonly SectorRead[], opts: ImageOptions =
     if (list) list.push(r);
     else byTrack.set(k, [r]);
   }
-  const orderOf = (cyl: number, head: number): number[] => {
-    const inside = (s: number) => s >= firstSector! && s < firstSector! + sectorsPerTrack!;
-    const byInput = new Map<number, number[]>();
-    const all = new Set<number>();
-    for (const r of byTrack.get(`${cyl}/${head}`) ?? []) {
-      if (!inside(r.sec)) continue;
-      all.add(r.sec);
-      const k = r.input ?? 0;
-      let seq = byInput.get(k);
-      if (!seq) byInput.set(k, (seq = []));
-      if (!seq.includes(r.sec)) seq.push(r.sec);
-    }
-    let order: number[] | undefined;
-    for (const seq of byInput.values()) {
-      if (seq.length === all.size) {
-        order = seq;
-        break;
-      }
-    }
-    order = order ? [...order] : [...all].sort((a, b) => a - b);
-    for (let i = 0; i < sectorsPerTrack!; i++) if (!all.has(firstSector! + i)) order.push(firstSector! + i);
-    return order;
-  };
+  const orderOf = (cyl: number, head: number): number[] => trackOrder(byTrack.get(`${cyl}/${head}`) ?? [], firstSector, sectorsPerTrack);
 
   const tracks: TrackMap[] = [];
   for (let c = 0; c < cylinders; c++) {
@@ -571,6 +448,228 @@ export function assembleReads(reads: readonly SectorRead[], opts: ImageOptions =
   return { image, geometry, inferred, tracks, counts, outside, badHeaders, orphanData, ...(floppy ? { floppy } : {}) };
 }
 
+/** What a geometry is inferred from (see the header): the reads' extent, sector numbers and lengths. */
+export interface ReadStats {
+  /** Highest cyl + 1 and head + 1 read (0 when nothing was read). */
+  cylEnd: number;
+  headEnd: number;
+  /** Sector numbers read (any order, repeats allowed). */
+  secs: Iterable<number>;
+  /** How many copies have each data length: good copies, all copies with data; and each header length. */
+  goodLengths: Map<number, number>;
+  dataLengths: Map<number, number>;
+  idLengths: Map<number, number>;
+  /** Bytes of sector data read. */
+  readBytes: number;
+}
+
+/** Adds n of `v` to a count map. */
+export function countInto(m: Map<number, number>, v: number, n = 1): void {
+  m.set(v, (m.get(v) ?? 0) + n);
+}
+
+/** The ReadStats of sector reads. */
+export function readStats(reads: readonly SectorRead[]): ReadStats {
+  const st: ReadStats = { cylEnd: 0, headEnd: 0, secs: reads.map((r) => r.sec), goodLengths: new Map(), dataLengths: new Map(), idLengths: new Map(), readBytes: 0 };
+  for (const r of reads) {
+    if (r.cyl + 1 > st.cylEnd) st.cylEnd = r.cyl + 1;
+    if (r.head + 1 > st.headEnd) st.headEnd = r.head + 1;
+    countInto(st.idLengths, r.len);
+    if (r.data) {
+      countInto(st.dataLengths, r.data.length);
+      if (r.dataCrcOk) countInto(st.goodLengths, r.data.length);
+      st.readBytes += r.data.length;
+    }
+  }
+  return st;
+}
+
+/** The most common value of a count map (the lowest on a tie), as mode() of the values counted. */
+function modeOf(m: Map<number, number>): number | undefined {
+  let best: number | undefined;
+  let bestN = 0;
+  for (const [v, n] of m) if (n > bestN || (n === bestN && best !== undefined && v < best)) [best, bestN] = [v, n];
+  return best;
+}
+
+/** The image's geometry: the options' values, the rest inferred (see the header); `opts` has a named geometry's values filled in. */
+export function settleGeometry(opts: ImageOptions, named: FloppyGeometry | undefined, st: ReadStats): { geometry: ImageGeometry; inferred: (keyof ImageGeometry)[]; floppy?: FloppyMatch } {
+  const inferred: (keyof ImageGeometry)[] = [];
+  const firstCylinder = opts.firstCylinder ?? 0;
+  let cylinders = opts.cylinders;
+  if (cylinders === undefined) {
+    inferred.push("cylinders");
+    cylinders = Math.max(firstCylinder, st.cylEnd) - firstCylinder;
+    if (cylinders < 1) cylinders = 1;
+  }
+  let heads = opts.heads;
+  if (heads === undefined) {
+    inferred.push("heads");
+    heads = Math.max(1, st.headEnd);
+  }
+  let firstSector = opts.firstSector;
+  let sectorsPerTrack = opts.sectorsPerTrack;
+  if (firstSector === undefined || sectorsPerTrack === undefined) {
+    const secs = [...new Set(st.secs)];
+    const run = inferSectorRun(secs.filter((s) => firstSector === undefined || s >= firstSector));
+    if (firstSector === undefined) {
+      inferred.push("firstSector");
+      firstSector = run?.first ?? 0;
+    }
+    if (sectorsPerTrack === undefined) {
+      inferred.push("sectorsPerTrack");
+      const r2 = inferSectorRun(secs.filter((s) => s >= firstSector!));
+      sectorsPerTrack = r2 ? r2.first - firstSector + r2.count : 1;
+    }
+  }
+  let sectorSize = opts.sectorSize;
+  if (sectorSize === undefined) {
+    inferred.push("sectorSize");
+    sectorSize = modeOf(st.goodLengths) ?? modeOf(st.dataLengths) ?? modeOf(st.idLengths) ?? 512;
+  }
+  let floppy: FloppyMatch | undefined;
+  const shapeOf = { encoding: opts.encoding, dataRate: opts.dataRate };
+  if (named) {
+    floppy = { geometry: named, how: "given", warnings: geometryMismatch(named, shapeOf) };
+  } else if (opts.standard !== false && firstCylinder === 0) {
+    const m = matchGeometry({ cylinders, heads, sectorsPerTrack, sectorSize, firstSector, ...(opts.encoding !== undefined ? { encoding: opts.encoding } : {}), ...(opts.dataRate !== undefined ? { dataRate: opts.dataRate } : {}) });
+    if (m?.how === "exact") floppy = { geometry: m.geometry, how: "exact", warnings: [] };
+    else if (m?.how === "short" && inferred.includes("cylinders")) {
+      floppy = { geometry: m.geometry, how: "completed", cylindersRead: cylinders, warnings: [] };
+      cylinders = m.geometry.cylinders;
+    }
+  }
+  const geometry: ImageGeometry = { cylinders, heads, sectorsPerTrack, sectorSize, firstSector, firstCylinder };
+  const total = cylinders * heads * sectorsPerTrack * sectorSize;
+  if (total > MAX_IMAGE) {
+    throw new DiskfluxError("E_LIMIT", `a ${cylinders} x ${heads} x ${sectorsPerTrack} x ${sectorSize}-byte image is ${total} bytes, more than the 4 GiB diskflux builds; give the geometry (--cylinders ...)`);
+  }
+  // An inferred geometry far larger than what was read (one damaged header saying cyl 255 head
+  // 255 of 16 KiB sectors) would build a huge image of fill: refuse it unless the caller gave it.
+  if ((inferred.includes("cylinders") || inferred.includes("heads")) && total > INFERRED_IMAGE_FLOOR && total > INFERRED_IMAGE_FACTOR * st.readBytes) {
+    throw new DiskfluxError("E_LIMIT", `the headers read imply a ${cylinders} x ${heads} x ${sectorsPerTrack} x ${sectorSize}-byte image (${total} bytes) for ${st.readBytes} bytes of sectors read; give the geometry (--cylinders --heads) if that is right`);
+  }
+  return { geometry, inferred, ...(floppy ? { floppy } : {}) };
+}
+
+/** A named geometry's values filled into the options, and the geometry checked (assembleReads' first step). */
+export function checkedOptions(opts: ImageOptions): { opts: ImageOptions; named: FloppyGeometry | undefined } {
+  const named = opts.geometry === undefined ? undefined : typeof opts.geometry === "string" ? geometryByName(opts.geometry) : opts.geometry;
+  if (named) {
+    opts = {
+      ...opts,
+      cylinders: opts.cylinders ?? named.cylinders,
+      heads: opts.heads ?? named.heads,
+      sectorsPerTrack: opts.sectorsPerTrack ?? named.sectorsPerTrack,
+      sectorSize: opts.sectorSize ?? named.sectorSize,
+      firstSector: opts.firstSector ?? named.firstSector,
+    };
+  }
+  checkGeom("cylinders", opts.cylinders, 1, 1 << 16);
+  checkGeom("heads", opts.heads, 1, 256);
+  checkGeom("sectors per track", opts.sectorsPerTrack, 1, 256);
+  checkGeom("sector size", opts.sectorSize, 1, 1 << 16);
+  checkGeom("first sector", opts.firstSector, 0, 255);
+  checkGeom("first cylinder", opts.firstCylinder, 0, 1 << 16);
+  return { opts, named };
+}
+
+/** One sector's entry as the image assembler judges it from its copies. */
+export interface Judged {
+  readonly status: SectorStatus;
+  readonly data: Uint8Array;
+  readonly reads: number;
+  readonly good: number;
+  readonly bad: number;
+  readonly noData: number;
+  readonly variants: number;
+  readonly sources: readonly string[];
+  readonly id: SectorId | undefined;
+  readonly evidence: MergeEvidence;
+}
+
+/**
+ * Judges sectors from their reads (src/recover/merge.ts), `missingSector` the bytes of one
+ * never read; `single` is what judging n equal good copies of one source gives, without them.
+ */
+export function sectorJudge(sectorSize: number, opts: ImageOptions, missingSector: Uint8Array): {
+  judge: (list: readonly SectorRead[] | undefined) => Judged;
+  single: (n: number, source: string, deleted: boolean, idCyl: number, idHead: number) => Omit<Judged, "data">;
+} {
+  const mergeOpts: MergeOptions = {
+    size: sectorSize,
+    ...(opts.recover === false ? { vote: false } : {}),
+    ...(opts.ecc ? { ecc: opts.ecc } : {}),
+    ...(opts.span !== undefined ? { span: opts.span } : {}),
+  };
+  // Equal plain evidence, source lists and IDs are one object each, shared by the sectors they describe
+  // (a whole drive's map: ~35 000 sectors, most of them alike; the map's memory is what stays of them).
+  const shared = new Map<string, unknown>();
+  const intern = <T>(k: string, v: T): T => {
+    const had = shared.get(k) as T | undefined;
+    if (had !== undefined) return had;
+    shared.set(k, v);
+    return v;
+  };
+  const idOf = (deleted: boolean, cyl: number, head: number): SectorId => intern(`i${deleted ? 1 : 0},${cyl},${head}`, { deleted, cyl, head });
+  const judge = (list: readonly SectorRead[] | undefined): Judged => {
+    const copies = list ?? [];
+    const m = mergeCopies(copies.map(readCopy), mergeOpts);
+    let ev = m.evidence;
+    if (ev.recovery === undefined && ev.vote === undefined) ev = intern(`e${JSON.stringify(ev)}`, ev);
+    const status = m.status;
+    const data = m.bytes ?? missingSector;
+    const names = [...new Set(copies.map((r) => r.source))];
+    const sources = intern(`s${names.join("\0")}`, names);
+    // the read whose payload is in the image, else the first read with data, else the first read
+    const chosen = ev.chosen >= 0 ? copies[ev.chosen] : copies.find((r) => r.data !== undefined) ?? copies[0];
+    let id: SectorId | undefined;
+    if (chosen) id = idOf(status !== "missing" && chosen.deleted === true, chosen.idCyl ?? chosen.cyl, chosen.idHead ?? chosen.head);
+    return { status, data, reads: copies.length, good: ev.good + ev.corrected + ev.recovered, bad: ev.bad, noData: ev.noData, variants: ev.variants, sources, id, evidence: ev };
+  };
+  const single = (n: number, source: string, deleted: boolean, idCyl: number, idHead: number): Omit<Judged, "data"> => {
+    // mergeCopies' evidence for n equal good copies, its keys in the same order
+    const e: MergeEvidence = { reads: n, good: n, corrected: 0, recovered: 0, bad: 0, noData: 0, variants: 1, chosen: 0, overruled: 0 };
+    const evidence = intern(`e${JSON.stringify(e)}`, e);
+    const sources = intern(`s${source}`, [source]);
+    return { status: "good", reads: n, good: n, bad: 0, noData: 0, variants: 1, sources, id: idOf(deleted, idCyl, idHead), evidence };
+  };
+  return { judge, single };
+}
+
+/** A track's sector order from its reads in read order (see the header). */
+export function trackOrder(reads: readonly { readonly sec: number; readonly input?: number }[], firstSector: number, sectorsPerTrack: number): number[] {
+  const inside = (s: number) => s >= firstSector && s < firstSector + sectorsPerTrack;
+  const byInput = new Map<number, number[]>();
+  const all = new Set<number>();
+  for (const r of reads) {
+    if (!inside(r.sec)) continue;
+    all.add(r.sec);
+    const k = r.input ?? 0;
+    let seq = byInput.get(k);
+    if (!seq) byInput.set(k, (seq = []));
+    if (!seq.includes(r.sec)) seq.push(r.sec);
+  }
+  let order: number[] | undefined;
+  for (const seq of byInput.values()) {
+    if (seq.length === all.size) {
+      order = seq;
+      break;
+    }
+  }
+  order = order ? [...order] : [...all].sort((a, b) => a - b);
+  for (let i = 0; i < sectorsPerTrack; i++) if (!all.has(firstSector + i)) order.push(firstSector + i);
+  return order;
+}
+
+/** The fill of one missing sector. */
+export function missingSectorOf(fill: ImageOptions["fill"], sectorSize: number): { pattern: Uint8Array; missingSector: Uint8Array } {
+  const pattern = fillPattern(fill);
+  const missingSector = new Uint8Array(sectorSize);
+  for (let i = 0; i < sectorSize; i++) missingSector[i] = pattern[i % pattern.length];
+  return { pattern, missingSector };
+}
+
 /** Where ImageReads placed the sectors it read: a flat image of this geometry, in `buffer`. */
 interface Arena {
   readonly buffer: Uint8Array;
@@ -594,7 +693,9 @@ const MAX_ARENA = 2 ** 31;
  * held once, not twice. Other copies (a sector read again, a copy of another
  * length, a header outside the layout) are kept as read; a geometry other than
  * the layout builds a fresh image from the views, as assembleReads always did.
- * The image and map are the same either way.
+ * The image and map are the same either way. ImageFileReads (./slots.ts) does
+ * the same with the image written to a file as tracks come, and no object kept
+ * per good sector: what `diskflux image -o disk.img` uses.
  */
 export class ImageReads {
   readonly reads: SectorRead[] = [];

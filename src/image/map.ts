@@ -25,6 +25,12 @@ import type { DiskImage, SectorEntry } from "./assemble.js";
 import { SECTOR_STATUSES, type SectorStatus } from "../recover/status.js";
 import { statusCounts, type MergeEvidence } from "../recover/merge.js";
 
+/** An assembled image as its map needs it: a DiskImage, or an image written elsewhere (src/image/slots.ts SinkImage). */
+export type MappedImage = Omit<DiskImage, "image">;
+
+/** The image's size in bytes (its geometry's). */
+const imageBytesOf = (img: MappedImage): number => img.geometry.cylinders * img.geometry.heads * img.geometry.sectorsPerTrack * img.geometry.sectorSize;
+
 /** Anything with merge evidence: an image's SectorEntry, a MergedSector. */
 type Evidenced = { readonly evidence?: MergeEvidence };
 
@@ -140,13 +146,13 @@ function problem(s: SectorEntry): string {
  * const result = await decode(await readCaptureFile("c0h0.sr"), options, { recover: true });
  * process.stdout.write(sectorMapText(assembleImage([{ result, source: "c0h0.sr" }])));
  */
-export function sectorMapText(img: DiskImage): string {
+export function sectorMapText(img: MappedImage): string {
   const g = img.geometry;
   const out: string[] = [];
   out.push("# diskflux sector map");
   out.push(
     `# geometry: ${plural(g.cylinders, "cylinder")} x ${plural(g.heads, "head")} x ${plural(g.sectorsPerTrack, "sector")} x ${g.sectorSize} bytes, ` +
-      `first sector ${g.firstSector}, first cylinder ${g.firstCylinder}; image ${img.image.length} bytes`,
+      `first sector ${g.firstSector}, first cylinder ${g.firstCylinder}; image ${imageBytesOf(img)} bytes`,
   );
   if (img.inferred.length) out.push(`# inferred: ${img.inferred.join(", ")}`);
   const f = img.floppy;
@@ -188,7 +194,7 @@ export function sectorMapText(img: DiskImage): string {
  * const result = await decode(await readCaptureFile("c0h0.sr"), "data_rate=5000000:format=MFM:header_format=3");
  * console.log(JSON.stringify(sectorMapJson(assembleImage([{ result }])).counts));
  */
-export function sectorMapJson(img: DiskImage): {
+export function sectorMapJson(img: MappedImage): {
   geometry: DiskImage["geometry"];
   inferred: readonly string[];
   imageBytes: number;
@@ -202,7 +208,7 @@ export function sectorMapJson(img: DiskImage): {
   return {
     geometry: img.geometry,
     inferred: img.inferred,
-    imageBytes: img.image.length,
+    imageBytes: imageBytesOf(img),
     counts: img.counts,
     badHeaders: img.badHeaders,
     orphanData: img.orphanData,
