@@ -93,7 +93,8 @@ function nodePlatform(workerUrl: URL | string | undefined): PoolPlatform {
       const entry = nodeWorkerEntry();
       const url = workerUrl !== undefined ? new URL(String(workerUrl), import.meta.url) : entry.url;
       return (events: WorkerEvents): WorkerHandle => {
-        const worker = new Worker(url, { workerData: entry.workerData, name: "diskflux-decode" });
+        // (a small young generation: V8 grows it to ~48 MB a thread on a long decode, RSS the decode does not need)
+        const worker = new Worker(url, { workerData: entry.workerData, name: "diskflux-decode", resourceLimits: { maxYoungGenerationSizeMb: 6 } });
         countWorker(1);
         let stopping = false;
         let exited = false;
