@@ -152,8 +152,16 @@ describe("diskflux image -o: written to the file as tracks come", () => {
       expect(Buffer.compare(readFileSync(join(dir, "d.img")), Buffer.from(want.image))).toBe(0);
       expect(readFileSync(join(dir, "d.map"), "utf8")).toBe(sectorMapText(want));
       expect(sink.out).toContain(`(${want.image.length} bytes) from 6 tracks: 35 good, 0 corrected, 0 recovered, 0 voted, 0 conflict, 1 bad, 0 missing`);
-      const { readdirSync } = await import("node:fs");
+      const { chmodSync, readdirSync, statSync, symlinkSync } = await import("node:fs");
       expect(readdirSync(dir).sort()).toEqual(["d.img", "d.map", "d.tr"]);
+      // through a symbolic link: the file it names is replaced, with its mode; the link stays
+      chmodSync(join(dir, "d.img"), 0o600);
+      symlinkSync("d.img", join(dir, "link.img"));
+      writeFileSync(join(dir, "d.img"), "old");
+      expect(await imageCommand([join(dir, "d.tr"), "-P", `mfm:${OPTIONS}`, "-o", join(dir, "link.img"), "--map", join(dir, "d.map"), "--jobs", "1"], w("out"), w("err"))).toBe(0);
+      expect(Buffer.compare(readFileSync(join(dir, "d.img")), Buffer.from(want.image))).toBe(0);
+      expect(statSync(join(dir, "d.img")).mode & 0o777).toBe(0o600);
+      expect(readdirSync(dir).sort()).toEqual(["d.img", "d.map", "d.tr", "link.img"]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

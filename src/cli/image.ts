@@ -237,8 +237,20 @@ async function openImageFile(output: string): Promise<{ sink: FileSink; finish: 
   try {
     const st = fs.statSync(output, { throwIfNoEntry: false });
     if (st !== undefined && !st.isFile()) return undefined;
-    const temp = path.join(path.dirname(output), `.${path.basename(output)}.${process.pid}.diskflux-tmp`);
+    if (st === undefined && fs.lstatSync(output, { throwIfNoEntry: false }) !== undefined) return undefined; // (a dangling link)
+    // an existing file: replaced where it is (through a symbolic link), with its mode; one we could not
+    // write to is left to the write at the end (and its error, as before)
+    if (st !== undefined) fs.accessSync(output, fs.constants.W_OK);
+    const target = st !== undefined ? fs.realpathSync(output) : output;
+    const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.diskflux-tmp`);
     const fd = fs.openSync(temp, "w+");
+    if (st !== undefined) {
+      try {
+        fs.fchmodSync(fd, st.mode & 0o7777);
+      } catch {
+        // (a file system without modes)
+      }
+    }
     const sink = new FileSink(fs, fd);
     let open = true;
     const close = () => {
@@ -252,7 +264,7 @@ async function openImageFile(output: string): Promise<{ sink: FileSink; finish: 
           sink.flush();
           fs.ftruncateSync(fd, bytes);
           close();
-          fs.renameSync(temp, out);
+          fs.renameSync(temp, target);
         } catch (e) {
           const code = (e as { code?: unknown }).code;
           const why = code === "ENOSPC" ? "no space left on the device" : code === "EACCES" || code === "EPERM" ? "permission denied" : escapeInput(e instanceof Error ? e.message : String(e), 200);
