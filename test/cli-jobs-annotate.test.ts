@@ -11,6 +11,7 @@
 // As in cli-jobs.test.ts, --jobs N > 1 runs the pool with useCallingThread off,
 // so that every capture goes through a worker.
 import { spawn } from "node:child_process";
+import { EventEmitter } from "node:events";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { gunzipSync } from "node:zlib";
@@ -129,6 +130,35 @@ describe("decode -A --jobs on the shared captures", () => {
     expect(two.code, two.err).toBe(0);
     expect(Buffer.compare(one.out, Buffer.concat([want, want, want]))).toBe(0);
     expect(Buffer.compare(two.out, one.out)).toBe(0);
+  }, 600_000);
+
+  test("a slow stdout ('drain' after every write) holds the workers back: the full row set of 3 captures, --jobs 2 as --jobs 1", async () => {
+    const c = oracleCaptures().find((x) => x.stem === "hdd_mfm_EV346")!;
+    const f = join(SAMPLES_DIR, c.file);
+    const args = ["decode", f, f, f, "-P", `mfm:${c.options}`, "-A", "mfm", "--protocol-decoder-samplenum"];
+    const slow = () => {
+      const chunks: Buffer[] = [];
+      const ee = new EventEmitter() as EventEmitter & { write(c: string | Uint8Array): boolean };
+      ee.write = (c: string | Uint8Array) => {
+        chunks.push(Buffer.from(c as Uint8Array));
+        setImmediate(() => ee.emit("drain"));
+        return false;
+      };
+      return { stream: ee as unknown as NodeJS.WritableStream, bytes: () => Buffer.concat(chunks) };
+    };
+    const outs: Buffer[] = [];
+    for (const jobs of ["1", "2"]) {
+      const out = slow();
+      const err = sink();
+      seenWorkers = 0;
+      expect(await main([...args, "--jobs", jobs], out.stream, err.stream), err.bytes().toString()).toBe(0);
+      if (jobs === "2") expect(seenWorkers).toBeGreaterThan(0);
+      outs.push(out.bytes());
+    }
+    const want = gunzipSync(readFileSync(join(ORACLE_DIR, c.stem, "annotations_sn.txt.gz")));
+    expect(Buffer.compare(outs[0], Buffer.concat([want, want, want]))).toBe(0);
+    expect(Buffer.compare(outs[1], outs[0])).toBe(0);
+    expect(liveWorkers()).toBe(0);
   }, 600_000);
 
   test("the legacy decoder's annotations are made in the workers too (the oracle's legacy stream)", async () => {

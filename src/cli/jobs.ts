@@ -22,8 +22,10 @@
 // -A (runAnnotateJobs): each worker decodes its capture and makes its annotation
 // text (or JSON lines) itself, in pieces of whole lines (text pieces are bytes,
 // moved back, not copied); this thread writes each capture's pieces in input
-// order, waiting for 'drain' when stdout is full (which holds the pool back:
-// at most jobs × (perWorker + 1) captures' text are held). --jobs 1, or a
+// order as it comes (the first capture's text while it is made), waiting for
+// 'drain' when stdout is full, which holds the pool back: a worker sends at most
+// 4 MiB of a capture's text ahead of what was written, and the calling thread
+// takes no capture while 16 MiB of text wait (src/pool/core.ts). --jobs 1, or a
 // single capture, makes the annotations on this thread and writes them as they
 // are made (nothing held: annotate-out.ts's path), and so does a huge session
 // (`write` jobs, streamed in its place); Ctrl-C then ends the process as it did
@@ -205,7 +207,9 @@ export interface RunJobsOptions {
 }
 
 /** One pool outcome, as the runner needs it. */
-type Outcome<R> = { readonly ok: true; readonly value: R; readonly ms: number } | { readonly ok: false; readonly error: unknown };
+type Outcome<R> =
+  | { readonly ok: true; readonly value: R; readonly ms: number; /** more of the same job follows */ readonly partial?: boolean }
+  | { readonly ok: false; readonly error: unknown };
 
 interface DriveOptions<J extends CliJob, R> {
   readonly err: Out;
@@ -295,7 +299,7 @@ export async function runAnnotateJobs(source: AsyncIterable<CliJob>, o: RunAnnot
     err: o.err,
     many: async function* (items, signal) {
       for await (const r of annotateMany(items, "", { ...o.request, jobs: pooled ? o.jobs : 1, annotate: o.annotate, signal })) {
-        yield r.ok ? { ok: true, value: r.text, ms: r.decodeMs ?? 0 } : { ok: false, error: r.error };
+        yield r.ok ? { ok: true, value: r.text, ms: r.decodeMs ?? 0, ...(r.partial ? { partial: true } : {}) } : { ok: false, error: r.error };
       }
     },
     here: async (job) => {
@@ -354,7 +358,7 @@ async function drive<J extends CliJob, R>(
         }
       };
       for await (const r of d.many(items(), abort.signal)) {
-        const job = queue.shift()!;
+        const job = r.ok && r.partial ? queue[0] : queue.shift()!;
         if (r.ok) await emit(job, r.value, r.ms);
         else fail(r.error);
       }

@@ -35,7 +35,7 @@ import type { ChannelMap, DecodeRequest, DecodeResult } from "../types.js";
 import type { AnyCaptureOptions } from "../readers/index.js";
 import {
   captureForTransfer, fileForTransfer, leanResult, poolError, trForTransfer, unpackResult, workerRequest,
-  type AnnotateWork, type FileWork, type FromWorker, type PoolError, type TextPiece, type ToWorker, type TrackPlace, type Work,
+  pieceSize, type AnnotateWork, type FileWork, type FromWorker, type PoolError, type TextPiece, type ToWorker, type TrackPlace, type Work,
 } from "./protocol.js";
 import { readFileWork, trackCapture } from "./read.js";
 
@@ -122,9 +122,14 @@ export type PoolResult = Where & ({ readonly ok: true; readonly result: DecodeRe
 /**
  * One input's annotation text (annotateMany), yielded in input order: pieces of
  * whole lines (ASCII bytes for text, strings for JSON); `decodeMs` the time its
- * decode and annotation took.
+ * decode and annotation took. An input's text may come in several results, all
+ * but the last `partial` (a worker's text, handed over as it is made); a failed
+ * input's error may follow partial text.
  */
-export type PoolTextResult = Where & ({ readonly ok: true; readonly text: TextPiece[]; readonly decodeMs?: number } | { readonly ok: false; readonly error: PoolError });
+export type PoolTextResult = Where & (
+  | { readonly ok: true; readonly text: TextPiece[]; readonly decodeMs?: number; readonly partial?: boolean }
+  | { readonly ok: false; readonly error: PoolError }
+);
 
 type AnyResult = PoolResult | PoolTextResult;
 
@@ -430,6 +435,13 @@ function turn(): Promise<void> {
   });
 }
 
+/**
+ * Annotate jobs: the calling thread takes no input while this much text (its
+ * own decodes' text, and workers' pieces not yet handed over) waits for earlier
+ * inputs. A worker sends at most TEXT_CREDIT ahead of what was handed over.
+ */
+const HELD_TEXT = 16 << 20;
+
 /** Decoding on the calling thread this long (ms) with more input coming starts the workers (useCallingThread). */
 const CALLER_START_MS = 20;
 
@@ -487,6 +499,11 @@ async function* decodePooled(
 
   const finished = new Map<number, AnyResult>();
   const pending = new Map<number, Where>();
+  /** Annotate jobs in workers: their pieces not yet handed over, and the worker to acknowledge them to. */
+  const streams = new Map<number, { pieces: TextPiece[]; size: number; slot: Slot }>();
+  /** Text held here: the calling thread's finished annotate jobs and the pieces in streams. */
+  let held = 0;
+  const textSize = (r: AnyResult) => ("text" in r && r.ok ? r.text.reduce((n, p) => n + pieceSize(p), 0) : 0);
   const slots: Slot[] = [];
   /** Terminations of workers that failed on their own. */
   const gone: Promise<void>[] = [];
@@ -532,6 +549,17 @@ async function* decodePooled(
         if (slot.gone) return;
         if (m.type === "ready") {
           slot.ready = true;
+          return;
+        }
+        if (m.type === "piece") {
+          const st = slot.inflight.has(m.id) ? streams.get(m.id) : undefined;
+          if (st) {
+            const n = pieceSize(m.piece);
+            st.pieces.push(m.piece);
+            st.size += n;
+            held += n;
+            if (m.id === nextOut) notify();
+          }
           return;
         }
         if (m.type !== "done" || !slot.inflight.delete(m.id)) return;
@@ -585,7 +613,7 @@ async function* decodePooled(
     if (!best || (best.inflight.size > 0 && slots.length < jobs)) return spawn();
     return best.inflight.size < perWorker ? best : undefined;
   };
-  const room = () => caller || slots.length < jobs || slots.some((s) => s.inflight.size < perWorker);
+  const room = () => (annotate !== undefined && held > HELD_TEXT) ? false : caller || slots.length < jobs || slots.some((s) => s.inflight.size < perWorker);
   const readyWithRoom = (): Slot | undefined => {
     let best: Slot | undefined;
     for (const s of slots) if (s.ready && s.inflight.size < perWorker && (!best || s.inflight.size < best.inflight.size)) best = s;
@@ -618,6 +646,7 @@ async function* decodePooled(
       }
     }
     pending.set(id, at);
+    if (annotate) streams.set(id, { pieces: [], size: 0, slot });
     slot.inflight.add(id);
     if (slot.inflight.size === 1) slot.handle.busy(true);
   };
@@ -660,18 +689,38 @@ async function* decodePooled(
             continue;
           }
           const t0 = performance.now();
-          finished.set(id, await decodeHere(where(id, input), input, options, request, lean, annotate));
+          const done = await decodeHere(where(id, input), input, options, request, lean, annotate);
+          finished.set(id, done);
           callerMs += performance.now() - t0;
           await turn(); // let the workers' messages in
+          if (annotate) {
+            held += textSize(done);
+            if (id === nextOut) break; // (its text handed over before the next input)
+          }
           continue;
         }
         dispatch(id, input);
       }
       checkFatal();
-      // Yield: the next result in input order, when it is there.
+      // Yield: the next result in input order, when it is there (an annotate job's text as it comes).
+      const st = streams.get(nextOut);
+      if (st && st.pieces.length > 0) {
+        const text = st.pieces.splice(0);
+        const size = st.size;
+        st.size = 0;
+        held -= size;
+        yield { ...(pending.get(nextOut) ?? { index: nextOut }), ok: true, text, partial: true };
+        // written: the worker may send as much more
+        if (!st.slot.gone) st.slot.handle.post({ type: "ack", id: nextOut, size }, []);
+        continue;
+      }
       const next = finished.get(nextOut);
       if (next) {
         finished.delete(nextOut);
+        if (annotate) {
+          if (!st) held -= textSize(next); // (the calling thread's)
+          streams.delete(nextOut);
+        }
         nextOut++;
         yield next;
         continue;

@@ -9,9 +9,12 @@
 //                   (a job with lean: true answers without fields and binary streams)
 //                   (a job with annotate: { classes, sampleNumbers, json, jsonExtra? } answers
 //                   with its annotation text instead of a result: the CLI's `-A`)
+//                   { type: "ack", id, size }   (annotate: `size` more of its text written: the worker may go on)
 //   worker → main   { type: "ready" }                     after "warm" (kernels loaded or not)
 //                   { type: "done", id, ok: true, result, packed, ms, cyl?, head? }   (cyl/head: a file of one track)
-//                   { type: "done", id, ok: true, text, ms, cyl?, head? }   (an annotate job: its text in pieces, moved)
+//                   { type: "piece", id, piece }   (an annotate job's text as it is made, whole lines; the worker
+//                   waits once TEXT_CREDIT of it is not acknowledged: memory stays bounded however slow stdout is)
+//                   { type: "done", id, ok: true, text, ms, cyl?, head? }   (an annotate job: the rest of its text)
 //                   { type: "done", id, ok: false, error: { code, message } }
 //
 // Buffers travel as transferables: a capture's samples / edges / index levels go
@@ -83,8 +86,17 @@ export interface AnnotateWork {
 /** A piece of annotation output: whole lines, ASCII bytes (text) or a string (JSON). */
 export type TextPiece = Uint8Array | string;
 
+/** Its size, as flow control counts it (bytes, or characters). */
+export function pieceSize(p: TextPiece): number {
+  return typeof p === "string" ? p.length : p.byteLength;
+}
+
+/** An annotate job's text a worker sends ahead of what the main thread has written before it waits. */
+export const TEXT_CREDIT = 4 << 20;
+
 export type ToWorker =
   | { readonly type: "warm"; readonly backend: BackendChoice }
+  | { readonly type: "ack"; readonly id: number; readonly size: number }
   | ({
     readonly type: "job"; readonly id: number; readonly options: string | DecodeOptions; readonly request: WorkerRequest; readonly lean?: boolean;
     readonly annotate?: AnnotateWork;
@@ -98,6 +110,7 @@ export interface TrackPlace {
 
 export type FromWorker =
   | { readonly type: "ready" }
+  | { readonly type: "piece"; readonly id: number; readonly piece: TextPiece }
   | ({ readonly type: "done"; readonly id: number; readonly ok: true; readonly result: DecodeResult; readonly packed?: PackedResult; readonly ms?: number; readonly text?: undefined } & TrackPlace)
   | ({ readonly type: "done"; readonly id: number; readonly ok: true; readonly text: TextPiece[]; readonly ms?: number; readonly result?: undefined; readonly packed?: undefined } & TrackPlace)
   | ({ readonly type: "done"; readonly id: number; readonly ok: false; readonly error: PoolError } & TrackPlace);

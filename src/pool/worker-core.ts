@@ -13,7 +13,9 @@ import { decode } from "../decode.js";
 import { NO_BINARY_STREAMS } from "../stream.js";
 import type { DecodeRequest } from "../types.js";
 import { getKernels } from "../kernels/load.js";
-import { leanResult, packResult, poolError, textTransfer, type FromWorker, type ToWorker, type TrackPlace } from "./protocol.js";
+import {
+  TEXT_CREDIT, leanResult, packResult, pieceSize, poolError, textTransfer, type FromWorker, type ToWorker, type TrackPlace,
+} from "./protocol.js";
 import { readFileWork, trackCapture } from "./read.js";
 
 export type Post = (message: FromWorker, transfer: ArrayBuffer[]) => void;
@@ -38,7 +40,19 @@ export function workerHandler(post: Post): (message: ToWorker) => void {
       throw e;
     }
   };
+  // An annotate job's text sent and not acknowledged, and what waits for room (acks bypass the job chain).
+  let unacked = 0;
+  let room: (() => void) | undefined;
   return (m: ToWorker) => {
+    if (m.type === "ack") {
+      unacked -= m.size;
+      if (unacked <= TEXT_CREDIT && room) {
+        const go = room;
+        room = undefined;
+        go();
+      }
+      return;
+    }
     chain = chain.then(async () => {
       if (m.type === "warm") {
         try {
@@ -57,10 +71,15 @@ export function workerHandler(post: Post): (message: ToWorker) => void {
           else if (m.tr) capture = trackCapture(m.tr.packed, m.tr.source, !m.request.keepEvents && !m.request.logBytes);
           const t0 = performance.now();
           if (m.annotate) {
-            // an annotate job: the capture's annotation text, its byte pieces moved back
-            const { annotatePieces } = await import("./annotate.js");
-            const text = await annotatePieces(capture!, m.options, m.request, m.annotate);
-            send({ type: "done", id: m.id, ok: true, text, ms: performance.now() - t0, ...place }, textTransfer(text));
+            // an annotate job: the capture's annotation text sent as it is made (byte pieces moved), pausing
+            // while TEXT_CREDIT of it waits to be written (acks); then done
+            const { annotateWork } = await import("./annotate.js");
+            await annotateWork(capture!, m.options, m.request, m.annotate, (piece) => {
+              send({ type: "piece", id: m.id, piece }, textTransfer([piece]));
+              unacked += pieceSize(piece);
+              if (unacked > TEXT_CREDIT) return new Promise<void>((resolve) => (room = resolve));
+            });
+            send({ type: "done", id: m.id, ok: true, text: [], ms: performance.now() - t0, ...place });
             return;
           }
           const decoded = await decode(capture!, m.options, m.lean ? ({ ...m.request, [NO_BINARY_STREAMS]: true } as DecodeRequest) : m.request);
