@@ -20,7 +20,9 @@
 // reads in the same order (src/recover/merge.ts), rewrites the sectors whose
 // bytes are not the first copy's (conflict, vote, a later better copy, a bad
 // copy's place) and writes the fill of missing ones. The image and map are
-// assembleImage's for the same inputs.
+// assembleImage's for the same inputs. The map keeps no object for a sector
+// of equal good copies either: each track's `sectors` and `ids` are made from
+// the slots when read (so add() nothing after assemble()).
 //
 // When the geometry assemble() settles on does not lay sectors out where the
 // layout did (other heads, sectors per track, size, first sector), or there
@@ -32,7 +34,7 @@ import type { SectorStatus } from "../recover/status.js";
 import { statusCounts } from "../recover/merge.js";
 import {
   assembleReads, checkedOptions, countInto, inferSectorRun, missingSectorOf, sectorJudge, sectorReads, settleGeometry, trackOrder,
-  type DiskImage, type ImageGeometry, type ImageOptions, type ImageTrackInput, type Judged, type OutsideSector, type ReadStats,
+  type DiskImage, type ImageGeometry, type ImageOptions, type ImageTrackInput, type OutsideSector, type ReadStats,
   type SectorEntry, type SectorId, type SectorRead, type TrackMap,
 } from "./assemble.js";
 import type { DecodeResult } from "../types.js";
@@ -317,13 +319,34 @@ export class ImageFileReads {
     };
 
     const counts: Record<SectorStatus, number> = statusCounts([]);
+    // The map keeps per sector no object: a sector with only equal good copies is described by its slot
+    // when the map is read (each track's `sectors` and `ids` are made when asked for); the others' entries
+    // (judged here, their bytes written) are kept as made.
+    const judgedEntries = new Map<number, { entry: SectorEntry; id: SectorId }>();
+    const sources = this.sourceNames;
+    const entriesOf = (c: number, head: number, offset: number): { sectors: SectorEntry[]; ids: SectorId[] } => {
+      const sectors: SectorEntry[] = [];
+      const ids: SectorId[] = [];
+      for (let i = 0; i < sectorsPerTrack; i++) {
+        const g = (c * heads + head) * sectorsPerTrack + i;
+        const had = judgedEntries.get(g);
+        if (had) {
+          sectors.push(had.entry);
+          ids.push(had.id);
+          continue;
+        }
+        // (g is the slot: the layout's heads, sectors and size are the geometry's)
+        const j = single(slots.copies[g], sources[slots.source[g]], slots.deleted[g] === 1, slots.idCyl[g], slots.idHead[g]);
+        sectors.push({ sec: firstSector + i, status: j.status, reads: j.reads, good: j.good, bad: j.bad, noData: j.noData, variants: j.variants, offset: offset + i * sectorSize, sources: j.sources, evidence: j.evidence });
+        ids.push(j.id!);
+      }
+      return { sectors, ids };
+    };
     const tracks: TrackMap[] = [];
     for (let c = 0; c < cylinders; c++) {
       const cyl = firstCylinder + c;
       for (let head = 0; head < heads; head++) {
         const offset = (c * heads + head) * trackBytes;
-        const sectors: SectorEntry[] = [];
-        const ids: SectorId[] = [];
         const read: { sec: number; input?: number; seq: number }[] = [...(byTrack.get(cyl * 256 + head) ?? [])];
         for (let i = 0; i < sectorsPerTrack; i++) {
           const sec = firstSector + i;
@@ -331,23 +354,32 @@ export class ImageFileReads {
           const n = slot >= 0 ? slots.copies[slot] : 0;
           const loose = bySector.get(key(cyl, head, sec));
           const at = offset + i * sectorSize;
-          let j: Omit<Judged, "data">;
           if (n > 0) read.push({ sec, input: slots.input[slot], seq: slots.seq[slot] });
           if (n > 0 && loose === undefined) {
-            // equal good copies only: the first is in the image already
-            j = single(n, this.sourceNames[slots.source[slot]], slots.deleted[slot] === 1, slots.idCyl[slot], slots.idHead[slot]);
-          } else {
-            // (compact copies come before any loose read of their sector: see add())
-            const judged = judge(n > 0 ? [...this.slotReads(slot), ...(loose ?? [])] : loose);
-            this.sink.write(at, sectorBytes(judged.data));
-            j = judged;
+            // equal good copies only: the first is in the image already (the entry: entriesOf)
+            counts.good++;
+            continue;
           }
+          // (compact copies come before any loose read of their sector: see add())
+          const j = judge(n > 0 ? [...this.slotReads(slot), ...(loose ?? [])] : loose);
+          this.sink.write(at, sectorBytes(j.data));
           counts[j.status]++;
-          sectors.push({ sec, status: j.status, reads: j.reads, good: j.good, bad: j.bad, noData: j.noData, variants: j.variants, offset: at, sources: j.sources, evidence: j.evidence });
-          ids.push(j.id ?? { deleted: false, cyl, head });
+          judgedEntries.set((c * heads + head) * sectorsPerTrack + i, {
+            entry: { sec, status: j.status, reads: j.reads, good: j.good, bad: j.bad, noData: j.noData, variants: j.variants, offset: at, sources: j.sources, evidence: j.evidence },
+            id: j.id ?? { deleted: false, cyl, head },
+          });
         }
         read.sort((a, b) => a.seq - b.seq);
-        tracks.push({ cyl, head, offset, sectors, order: trackOrder(read, firstSector, sectorsPerTrack), ids });
+        tracks.push({
+          cyl, head, offset,
+          get sectors() {
+            return entriesOf(c, head, offset).sectors;
+          },
+          order: trackOrder(read, firstSector, sectorsPerTrack),
+          get ids() {
+            return entriesOf(c, head, offset).ids;
+          },
+        });
       }
     }
 
