@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { SAMPLES_DIR } from "./support/shared.js";
-import { CHROMIUM, haveChromium, startWebHarness, watchProblems, type WebHarness } from "./support/web.js";
+import { CHROMIUM, haveChromium, startWebHarness, waitDisk, watchProblems, type WebHarness } from "./support/web.js";
 import { OPTIONS as DAMAGED_OPTIONS, scpOf, sectorList, trackCells } from "./support/damaged-track.js";
 
 const FLUX = resolve(SAMPLES_DIR, "flux");
@@ -98,16 +98,6 @@ describe.runIf(ready)("web page: the whole disk of a flux file", () => {
 
   async function newPage(): Promise<Page> {
     return watchProblems(await context.newPage(), problems);
-  }
-
-  /** Waits until the page is done (a disk shown and one of its tracks in the track views, unless `pred` says otherwise). */
-  async function waitDisk(page: Page, pred = "window.__diskflux.disk && window.__diskflux.track && window.__diskflux.track.place"): Promise<void> {
-    try {
-      await page.waitForFunction(`(document.body.dataset.state === "done" || document.body.dataset.state === "error") && (${pred})`, null, { timeout: 45_000 });
-    } catch (e) {
-      expect.fail(`waiting for ${pred}: ${String(e)}; state ${await page.getAttribute("body", "data-state")}, status '${await page.textContent("#status")}', error '${await page.textContent("#error")}'`);
-    }
-    if ((await page.getAttribute("body", "data-state")) !== "done") expect.fail(`page reports an error: ${await page.textContent("#error")}`);
   }
 
   async function cells(page: Page): Promise<Cell[]> {

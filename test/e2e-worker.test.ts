@@ -22,7 +22,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { SAMPLES_DIR } from "./support/shared.js";
-import { CHROMIUM, haveChromium, startWebHarness, watchProblems, type WebHarness } from "./support/web.js";
+import { CHROMIUM, haveChromium, startWebHarness, waitDisk, watchProblems, type WebHarness } from "./support/web.js";
 
 const FLUX = resolve(SAMPLES_DIR, "flux");
 const SR = ["fdd_mfm.sr", "hdd_rll_WD1003V-SR1.sr"].filter((f) => existsSync(`${SAMPLES_DIR}/${f}`));
@@ -48,14 +48,6 @@ describe.runIf(ready)("web page: the worker side", () => {
   afterAll(async () => {
     await web?.close();
   });
-
-  async function waitDisk(page: Page): Promise<void> {
-    await page.waitForFunction(
-      `(document.body.dataset.state === "done" || document.body.dataset.state === "error") && window.__diskflux.disk && window.__diskflux.track && window.__diskflux.track.place`,
-      null, { timeout: 60_000 },
-    );
-    if ((await page.getAttribute("body", "data-state")) !== "done") expect.fail(`page reports an error: ${await page.textContent("#error")}`);
-  }
 
   /** What the page shows of the disk: every cell's place, status and label, the legend, the per-track figures, the .img. */
   async function shown(page: Page) {

@@ -7,6 +7,7 @@ import { resolve } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import type { PreviewServer } from "vite";
 import { CHROMIUM, CHROMIUM_ARGS } from "./chromium.js";
+import { expect } from "vitest";
 
 export { CHROMIUM, haveChromium } from "./chromium.js";
 /** Screenshots and built sites (gitignored). */
@@ -68,3 +69,18 @@ export function watchProblems(page: Page, problems: string[]): Page {
   });
   return page;
 }
+
+/**
+ * Waits until the page is done (a disk shown and one of its tracks in the track
+ * views, unless `pred` says otherwise); fails with the page's state, status and
+ * error when it does not get there, or when it reports an error.
+ */
+export async function waitDisk(page: Page, pred = "window.__diskflux.disk && window.__diskflux.track && window.__diskflux.track.place", timeout = 60_000): Promise<void> {
+  try {
+    await page.waitForFunction(`(document.body.dataset.state === "done" || document.body.dataset.state === "error") && (${pred})`, null, { timeout });
+  } catch (e) {
+    expect.fail(`waiting for ${pred}: ${String(e)}; state ${await page.getAttribute("body", "data-state")}, status '${await page.textContent("#status")}', error '${await page.textContent("#error")}'`);
+  }
+  if ((await page.getAttribute("body", "data-state")) !== "done") expect.fail(`page reports an error: ${await page.textContent("#error")}`);
+}
+
