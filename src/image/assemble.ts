@@ -680,6 +680,29 @@ interface Arena {
 const MAX_ARENA = 2 ** 31;
 
 /**
+ * The image layout an incremental image takes from the first track with good
+ * data: cylinders and heads from the options or the drive (a .tr header), the
+ * sector size the good reads name most (ties: the smaller), the sector run from
+ * the track's sector numbers. "none": no cylinder/head count to lay out by;
+ * undefined: no good data on this track yet.
+ */
+export function firstTrackLayout(
+  o: ImageOptions, drive: { readonly cylinders: number; readonly heads: number } | undefined, reads: readonly SectorRead[],
+): ImageGeometry | "none" | undefined {
+  const cylinders = o.cylinders ?? drive?.cylinders;
+  const heads = o.heads ?? drive?.heads;
+  if (cylinders === undefined || heads === undefined) return "none";
+  const good = reads.filter((r) => r.data && r.dataCrcOk);
+  if (good.length === 0) return undefined;
+  const sectorSize = o.sectorSize ?? mode(good.map((r) => r.data!.length))!;
+  const run = inferSectorRun(reads.filter((r) => o.firstSector === undefined || r.sec >= o.firstSector).map((r) => r.sec));
+  const firstSector = o.firstSector ?? run?.first ?? 0;
+  const r2 = inferSectorRun(reads.filter((r) => r.sec >= firstSector).map((r) => r.sec));
+  const sectorsPerTrack = o.sectorsPerTrack ?? (r2 ? r2.first - firstSector + r2.count : 1);
+  return { cylinders, heads, sectorsPerTrack, sectorSize, firstSector, firstCylinder: o.firstCylinder ?? 0 };
+}
+
+/**
  * Sector reads of tracks as they are decoded, for an image of a whole drive in
  * bounded memory: `add` takes each decoded track at once (the caller keeps no
  * decode result), and assemble() builds what assembleImage would from them all.
@@ -746,20 +769,13 @@ export class ImageReads {
 
   /** The layout, from the first track with good data (see the class). */
   private layOut(reads: readonly SectorRead[]): void {
-    const o = this.opts;
-    const cylinders = o.cylinders ?? this.drive?.cylinders;
-    const heads = o.heads ?? this.drive?.heads;
-    if (cylinders === undefined || heads === undefined) {
+    const l = firstTrackLayout(this.opts, this.drive, reads);
+    if (l === "none") {
       this.noArena = true;
       return;
     }
-    const good = reads.filter((r) => r.data && r.dataCrcOk);
-    if (good.length === 0) return;
-    const sectorSize = o.sectorSize ?? mode(good.map((r) => r.data!.length))!;
-    const run = inferSectorRun(reads.filter((r) => o.firstSector === undefined || r.sec >= o.firstSector).map((r) => r.sec));
-    const firstSector = o.firstSector ?? run?.first ?? 0;
-    const r2 = inferSectorRun(reads.filter((r) => r.sec >= firstSector).map((r) => r.sec));
-    const sectorsPerTrack = o.sectorsPerTrack ?? (r2 ? r2.first - firstSector + r2.count : 1);
+    if (!l) return;
+    const { cylinders, heads, sectorsPerTrack, sectorSize } = l;
     const slots = cylinders * heads * sectorsPerTrack;
     if (slots * sectorSize > MAX_ARENA) {
       this.noArena = true;
@@ -767,7 +783,7 @@ export class ImageReads {
     }
     try {
       // (pages untouched stay unallocated: a header claiming more cylinders than were read costs nothing)
-      this.arena = { buffer: new Uint8Array(slots * sectorSize), layout: { cylinders, heads, sectorsPerTrack, sectorSize, firstSector, firstCylinder: o.firstCylinder ?? 0 } };
+      this.arena = { buffer: new Uint8Array(slots * sectorSize), layout: l };
       this.placed = new Uint8Array(slots);
     } catch {
       this.noArena = true;

@@ -33,7 +33,7 @@
 import type { SectorStatus } from "../recover/status.js";
 import { statusCounts } from "../recover/merge.js";
 import {
-  assembleReads, checkedOptions, countInto, inferSectorRun, missingSectorOf, sectorJudge, sectorReads, settleGeometry, trackOrder,
+  assembleReads, checkedOptions, countInto, firstTrackLayout, missingSectorOf, sectorJudge, sectorReads, settleGeometry, trackOrder,
   type DiskImage, type ImageGeometry, type ImageOptions, type ImageTrackInput, type OutsideSector, type ReadStats,
   type SectorEntry, type SectorId, type SectorRead, type TrackMap,
 } from "./assemble.js";
@@ -195,35 +195,22 @@ export class ImageFileReads {
     return true;
   }
 
-  /** The layout, from the first track with good data (ImageReads' rule). */
+  /** The layout, from the first track with good data (ImageReads' rule: firstTrackLayout). */
   private layOut(reads: readonly SectorRead[]): void {
-    const o = this.opts;
-    const cylinders = o.cylinders ?? this.drive?.cylinders;
-    const heads = o.heads ?? this.drive?.heads;
-    if (cylinders === undefined || heads === undefined) {
+    const l = firstTrackLayout(this.opts, this.drive, reads);
+    if (l === "none") {
       this.noLayout = true;
       return;
     }
-    const good = reads.filter((r) => r.data && r.dataCrcOk);
-    if (good.length === 0) return;
-    const lengths = new Map<number, number>();
-    for (const r of good) countInto(lengths, r.data!.length);
-    let sectorSize = o.sectorSize;
-    if (sectorSize === undefined) {
-      let bestN = 0;
-      for (const [v, n] of lengths) if (n > bestN || (n === bestN && v < sectorSize!)) [sectorSize, bestN] = [v, n];
-    }
-    const run = inferSectorRun(reads.filter((r) => o.firstSector === undefined || r.sec >= o.firstSector).map((r) => r.sec));
-    const firstSector = o.firstSector ?? run?.first ?? 0;
-    const r2 = inferSectorRun(reads.filter((r) => r.sec >= firstSector).map((r) => r.sec));
-    const sectorsPerTrack = o.sectorsPerTrack ?? (r2 ? r2.first - firstSector + r2.count : 1);
+    if (!l) return;
+    const { cylinders, heads, sectorsPerTrack, sectorSize } = l;
     const n = cylinders * heads * sectorsPerTrack;
-    if (n * sectorSize! > MAX_LAYOUT) {
+    if (n * sectorSize > MAX_LAYOUT) {
       this.noLayout = true;
       return;
     }
     this.slots = {
-      layout: { cylinders, heads, sectorsPerTrack, sectorSize: sectorSize!, firstSector, firstCylinder: o.firstCylinder ?? 0 },
+      layout: l,
       copies: new Uint16Array(n),
       seq: new Uint32Array(n),
       input: new Uint32Array(n),
