@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { main } from "../src/cli/main.js";
 import { liveWorkers } from "../src/pool/node.js";
 import { ORACLE_DIR, SAMPLES_DIR, haveShared, oracleCaptures, warnMissing } from "./support/shared.js";
+import { byteSink } from "./support/sink.js";
 
 /** Workers seen alive while a run's results came in (the most at once). */
 let seenWorkers = 0;
@@ -44,13 +45,7 @@ vi.mock("../src/pool/node.js", async (importOriginal) => {
   };
 });
 
-function sink() {
-  const chunks: Buffer[] = [];
-  return {
-    stream: { write: (c: string | Uint8Array) => (chunks.push(Buffer.from(c as Uint8Array)), true) } as unknown as NodeJS.WritableStream,
-    bytes: () => Buffer.concat(chunks),
-  };
-}
+const sink = byteSink;
 
 async function run(args: string[]) {
   seenWorkers = 0;

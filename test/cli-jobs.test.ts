@@ -34,14 +34,9 @@ vi.mock("../src/pool/node.js", async (importOriginal) => {
   };
 });
 import { SAMPLES_DIR, haveShared, warnMissing } from "./support/shared.js";
+import { byteSink } from "./support/sink.js";
 
-function sink() {
-  const chunks: Buffer[] = [];
-  return {
-    stream: { write: (c: string | Uint8Array) => (chunks.push(Buffer.from(c as Uint8Array)), true) } as unknown as NodeJS.WritableStream,
-    bytes: () => Buffer.concat(chunks),
-  };
-}
+const sink = byteSink;
 
 async function run(args: string[]) {
   seenWorkers = 0;

@@ -16,7 +16,7 @@ import { resetText } from "../src/resets.js";
 import { ARTIFACTS, haveChromium, startWebHarness, watchProblems, type WebHarness } from "./support/web.js";
 
 if (!haveChromium) {
-  console.warn("e2e-web-resets: Chromium missing, skipped");
+  console.warn("SKIPPED web page reset notes: no Chromium (the e2e harness needs it; .ci/run installs it)");
   it.skip("web page reset notes (Chromium missing)", () => {});
 }
 
