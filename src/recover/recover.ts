@@ -544,9 +544,10 @@ async function tolerantStage(
         if (!input || input.length < dw / 8 + data.bytes.length) return undefined;
         return crcOf(dw, o.dataCrc.poly, o.dataCrc.init, input.subarray(0, input.length - dw / 8)) ^ checkValue(input.subarray(input.length - dw / 8));
       };
-      const decodeWith = async (ds: Decision[]) => {
+      // the window decoded with these decisions, and the slot's own ID and data record in it
+      const decodeWith = async (ds: Decision[], keepCrcInputs = true) => {
         const w = decidedWindow(r, t, ds);
-        const d = await decode({ kind: "edges", sampleRate: result.sampleRate, edges: w.edges, ...(w.index ? { index: w.index } : {}) }, opts, { keepCrcInputs: true, ...(request.backend ? { backend: request.backend } : {}) });
+        const d = await decode({ kind: "edges", sampleRate: result.sampleRate, edges: w.edges, ...(w.index ? { index: w.index } : {}) }, opts, { keepCrcInputs, ...(request.backend ? { backend: request.backend } : {}) });
         const mine = [...dataOf(d.records)].find(([id, data]) => id.crc?.ok && near(id.markStart, slot.idMark) && keyOf(id) === slot.key && data);
         return mine?.[1] ? { id: mine[0], data: mine[1] } : undefined;
       };
@@ -557,13 +558,11 @@ async function tolerantStage(
       let trials = 0, expanded = 0;
       for (let q = 0; q < tries.length && trials < budget; q++) {
         const { ds, level, flip } = tries[q];
-        const w = decidedWindow(r, t, ds);
-        const d = await decode({ kind: "edges", sampleRate: result.sampleRate, edges: w.edges, ...(w.index ? { index: w.index } : {}) }, opts, { keepCrcInputs: ecc !== undefined || K > 0, ...(request.backend ? { backend: request.backend } : {}) });
+        const mine = await decodeWith(ds, ecc !== undefined || K > 0);
         trials++;
-        const mine = [...dataOf(d.records)].find(([id, data]) => id.crc?.ok && near(id.markStart, slot.idMark) && keyOf(id) === slot.key && data);
-        const data = mine?.[1];
+        const data = mine?.data;
         if (mine && data?.crc?.ok) {
-          slot.copies.push({ sep, id: mine[0], data, soft: { flips: ds.length, trials } });
+          slot.copies.push({ sep, id: mine.id, data, soft: { flips: ds.length, trials } });
           break;
         }
         if (flip !== undefined && data && s0 !== undefined && data.crcInput?.length === len0) {
