@@ -81,6 +81,8 @@ let rx: u64 = 0;
 let crcValue: u64 = 0;
 let sectorSize: i32 = 0;
 let fieldStart: f64 = 0, byteStart: f64 = 0, byteEnd: f64 = 0;
+/** Window numbers of the last annotated byte's start and end, and whether byteStart/byteEnd still have to be computed from them. */
+let startAt: i64 = 0, endAt: i64 = 0, positionsDue: bool = false;
 
 // output cursors and the edge being processed
 let evN: i32 = 0, outN: i32 = 0, curT: f64 = 0;
@@ -119,7 +121,7 @@ export function trackConfigure(): void {
     store<f64>(LOG_P0 + (<usize>j << 3), 0); store<f64>(LOG_T + (<usize>j << 3), 0); store<f64>(LOG_N + (<usize>j << 3), <f64>RING);
   }
   logPtr = 0; ringHist = 0; windows = 0; endCacheAt = -1;
-  memory.fill(ID_REC_BUF, 0, 8); fieldStart = 0; byteStart = 0; byteEnd = 0;
+  memory.fill(ID_REC_BUF, 0, 8); fieldStart = 0; byteStart = 0; byteEnd = 0; positionsDue = false;
   resetPll();
 }
 
@@ -279,6 +281,7 @@ function coldStep(n: i32): void {
     if (p + d >= 16) {
       const b = decodeByte();
       if (b >= 0 && !framer(b)) {
+        bytePositions();
         resetEvent(state == GAP1 ? RR_RECORD_END : RR_UNKNOWN, byteStart, byteEnd, load<f64>(LOG_N + (<usize>logPtr << 3)), DECODING);
         resetPll();
       }
@@ -393,15 +396,36 @@ function windowValue(back: i32): i32 {
 
 function annotate(v: i32, special: bool): void {
   const k = codemap == CODEMAP_FMMFM ? p : d + p;
-  // the ring entries at offsets -(k + 16) and -k from the newest (mod 40)
-  byteStart = windowEnd(ringBack(k + 16));
-  byteEnd = windowEnd(ringBack(k));
+  // the ring entries at offsets -(k + 16) and -k from the newest (mod 40), as window
+  // numbers: their ends are computed only when an event needs them (bytePositions)
+  startAt = windows - <i64>ringBack(k + 16);
+  endAt = windows - <i64>ringBack(k);
+  positionsDue = true;
   let mask = 0;
   if (format == FMT_FM || format == FMT_MFM) mask = clockErrors(k);
   if (logBytes) {
+    bytePositions();
     event(EV_BYTE, byteStart, byteEnd, <f64>v, <f64>((special ? BYTE_SPECIAL : 0) | (mask << 8)), <f64>k, <f64>sr);
   }
-  if (mask != 0 && !special) event(EV_CLOCKERR, byteStart, byteEnd, <f64>mask, 0, 0, 0);
+  if (mask != 0 && !special) {
+    bytePositions();
+    event(EV_CLOCKERR, byteStart, byteEnd, <f64>mask, 0, 0, 0);
+  }
+}
+
+/**
+ * byteStart and byteEnd of the last annotated byte. Most bytes (a data record's)
+ * need neither, so annotate() notes their window numbers and this computes the
+ * ends before an event reads them, in the same step (the windows still in the log).
+ */
+// @ts-ignore: decorator
+@inline
+function bytePositions(): void {
+  if (positionsDue) {
+    byteStart = windowEnd(<i32>(windows - startAt));
+    byteEnd = windowEnd(<i32>(windows - endAt));
+    positionsDue = false;
+  }
 }
 
 /**
@@ -445,6 +469,7 @@ function resetEvent(reason: i32, start: f64, end: f64, cells: f64, md: i32): voi
 
 function emitSync(): void {
   if (syncStart != 0) {
+    bytePositions();
     event(EV_SYNC, syncStart, byteStart, Math.floor(<f64>(2 * count) / 16), 0, 0, 0);
     syncStart = 0;
     fieldStart = byteStart;
@@ -452,6 +477,7 @@ function emitSync(): void {
 }
 
 function emitMark(kind: i32, v: i32): void {
+  bytePositions();
   event(EV_MARK, fieldStart, byteEnd, <f64>kind, <f64>v, 0, 0);
   fieldStart = byteEnd;
 }
@@ -463,6 +489,7 @@ function emitDataMark(v: i32): void {
 }
 
 function unknown(v: i32): bool {
+  bytePositions();
   event(EV_UNKNOWN, byteStart, byteEnd, <f64>v, 0, 0, 0);
   fieldStart = byteEnd;
   return false;
@@ -500,6 +527,7 @@ function headerLength(): i32 {
 function emitCrc(which: i32): void {
   const ok = crcValue == rx ? CRC_OK : 0;
   const bits = which == CRC_DATA ? dcrcBits : hcrcBits;
+  bytePositions();
   event(EV_CRC, fieldStart, byteEnd, <f64>(which | ok), <f64>(crcValue >> 32), <f64>(crcValue & 0xffffffff), <f64>bits);
   fieldStart = byteEnd;
   state = GAP1;
@@ -570,6 +598,7 @@ function framer(v: i32): bool {
         const len = headerLength();
         const offset = outN;
         outCopy(ID_REC_BUF, headerBytes);
+        bytePositions();
         event(EV_IDREC, fieldStart, byteEnd, <f64>offset, <f64>headerBytes, <f64>len, 0);
         fieldStart = byteEnd;
         putBinary(BIN_ID, offset);
@@ -599,6 +628,7 @@ function framer(v: i32): bool {
       if (cnt < MAX_SECTOR) store<u8>(DR_REC_BUF + <usize>cnt, <u8>v);
       cnt++;
       if (cnt == sectorSize) {
+        bytePositions();
         event(EV_DATAREC, fieldStart, byteEnd, 0, 0, 0, 0);
         fieldStart = byteEnd;
         cnt = 0;

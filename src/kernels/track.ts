@@ -114,6 +114,8 @@ export class Track {
   private sectorSize = 0;
   private fieldStart = 0;
   private byteStart = 0; private byteEnd = 0;
+  /** Window numbers of the last annotated byte's start and end, and whether byteStart/byteEnd still have to be computed from them. */
+  private startAt = 0; private endAt = 0; private positionsDue = false;
   private readonly crcState = new Uint32Array(2);
 
   // output cursors and the edge being processed
@@ -147,7 +149,7 @@ export class Track {
     // the ring's 40 initial windows (0, 0, 0): logged as edges at 0 of 40 cells, whose windows all end at 0
     this.logP0.fill(0); this.logT.fill(0); this.logN.fill(RING);
     this.logPtr = 0; this.histLo = 0; this.histHi = 0; this.windows = 0; this.endCacheAt = -1;
-    this.idRec.fill(0); this.fieldStart = 0; this.byteStart = 0; this.byteEnd = 0;
+    this.idRec.fill(0); this.fieldStart = 0; this.byteStart = 0; this.byteEnd = 0; this.positionsDue = false;
     this.resetPll();
   }
 
@@ -291,6 +293,7 @@ export class Track {
           if (this.p + this.d >= 16) {
             const b = this.decodeByte();
             if (b >= 0 && !this.framer(b)) {
+              this.bytePositions();
               this.resetEvent(this.state === GAP1 ? RR_RECORD_END : RR_UNKNOWN, this.byteStart, this.byteEnd, logN[logPtr], DECODING);
               this.resetPll();
             }
@@ -415,15 +418,34 @@ export class Track {
   /** "Annotate(v, special)" of §5.1 and §6.2: byte range, clock check, byte event. */
   private annotate(v: number, special: boolean): void {
     const k = this.codemap === CODEMAP_FMMFM ? this.p : this.d + this.p;
-    // the ring entries at offsets -(k + 16) and -k from the newest (mod 40)
-    this.byteStart = this.windowEnd(ringBack(k + 16));
-    this.byteEnd = this.windowEnd(ringBack(k));
+    // the ring entries at offsets -(k + 16) and -k from the newest (mod 40), as window
+    // numbers: their ends are computed only when an event needs them (bytePositions)
+    this.startAt = this.windows - ringBack(k + 16);
+    this.endAt = this.windows - ringBack(k);
+    this.positionsDue = true;
     let mask = 0;
     if (this.format === FMT_FM || this.format === FMT_MFM) mask = this.clockErrors(k);
     if (this.logBytes) {
+      this.bytePositions();
       this.event(EV_BYTE, this.byteStart, this.byteEnd, v, (special ? BYTE_SPECIAL : 0) | (mask << 8), k, this.sr);
     }
-    if (mask !== 0 && !special) this.event(EV_CLOCKERR, this.byteStart, this.byteEnd, mask, 0, 0, 0);
+    if (mask !== 0 && !special) {
+      this.bytePositions();
+      this.event(EV_CLOCKERR, this.byteStart, this.byteEnd, mask, 0, 0, 0);
+    }
+  }
+
+  /**
+   * byteStart and byteEnd of the last annotated byte. Most bytes (a data record's)
+   * need neither, so annotate() notes their window numbers and this computes the
+   * ends before an event reads them, in the same step (the windows still in the log).
+   */
+  private bytePositions(): void {
+    if (this.positionsDue) {
+      this.byteStart = this.windowEnd(this.windows - this.startAt);
+      this.byteEnd = this.windowEnd(this.windows - this.endAt);
+      this.positionsDue = false;
+    }
   }
 
   /**
@@ -468,6 +490,7 @@ export class Track {
 
   private emitSync(): void {
     if (this.syncStart !== 0) {
+      this.bytePositions();
       this.event(EV_SYNC, this.syncStart, this.byteStart, Math.floor((2 * this.count) / 16), 0, 0, 0);
       this.syncStart = 0;
       this.fieldStart = this.byteStart;
@@ -475,6 +498,7 @@ export class Track {
   }
 
   private emitMark(kind: number, v: number): void {
+    this.bytePositions();
     this.event(EV_MARK, this.fieldStart, this.byteEnd, kind, v, 0, 0);
     this.fieldStart = this.byteEnd;
   }
@@ -486,6 +510,7 @@ export class Track {
   }
 
   private unknown(v: number): boolean {
+    this.bytePositions();
     this.event(EV_UNKNOWN, this.byteStart, this.byteEnd, v, 0, 0, 0);
     this.fieldStart = this.byteEnd;
     return false;
@@ -594,6 +619,7 @@ export class Track {
           const offset = this.outN;
           out.set(this.idRec.subarray(0, this.headerBytes), offset);
           this.outN += this.headerBytes;
+          this.bytePositions();
           this.event(EV_IDREC, this.fieldStart, this.byteEnd, offset, this.headerBytes, len, 0);
           this.fieldStart = this.byteEnd;
           this.putBinary(BIN_ID, offset);
@@ -625,6 +651,7 @@ export class Track {
         if (this.cnt < MAX_SECTOR) this.drRec[this.cnt] = v;
         this.cnt++;
         if (this.cnt === this.sectorSize) {
+          this.bytePositions();
           this.event(EV_DATAREC, this.fieldStart, this.byteEnd, 0, 0, 0, 0);
           this.fieldStart = this.byteEnd;
           this.cnt = 0;
@@ -689,6 +716,7 @@ export class Track {
     const hi = this.crcState[0], lo = this.crcState[1];
     const ok = hi === this.rxHi && lo === this.rxLo ? CRC_OK : 0;
     const bits = which === CRC_DATA ? this.dcrcBits : this.hcrcBits;
+    this.bytePositions();
     this.event(EV_CRC, this.fieldStart, this.byteEnd, which | ok, hi, lo, bits);
     this.fieldStart = this.byteEnd;
     this.state = GAP1;
