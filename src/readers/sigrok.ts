@@ -29,11 +29,16 @@ export async function readSigrok(bytes: Uint8Array, source?: string): Promise<Lo
 export async function readSigrokZip(zip: ZipArchive): Promise<LogicCapture> {
   const session = await sigrokSession(zip);
   const { source: src, sampleRate, unitSize, channels, chunks, sampleCount } = session;
-  const samples = allocate(src, sampleCount * unitSize);
-  let at = 0;
-  for (const c of chunks) {
-    await zip.extractInto(c, samples, at);
-    at += c.uncompressedSize;
+  let samples: Uint8Array;
+  if (chunks.length === 1 && chunks[0].uncompressedSize === sampleCount * unitSize) {
+    samples = await zip.extract(chunks[0]); // (the inflater's output itself)
+  } else {
+    samples = allocate(src, sampleCount * unitSize);
+    let at = 0;
+    for (const c of chunks) {
+      await zip.extractInto(c, samples, at);
+      at += c.uncompressedSize;
+    }
   }
   return { kind: "logic", sampleRate, sampleCount, unitSize, channels, samples, source: src };
 }
