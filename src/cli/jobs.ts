@@ -92,9 +92,27 @@ function channelMap(channel: string | undefined): ChannelMap | undefined {
   return { data: /^\s*\d+\s*$/.test(channel) ? Number(channel) : channel };
 }
 
-async function isDirectory(path: string): Promise<boolean> {
-  const { stat } = await import("node:fs/promises");
-  return (await stat(path).catch(() => undefined))?.isDirectory() === true;
+/** Files up to this size are read whole at once; a bigger one (a .tr of a whole drive) is sniffed first. */
+const READ_WHOLE_BYTES = 64 << 20;
+
+/**
+ * What one stat and (for a file up to READ_WHOLE_BYTES) one read give of a
+ * path: a directory, the file's bytes, or a big file to sniff; "unread" when
+ * either failed (the full read then says why, E_FILE).
+ */
+type Lookup = { kind: "dir" } | { kind: "bytes"; bytes: Uint8Array } | { kind: "big" } | { kind: "unread" };
+
+async function lookUp(path: string): Promise<Lookup> {
+  const { stat, readFile } = await import("node:fs/promises");
+  try {
+    const st = await stat(path);
+    if (st.isDirectory()) return { kind: "dir" };
+    if (!st.isFile() || st.size > READ_WHOLE_BYTES) return { kind: "big" };
+    const buf = await readFile(path);
+    return { kind: "bytes", bytes: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) };
+  } catch {
+    return { kind: "unread" };
+  }
 }
 
 /** The first bytes of a file (format sniffing), or undefined when it cannot be read (the full read says why). */
@@ -118,21 +136,26 @@ async function head(path: string, n: number): Promise<Uint8Array | undefined> {
 export async function* fileJobs(files: readonly string[], o: FileJobOptions): AsyncGenerator<CliJob> {
   const { readFileBytes, readAnyCapture, readAnyCaptureFile, detectCaptureFormat } = await import("../readers/index.js");
   const channels = channelMap(o.channel);
-  for (const f of files) {
+  // Read-ahead: the next file is looked up and read (libuv's threads) while this one decodes.
+  let next: Promise<Lookup> | undefined = files.length > 0 ? lookUp(files[0]) : undefined;
+  for (let i = 0; i < files.length; i++) {
+    const f = files[i];
     const base = baseName(f);
+    const found = await next!;
+    next = i + 1 < files.length ? lookUp(files[i + 1]) : undefined;
     try {
-      if (await isDirectory(f)) {
+      if (found.kind === "dir") {
         const any = await readAnyCaptureFile(f, o.read);
         yield* captureJobs(any, f, base, o, channels);
         continue;
       }
-      const magic = await head(f, 16);
       const { isTr } = await import("../readers/tr.js");
+      const magic = found.kind === "bytes" ? found.bytes.subarray(0, 16) : await head(f, 16);
       if (magic && isTr(magic)) {
         yield* trJobs(f, base, o);
         continue;
       }
-      const { bytes } = await readFileBytes(f, "readAnyCapture()");
+      const bytes = found.kind === "bytes" ? found.bytes : (await readFileBytes(f, "readAnyCapture()")).bytes;
       const format = detectCaptureFormat(bytes);
       if (format === "zip" || format === "csv") {
         const local = format === "zip" ? await o.large?.(bytes, f) : undefined;
