@@ -409,7 +409,7 @@ function annotate(v: i32, special: bool): void {
   }
   if (mask != 0 && !special) {
     bytePositions();
-    event(EV_CLOCKERR, byteStart, byteEnd, <f64>mask, 0, 0, 0);
+    event(EV_CLOCKERR, byteStart, byteEnd, <f64>mask, <f64>k, 0, 0);
   }
 }
 

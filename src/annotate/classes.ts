@@ -95,8 +95,9 @@ export function classFilter(names?: readonly string[] | ClassFilter): ClassFilte
 /**
  * What a selection of classes needs from the decode (spec §6):
  * - `bytes`: the EV_BYTE log (decode with logBytes) — windows and bits are read
- *   from the byte's ring offset, `byt` is the byte, Clock Error ranges come from
- *   the windows, and reports end and restart at byte boundaries;
+ *   from the byte's ring offset, `byt` is the byte, and reports end and restart
+ *   at byte boundaries (Clock Error ranges alone come from EV_CLOCKERR, which
+ *   every decode logs with the byte's ring offset: `errors` needs no byte log);
  * - `edges`: the per-edge walk — pulses and pulse errors (cell counts),
  *   reports (interval counts, OoTI, index levels), windows and bits (the ring);
  * - `ring`: the window ring replayed from the edges (windows, bits, Clock Error).
@@ -106,7 +107,7 @@ export function annotationNeeds(on: ClassFilter): { bytes: boolean; edges: boole
   const any = (...cls: number[]) => cls.some((c) => on[c] !== 0);
   const ring = any(CLS_CLK, CLS_DAT, CLS_BIT, CLS_ERB, CLS_ERR);
   return {
-    bytes: ring || any(CLS_BYT, CLS_RPT),
+    bytes: any(CLS_CLK, CLS_DAT, CLS_BIT, CLS_ERB, CLS_BYT, CLS_RPT),
     edges: ring || any(CLS_PUL, CLS_ERP, CLS_RPT),
     ring,
   };

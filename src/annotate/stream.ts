@@ -189,6 +189,15 @@ export class AnnotationWalker {
     for (let e = 0; e < nEv; e++) this.event(ev, e * A.EVENT_STRIDE, idText);
   }
 
+  /** "Clock Error" over each bad bit's clock and data windows (§6.2), from the byte's mask and ring offset k. */
+  private clockErrors(mask: number, k: number): void {
+    const ring = this.eager ?? this.lazy!.sync();
+    const rs = ring.start, re = ring.end, put = this.put, full = this.full;
+    for (let bit = 7; bit >= 0; bit--) {
+      if (((mask >>> bit) & 1) !== 0) put(rs[ring.index(-(k + 2 * bit + 1))], re[ring.index(-(k + 2 * bit))], CLS_ERR, "Clock Error", full ? ERR_CLOCK : undefined);
+    }
+  }
+
   /** One event at ev[b]: a byte (windows, bits, byte; §6.2), field annotations (§6.4) and reports (§6.5). */
   private event(ev: Float64Array, b: number, idText: () => string): void {
     const on = this.on, full = this.full, put = this.put, sn = this.sn, rep = this.rep;
@@ -206,7 +215,9 @@ export class AnnotationWalker {
           if (mask !== 0 && !special) {
             for (let m = mask; m !== 0; m >>>= 1) rep.CkEr += m & 1;
           }
-          if (windowsOn || bitsOn || (mask !== 0 && !special && errOn)) {
+          // Clock Error ranges here when the byte log is read, else at the byte's EV_CLOCKERR (never both)
+          const errHere = errOn && this.needsBytes;
+          if (windowsOn || bitsOn || (mask !== 0 && !special && errHere)) {
             const ring = this.eager ?? this.lazy!.sync();
             const rs = ring.start, re = ring.end, rv = ring.value;
             for (let bit = 7; bit >= 0; bit--) {
@@ -215,7 +226,7 @@ export class AnnotationWalker {
               if (clkOn) put(rs[ci], re[ci], CLS_CLK, sn ? `${cv} c s${rs[ci]}` : CLK_TEXT[cv], full ? BIT_ALTS[cv] : undefined);
               if (datOn) put(rs[di], re[di], CLS_DAT, sn ? `${dv} d s${rs[di]}` : DAT_TEXT[dv], full ? BIT_ALTS[dv] : undefined);
               if (((mask >>> bit) & 1) !== 0) {
-                if (!special && errOn) put(rs[ci], re[di], CLS_ERR, "Clock Error", full ? ERR_CLOCK : undefined);
+                if (!special && errHere) put(rs[ci], re[di], CLS_ERR, "Clock Error", full ? ERR_CLOCK : undefined);
                 if (erbOn) put(rs[ci], re[di], CLS_ERB, ERB_TEXT[dv], full ? BIT_ALTS[dv] : undefined);
               } else if (bitOn) {
                 put(rs[ci], re[di], CLS_BIT, BIT_TEXT[dv], full ? [] : undefined);
@@ -280,7 +291,11 @@ export class AnnotationWalker {
       case A.EV_UNKNOWN:
         if (errOn) put(ev[b + 2], ev[b + 3], CLS_ERR, "Unknown byte Error", full ? ERR_UNKNOWN : undefined);
         break;
-      default: // EV_CLOCKERR (already part of the byte), EV_BINARY (not annotations)
+      case A.EV_CLOCKERR:
+        // with the byte log the byte's own event put these; without it (errors alone), here
+        if (errOn && !this.needsBytes) this.clockErrors(ev[b + 4], ev[b + 5]);
+        break;
+      default: // EV_BINARY (not annotations)
         break;
     }
   }

@@ -127,7 +127,7 @@ export const EV_IDREC = 4; //   [4, t, fieldStart, byteEnd, outOffset, headerByt
 export const EV_DATAREC = 5; // [5, t, fieldStart, byteEnd]
 export const EV_CRC = 6; //     [6, t, fieldStart, byteEnd, CRC_* flags, computedHi, computedLo, widthBits]
 export const EV_UNKNOWN = 7; // [7, t, byteStart, byteEnd, value]
-export const EV_CLOCKERR = 8; //[8, t, byteStart, byteEnd, clockErrMask]  (non-special bytes, FM/MFM)
+export const EV_CLOCKERR = 8; //[8, t, byteStart, byteEnd, clockErrMask, k]  (non-special bytes, FM/MFM; k as EV_BYTE's)
 export const EV_BINARY = 9; //  [9, t, BIN_*, outOffset, length]
 /**
  * diskflux-only (the original never says why its PLL reset, spec §3.7): a RESET

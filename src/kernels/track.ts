@@ -431,7 +431,7 @@ export class Track {
     }
     if (mask !== 0 && !special) {
       this.bytePositions();
-      this.event(EV_CLOCKERR, this.byteStart, this.byteEnd, mask, 0, 0, 0);
+      this.event(EV_CLOCKERR, this.byteStart, this.byteEnd, mask, k, 0, 0);
     }
   }
 
