@@ -16,7 +16,7 @@ import {
   MC_IDDATA, MC_ID, MC_DATA, MC_ID_PREFIX, MC_NOP, MC_NOP_A1,
   EV_BYTE, EV_SYNC, EV_MARK, EV_IDREC, EV_DATAREC, EV_CRC, EV_UNKNOWN, EV_CLOCKERR, EV_BINARY, EV_RESET,
   RR_SHORT, RR_LONG, RR_LONG_DEFERRED, RR_NO_MARK, RR_UNKNOWN, RR_RECORD_END,
-  BYTE_SPECIAL, MARK_IAM, MARK_IDAM, MARK_DAM, MARK_DDAM, CRC_DATA, CRC_OK,
+  BYTE_SPECIAL, MARK_IAM, MARK_IDAM, MARK_DAM, MARK_DDAM, CRC_DATA, CRC_OK, CRC_BITS_SHIFT,
   BIN_ID, BIN_IDCRC, BIN_DATA, BIN_DATACRC, BIN_IDDATA,
 } from "../src/kernels/abi";
 import { EDGES, CELLS, EVENTS, OUT, CFG_F64, CFG_I32, MARKS, MARK_CLASS, STATUS } from "./memory";
@@ -478,7 +478,7 @@ function emitSync(): void {
 
 function emitMark(kind: i32, v: i32): void {
   bytePositions();
-  event(EV_MARK, fieldStart, byteEnd, <f64>kind, <f64>v, 0, 0);
+  event(EV_MARK, fieldStart, byteEnd, <f64>kind, <f64>v, byteStart, 0);
   fieldStart = byteEnd;
 }
 
@@ -528,7 +528,7 @@ function emitCrc(which: i32): void {
   const ok = crcValue == rx ? CRC_OK : 0;
   const bits = which == CRC_DATA ? dcrcBits : hcrcBits;
   bytePositions();
-  event(EV_CRC, fieldStart, byteEnd, <f64>(which | ok), <f64>(crcValue >> 32), <f64>(crcValue & 0xffffffff), <f64>bits);
+  event(EV_CRC, fieldStart, byteEnd, <f64>(which | ok | (bits << CRC_BITS_SHIFT)), <f64>(crcValue >> 32), <f64>(crcValue & 0xffffffff), byteStart);
   fieldStart = byteEnd;
   state = GAP1;
 }

@@ -141,7 +141,7 @@ export class Collector {
         }
         case A.EV_CRC: {
           const ok = (c & A.CRC_OK) !== 0;
-          const bits = ev[o + 7];
+          const bits = c >>> A.CRC_BITS_SHIFT;
           const computed = crcHex(ev[o + 5], ev[o + 6]);
           const tailLen = this.crcTailLen;
           let read = "";

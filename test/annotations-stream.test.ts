@@ -86,12 +86,16 @@ function oracleCommands(stem: string): Map<string, { options: string; filter: st
 }
 
 describe("which log each row needs (spec §6)", () => {
-  it("fields need no byte log and no edge walk; errors the edge walk only (Clock Error from EV_CLOCKERR); reports and the per-bit rows both", () => {
+  it("fields need no byte log and no edge walk; errors and reports (but report=Index) the edge walk only; the per-bit rows both", () => {
     const need = (spec: string) => annotationNeeds(parseAnnotationFilter(spec));
     expect(need("mfm=fields")).toEqual({ bytes: false, edges: false, ring: false });
     expect(need("mfm=bytes")).toEqual({ bytes: true, edges: false, ring: false });
     expect(need("mfm=pulses")).toEqual({ bytes: false, edges: true, ring: false });
-    expect(need("mfm=reports")).toEqual({ bytes: true, edges: true, ring: false });
+    expect(need("mfm=reports")).toEqual({ bytes: true, edges: true, ring: false }); // report=Index: the last byte's end
+    for (const report of ["no", "IAM", "IDAM", "DAM", "DDAM"]) {
+      expect(annotationNeeds(parseAnnotationFilter("mfm=reports"), report)).toEqual({ bytes: false, edges: true, ring: false });
+    }
+    expect(annotationNeeds(parseAnnotationFilter("mfm=reports"), "Index")).toEqual({ bytes: true, edges: true, ring: false });
     expect(need("mfm=errors")).toEqual({ bytes: false, edges: true, ring: true });
     expect(need("mfm=fields:errors")).toEqual({ bytes: false, edges: true, ring: true });
     expect(need("mfm=errors:bytes")).toEqual({ bytes: true, edges: true, ring: true });

@@ -95,19 +95,21 @@ export function classFilter(names?: readonly string[] | ClassFilter): ClassFilte
 /**
  * What a selection of classes needs from the decode (spec §6):
  * - `bytes`: the EV_BYTE log (decode with logBytes) — windows and bits are read
- *   from the byte's ring offset, `byt` is the byte, and reports end and restart
- *   at byte boundaries (Clock Error ranges alone come from EV_CLOCKERR, which
- *   every decode logs with the byte's ring offset: `errors` needs no byte log);
+ *   from the byte's ring offset, `byt` is the byte, and reports with
+ *   report=Index restart at the end of whatever byte came last. What `errors`
+ *   and the other reports need of bytes every decode logs anyway: EV_CLOCKERR
+ *   (mask, ring offset), and EV_MARK / EV_CRC (their byte's start and end);
  * - `edges`: the per-edge walk — pulses and pulse errors (cell counts),
  *   reports (interval counts, OoTI, index levels), windows and bits (the ring);
  * - `ring`: the window ring replayed from the edges (windows, bits, Clock Error).
  * The `fields` row needs none of them: its events are in every event log.
+ * `report` is the decoder's report option (default "Index", the one that needs the most).
  */
-export function annotationNeeds(on: ClassFilter): { bytes: boolean; edges: boolean; ring: boolean } {
+export function annotationNeeds(on: ClassFilter, report = "Index"): { bytes: boolean; edges: boolean; ring: boolean } {
   const any = (...cls: number[]) => cls.some((c) => on[c] !== 0);
   const ring = any(CLS_CLK, CLS_DAT, CLS_BIT, CLS_ERB, CLS_ERR);
   return {
-    bytes: any(CLS_CLK, CLS_DAT, CLS_BIT, CLS_ERB, CLS_BYT, CLS_RPT),
+    bytes: any(CLS_CLK, CLS_DAT, CLS_BIT, CLS_ERB, CLS_BYT) || (on[CLS_RPT] !== 0 && report === "Index"),
     edges: ring || any(CLS_PUL, CLS_ERP, CLS_RPT),
     ring,
   };

@@ -61,7 +61,7 @@ const BYTE_ALTS: readonly (readonly string[])[] = Array.from({ length: 256 }, (_
 export function walkAnnotations(result: DecodeResult, sink: AnnotationSink): void {
   const o = result.options;
   if (o.decoder !== "PLL") throw new DiskfluxError("E_OPTION", "annotations are only available for decoder=PLL");
-  const need = annotationNeeds(sink.on);
+  const need = annotationNeeds(sink.on, o.report);
   const ev = result.events, edges = result.edges;
   if (!ev || (need.bytes && result.bytesLogged !== true) || (need.edges && !edges)) {
     throw new DiskfluxError("E_ARGUMENT", "annotations need the byte log: decode with { logBytes: true }");
@@ -118,7 +118,7 @@ export class AnnotationWalker {
     this.rep = new Reporter(o.report, o.reportQty, (s, e, text) => {
       if (on[CLS_RPT]) put(s, e, CLS_RPT, text, full ? [] : undefined);
     });
-    const need = annotationNeeds(on);
+    const need = annotationNeeds(on, o.report);
     this.needsEdges = need.edges;
     this.needsBytes = need.bytes;
     const perBit = on[CLS_CLK] !== 0 || on[CLS_DAT] !== 0 || on[CLS_BIT] !== 0 || on[CLS_ERB] !== 0;
@@ -204,6 +204,7 @@ export class AnnotationWalker {
     const errOn = on[CLS_ERR] !== 0;
     switch (ev[b]) {
       case A.EV_BYTE: {
+        if (!this.needsBytes) break; // (a log made for other readers: no row selected reads it)
         const byteStart = ev[b + 2], byteEnd = ev[b + 3], v = ev[b + 4], flags = ev[b + 5], k = ev[b + 6], sr = ev[b + 7];
         const special = (flags & A.BYTE_SPECIAL) !== 0;
         const mask = flags >>> 8;
@@ -215,9 +216,7 @@ export class AnnotationWalker {
           if (mask !== 0 && !special) {
             for (let m = mask; m !== 0; m >>>= 1) rep.CkEr += m & 1;
           }
-          // Clock Error ranges here when the byte log is read, else at the byte's EV_CLOCKERR (never both)
-          const errHere = errOn && this.needsBytes;
-          if (windowsOn || bitsOn || (mask !== 0 && !special && errHere)) {
+          if (windowsOn || bitsOn || (mask !== 0 && !special && errOn)) {
             const ring = this.eager ?? this.lazy!.sync();
             const rs = ring.start, re = ring.end, rv = ring.value;
             for (let bit = 7; bit >= 0; bit--) {
@@ -226,7 +225,7 @@ export class AnnotationWalker {
               if (clkOn) put(rs[ci], re[ci], CLS_CLK, sn ? `${cv} c s${rs[ci]}` : CLK_TEXT[cv], full ? BIT_ALTS[cv] : undefined);
               if (datOn) put(rs[di], re[di], CLS_DAT, sn ? `${dv} d s${rs[di]}` : DAT_TEXT[dv], full ? BIT_ALTS[dv] : undefined);
               if (((mask >>> bit) & 1) !== 0) {
-                if (!special && errHere) put(rs[ci], re[di], CLS_ERR, "Clock Error", full ? ERR_CLOCK : undefined);
+                if (!special && errOn) put(rs[ci], re[di], CLS_ERR, "Clock Error", full ? ERR_CLOCK : undefined);
                 if (erbOn) put(rs[ci], re[di], CLS_ERB, ERB_TEXT[dv], full ? BIT_ALTS[dv] : undefined);
               } else if (bitOn) {
                 put(rs[ci], re[di], CLS_BIT, BIT_TEXT[dv], full ? [] : undefined);
@@ -264,6 +263,10 @@ export class AnnotationWalker {
         const kind = ev[b + 4];
         const texts = MARK_TEXTS[kind];
         if (on[CLS_MRK]) put(ev[b + 2], ev[b + 3], CLS_MRK, texts[0], full ? texts.slice(1) : undefined);
+        if (!this.needsBytes) { // (else the mark byte's EV_BYTE set them, to the same values)
+          rep.byteStart = ev[b + 6];
+          rep.byteEnd = ev[b + 3];
+        }
         rep.mark(kind);
         break;
       }
@@ -285,6 +288,10 @@ export class AnnotationWalker {
           if (errOn) put(end - 1, end, CLS_ERR, "Error", full ? ERR_CRC : undefined);
           if (on[CLS_CRC]) put(ev[b + 2], end, CLS_CRC, `CRC error ${hex}`, full ? ["CRC error", "CRC", "C"] : undefined);
         }
+        if (!this.needsBytes) { // (else the last CRC byte's EV_BYTE set them, to the same values)
+          rep.byteStart = ev[b + 7];
+          rep.byteEnd = end;
+        }
         rep.crc(ok);
         break;
       }
@@ -292,8 +299,11 @@ export class AnnotationWalker {
         if (errOn) put(ev[b + 2], ev[b + 3], CLS_ERR, "Unknown byte Error", full ? ERR_UNKNOWN : undefined);
         break;
       case A.EV_CLOCKERR:
-        // with the byte log the byte's own event put these; without it (errors alone), here
-        if (errOn && !this.needsBytes) this.clockErrors(ev[b + 4], ev[b + 5]);
+        // with the byte log the byte's own event did this; without it (errors, reports), here
+        if (!this.needsBytes) {
+          for (let m = ev[b + 4]; m !== 0; m >>>= 1) rep.CkEr += m & 1;
+          if (errOn) this.clockErrors(ev[b + 4], ev[b + 5]);
+        }
         break;
       default: // EV_BINARY (not annotations)
         break;

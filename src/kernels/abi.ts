@@ -122,10 +122,10 @@ export const MC_NOP_A1 = 32;
 // the edge that produced it (events of one edge keep their order).
 export const EV_BYTE = 1; //    [1, t, byteStart, byteEnd, value, flags, k, SR]  flags: BYTE_SPECIAL | clockErrMask << 8
 export const EV_SYNC = 2; //    [2, t, syncStart, byteStart, syncBytes]
-export const EV_MARK = 3; //    [3, t, fieldStart, byteEnd, MARK_*, markByte]
+export const EV_MARK = 3; //    [3, t, fieldStart, byteEnd, MARK_*, markByte, byteStart]  (byteStart/End: the mark byte's)
 export const EV_IDREC = 4; //   [4, t, fieldStart, byteEnd, outOffset, headerBytes, sectorLen]
 export const EV_DATAREC = 5; // [5, t, fieldStart, byteEnd]
-export const EV_CRC = 6; //     [6, t, fieldStart, byteEnd, CRC_* flags, computedHi, computedLo, widthBits]
+export const EV_CRC = 6; //     [6, t, fieldStart, byteEnd, CRC_* flags | widthBits << CRC_BITS_SHIFT, computedHi, computedLo, byteStart]  (the last CRC byte's)
 export const EV_UNKNOWN = 7; // [7, t, byteStart, byteEnd, value]
 export const EV_CLOCKERR = 8; //[8, t, byteStart, byteEnd, clockErrMask, k]  (non-special bytes, FM/MFM; k as EV_BYTE's)
 export const EV_BINARY = 9; //  [9, t, BIN_*, outOffset, length]
@@ -175,6 +175,8 @@ export const MARK_DDAM = 3;
 
 export const CRC_DATA = 1; // else the ID CRC
 export const CRC_OK = 2;
+/** EV_CRC's flags word holds the check's width in bits from this bit up. */
+export const CRC_BITS_SHIFT = 8;
 
 export const BIN_ID = 0;
 export const BIN_IDCRC = 1;

@@ -43,7 +43,7 @@ import {
   MC_IDDATA, MC_ID, MC_DATA, MC_ID_PREFIX, MC_NOP, MC_NOP_A1,
   EV_BYTE, EV_SYNC, EV_MARK, EV_IDREC, EV_DATAREC, EV_CRC, EV_UNKNOWN, EV_CLOCKERR, EV_BINARY, EV_RESET,
   RR_SHORT, RR_LONG, RR_LONG_DEFERRED, RR_NO_MARK, RR_UNKNOWN, RR_RECORD_END,
-  BYTE_SPECIAL, MARK_IAM, MARK_IDAM, MARK_DAM, MARK_DDAM, CRC_DATA, CRC_OK,
+  BYTE_SPECIAL, MARK_IAM, MARK_IDAM, MARK_DAM, MARK_DDAM, CRC_DATA, CRC_OK, CRC_BITS_SHIFT,
   BIN_ID, BIN_IDCRC, BIN_DATA, BIN_DATACRC, BIN_IDDATA,
 } from "./abi.js";
 import type { KernelMemory } from "./backend.js";
@@ -499,7 +499,7 @@ export class Track {
 
   private emitMark(kind: number, v: number): void {
     this.bytePositions();
-    this.event(EV_MARK, this.fieldStart, this.byteEnd, kind, v, 0, 0);
+    this.event(EV_MARK, this.fieldStart, this.byteEnd, kind, v, this.byteStart, 0);
     this.fieldStart = this.byteEnd;
   }
 
@@ -717,7 +717,7 @@ export class Track {
     const ok = hi === this.rxHi && lo === this.rxLo ? CRC_OK : 0;
     const bits = which === CRC_DATA ? this.dcrcBits : this.hcrcBits;
     this.bytePositions();
-    this.event(EV_CRC, this.fieldStart, this.byteEnd, which | ok, hi, lo, bits);
+    this.event(EV_CRC, this.fieldStart, this.byteEnd, which | ok | (bits << CRC_BITS_SHIFT), hi, lo, this.byteStart);
     this.fieldStart = this.byteEnd;
     this.state = GAP1;
   }
