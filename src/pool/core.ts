@@ -37,7 +37,7 @@ import {
   captureForTransfer, fileForTransfer, leanResult, poolError, trForTransfer, unpackResult, workerRequest,
   pieceSize, type AnnotateWork, type FileWork, type FromWorker, type PoolError, type TextPiece, type ToWorker, type TrackPlace, type Work,
 } from "./protocol.js";
-import { readFileWork, trackCapture } from "./read.js";
+import { readFileWork, trackCapture, type FileReadHow } from "./read.js";
 
 export type { AnnotateWork, PoolError, PoolErrorCode, TextPiece } from "./protocol.js";
 
@@ -384,7 +384,7 @@ export async function annotateInput(
   };
   try {
     let capture: Capture;
-    if (isFileInput(input)) ({ capture } = await readFileWork(fileOf(input)));
+    if (isFileInput(input)) ({ capture } = await readFileWork(fileOf(input), readHow(input, options, request)));
     else if (isTrInput(input)) capture = trackCapture(input.packed, input.source ?? "capture.tr", !request.keepEvents && !request.logBytes);
     else capture = captureOf(input);
     const { annotateWork } = await import("./annotate.js");
@@ -394,6 +394,12 @@ export async function annotateInput(
   }
 }
 
+/** What reading a file input needs of its decode (the fused reader's leading edge and channels). */
+function readHow(input: PoolInput, options: string | DecodeOptions, request: DecodeRequest): FileReadHow {
+  const channels = requestOf(input, request).channels;
+  return { options: optionsOf(input, options), ...(channels ? { channels } : {}) };
+}
+
 /** One input decoded on this thread, as its result (or its annotation text). */
 async function decodeHere(
   at: Where, input: PoolInput, options: string | DecodeOptions, request: DecodeRequest, lean: boolean, annotate?: AnnotateWork,
@@ -401,7 +407,7 @@ async function decodeHere(
   let place: TrackPlace = {};
   try {
     let capture: Capture;
-    if (isFileInput(input)) ({ capture, ...place } = await readFileWork(fileOf(input)));
+    if (isFileInput(input)) ({ capture, ...place } = await readFileWork(fileOf(input), readHow(input, options, request)));
     else if (isTrInput(input)) capture = trackCapture(input.packed, input.source ?? "capture.tr", !request.keepEvents && !request.logBytes);
     else capture = captureOf(input);
     const t0 = performance.now();

@@ -6,6 +6,8 @@ import type { Capture } from "../capture.js";
 import { DiskfluxError } from "../errors.js";
 import { escapeName } from "../escape.js";
 import type { FileWork, TrackPlace } from "./protocol.js";
+import type { ChannelMap } from "../types.js";
+import { parseOptionString, type DecodeOptions } from "../options.js";
 import { TR_CLOCK, trCapture, unpackDeltasInto } from "../readers/tr.js";
 import type { EdgeCapture } from "../capture.js";
 import { trustEdges } from "../stream.js";
@@ -31,8 +33,24 @@ export function trackCapture(packed: Uint8Array, source: string, reuse: boolean)
   return { kind: "edges", sampleRate: TR_CLOCK, edges, sampleCount: k ? edges[k - 1] + 1 : 0, source };
 }
 
-/** The one capture a file holds (a single capture, or a file of one track with its place). */
-export async function readFileWork(f: FileWork): Promise<{ capture: Capture } & TrackPlace> {
+/** What reading a file for a decode needs of the decode: the leading edge its options give, its channels. */
+export interface FileReadHow {
+  readonly options?: string | DecodeOptions;
+  readonly channels?: ChannelMap;
+  /** Read a .sr through the fused kernel: default where it pays (fusedPreferred()); true or false to choose. */
+  readonly fused?: boolean;
+}
+
+/**
+ * The one capture a file holds (a single capture, or a file of one track with its place).
+ * Where the fused inflate→edges kernel pays (a browser's Web Worker: fusedPreferred(),
+ * docs/fused-reader.md) a sigrok .sr becomes its leading edges straight from the
+ * compressed members, for the edge and channels this decode uses; anything the kernel
+ * leaves to today's path is read as before, and a damaged file is E_CORRUPT either way.
+ */
+export async function readFileWork(f: FileWork, how: FileReadHow = {}): Promise<{ capture: Capture } & TrackPlace> {
+  const fused = await readFused(f, how);
+  if (fused) return { capture: fused };
   const { readAnyCapture } = await import("../readers/index.js");
   const any = await readAnyCapture(f.bytes, f.source, f.read ?? {});
   if (any.kind === "single") return { capture: any.capture };
@@ -44,4 +62,26 @@ export async function readFileWork(f: FileWork): Promise<{ capture: Capture } & 
     "E_ARGUMENT",
     `${escapeName(f.source ?? "capture")}: holds ${any.tracks.length} tracks; read it with readAnyCapture() and give decodeMany its tracks`,
   );
+}
+
+/** Whether this thread reads .sr files through the fused kernel (learnt on the first file). */
+let fusedHere: boolean | undefined;
+
+async function readFused(f: FileWork, how: FileReadHow): Promise<Capture | undefined> {
+  if (how.fused === false || (how.fused === undefined && fusedHere === false)) return undefined;
+  const { fusedPreferred, sigrokEdgesFused } = await import("../readers/fused-edges.js");
+  fusedHere = fusedPreferred();
+  if (how.fused === undefined && !fusedHere) return undefined;
+  const { looksLikeZip, ZipArchive } = await import("../readers/zip.js");
+  if (!looksLikeZip(f.bytes)) return undefined;
+  const zip = ZipArchive.open(f.bytes, f.source ?? "capture");
+  if (!zip.has("metadata")) return undefined;
+  const given = typeof how.options === "string" ? parseOptionString(how.options) : (how.options ?? {});
+  const leadingEdge = given.leading_edge === "falling" ? "falling" : "rising"; // (detection keeps the given one)
+  try {
+    return await sigrokEdgesFused(zip, { leadingEdge, ...(how.channels ? { channels: how.channels } : {}) });
+  } catch (e) {
+    if (e instanceof DiskfluxError && e.code === "E_CORRUPT") throw e;
+    return undefined; // anything else (a kernel that fails to load): today's path reads it
+  }
 }

@@ -67,7 +67,7 @@ export function workerHandler(post: Post): (message: ToWorker) => void {
         let place: TrackPlace = {};
         try {
           let capture = m.capture;
-          if (m.file) ({ capture, ...place } = await readFileWork(m.file));
+          if (m.file) ({ capture, ...place } = await readFileWork(m.file, { options: m.options, ...(m.request.channels ? { channels: m.request.channels } : {}) }));
           else if (m.tr) capture = trackCapture(m.tr.packed, m.tr.source, !m.request.keepEvents && !m.request.logBytes);
           const t0 = performance.now();
           if (m.annotate) {
