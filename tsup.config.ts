@@ -2,7 +2,9 @@
 //
 //   dist/          src/index.ts (the package's "." for Node: `import` and, on
 //                  Node >= 20.19, `require`, which loads this ES module: it has
-//                  no top-level await), src/cli/main.ts (the `diskflux` bin) and
+//                  no top-level await), src/cli/main.ts (the `diskflux` bin,
+//                  dist/cli.js, which `image` starts again as a worker thread
+//                  with a small young generation: src/cli/limited-worker.ts) and
 //                  src/pool/worker-node.ts as dist/worker-node.js, the decode
 //                  worker that src/pool/node.ts starts from beside itself.
 //                  Node built-ins stay dynamic imports behind `typeof process`.

@@ -11,6 +11,7 @@
 import { quoteArg } from "../escape.js";
 import { parseArgs } from "node:util";
 import { DiskfluxError } from "../errors.js";
+import { isCliWorker, runBin } from "./limited-worker.js";
 import { intArg, runCommand } from "./run.js";
 
 const USAGE = `usage: diskflux decode <capture.sr|capture.dsl>... [-P mfm:<options>] [-B mfm=<id|idcrc|data|datacrc|iddata>] [--json [--records]] [--backend wasm|js|auto]
@@ -297,11 +298,11 @@ async function decodeStreaming(
   return finish();
 }
 
-// Run when executed directly (tsx src/cli/main.ts, or the installed dist/cli.js).
+// Run when executed directly (tsx src/cli/main.ts, or the installed dist/cli.js): `image` on
+// a worker thread with a small young generation (./limited-worker.ts), which runs this module
+// again (isCliWorker) with the same arguments; the other commands here.
 const invokedDirectly = typeof process !== "undefined" && process.argv[1] !== undefined &&
   /(?:cli[\\/]main\.ts|cli\.js|diskflux)$/.test(process.argv[1]);
-if (invokedDirectly) {
-  main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
+if (invokedDirectly || isCliWorker) {
+  void runBin(main, process.argv.slice(2), import.meta.url);
 }
