@@ -5,7 +5,7 @@
 // `reset`. These helpers word a note and find the one that explains a sector
 // whose ID or data record is missing (no record is made for a field cut short
 // before its end).
-import type { ResetField, ResetNote, ResetReason } from "./types.js";
+import type { DataRecord, IdRecord, ResetField, ResetNote, ResetReason } from "./types.js";
 
 const REASON_TEXT: Readonly<Record<ResetReason, string>> = {
   "short-pulse": "a pulse shorter than the code allows",
@@ -66,4 +66,36 @@ export function missingRecordReset(resets: readonly ResetNote[], from: number, t
     if (!mark && (r.field === "sync" || r.field === "mark")) mark = r;
   }
   return mark;
+}
+
+/** A row of the sector table: an ID record with its data record (src/report/table.ts sectorRows). */
+export interface SectorRowLike {
+  id?: IdRecord;
+  data?: DataRecord;
+}
+
+/**
+ * Per row of a sector table, why its ID or data record ended without its
+ * check, or is missing: the reset that cut a record's CRC short (its own
+ * note), else the first reset between the row's neighbours in the field it
+ * lacks. A data record a recovery separator read again (not ECC) gets the
+ * plain decode's reason too, when a reset cut that decode's data record short.
+ * Undefined for rows with nothing to explain. The page's sector table and the
+ * CLI's (src/report/table.ts) show them.
+ */
+export function sectorResets(rows: readonly SectorRowLike[], resets: readonly ResetNote[]): (ResetNote | undefined)[] {
+  const start = (r: SectorRowLike) => r.id?.markStart ?? r.data?.markStart ?? 0;
+  const end = (r: SectorRowLike) => r.data?.crc?.end ?? r.data?.end ?? r.id?.crc?.end ?? r.id?.end ?? 0;
+  return rows.map((r, i) => {
+    if (r.id?.reset) return r.id.reset;
+    if (r.data?.reset) return r.data.reset;
+    const next = i + 1 < rows.length ? start(rows[i + 1]) : Infinity;
+    if (r.id?.crc && !r.data) return missingRecordReset(resets, r.id.crc.end, next, ["data"]);
+    if (r.id?.crc && r.data?.recovery && r.data.recovery.how !== "ecc") {
+      const why = missingRecordReset(resets, r.id.crc.end, next, ["data"]);
+      return why?.field === "data" ? why : undefined;
+    }
+    if (!r.id && r.data) return missingRecordReset(resets, i > 0 ? end(rows[i - 1]) : 0, r.data.markStart, ["id"]);
+    return undefined;
+  });
 }

@@ -8,8 +8,8 @@ import { encodeTrackDetailed, type EncodedTrack } from "../src/encode/track.js";
 import { mfmWord } from "../src/encode/cells.js";
 import { cellsToEdges } from "../src/encode/flux.js";
 import { decode } from "../src/decode.js";
-import { resetText, missingRecordReset } from "../src/resets.js";
-import { sectorRows } from "../src/report/table.js";
+import { resetText, missingRecordReset, sectorResets } from "../src/resets.js";
+import { sectorRows, sectorTable } from "../src/report/table.js";
 import type { DecodeResult, ResetNote } from "../src/types.js";
 import type { EdgeCapture } from "../src/capture.js";
 import { packResult, unpackResult } from "../src/pool/protocol.js";
@@ -70,6 +70,9 @@ describe.each(["js", "wasm"] as const)("reset notes (%s)", (backend) => {
       expect(n.start).toBe(rec.crc!.end);
       expect(n.at).toBeGreaterThan(n.start);
     });
+    // nothing to explain: no row has a note, and the table has no note line
+    expect(sectorResets(sectorRows(r), r.resets!).every((x) => x === undefined)).toBe(true);
+    expect(sectorTable(r)).not.toContain("PLL reset");
   });
 
   it("a 1-cell pulse inside a data record: short-pulse in the data field, where and after how many bytes", async () => {
@@ -88,6 +91,11 @@ describe.each(["js", "wasm"] as const)("reset notes (%s)", (backend) => {
     // the other sectors read clean, and nothing of the original's outputs mentions the reset
     expect(rows.filter((x) => x.data?.crc?.ok)).toHaveLength(3);
     expect(r.fields.map((f) => f.kind)).not.toContain("reset");
+    // the row says why (the page's table and the CLI's): that row only
+    const why = sectorResets(rows, r.resets!);
+    expect(why[rows.indexOf(row)]).toBe(n[0]);
+    expect(why.filter((x) => x !== undefined)).toHaveLength(1);
+    expect(sectorTable(r).split("\n")).toContain(`  #${rows.indexOf(row) + 1}: ${resetText(n[0])}`);
   });
 
   it("a 1-cell pulse in a data record's CRC: the record carries the note", async () => {
@@ -111,6 +119,10 @@ describe.each(["js", "wasm"] as const)("reset notes (%s)", (backend) => {
     expect(cut.sec).toBe(t.expected[3].sec);
     expect(cut.reset).toMatchObject({ at, reason: "short-pulse", field: "idcrc", fieldBytes: 0 });
     expect(resetText(cut.reset!)).toBe("PLL reset in the ID record's CRC: a pulse shorter than the code allows (1 cell)");
+    const rows = sectorRows(r);
+    const i = rows.findIndex((x) => x.id === cut);
+    expect(sectorResets(rows, r.resets!)[i]).toBe(cut.reset);
+    expect(sectorTable(r)).toContain(`  #${i + 1}: PLL reset in the ID record's CRC: a pulse shorter than the code allows (1 cell)\n`);
   });
 
   it("edges missing inside a data record: a long pulse", async () => {

@@ -18,7 +18,7 @@
 // place. A disk's tracks decode on a pool of Web Workers (`?workers=N`, default
 // every core from 4 up; web/disk.ts), a .sr through the fused reader (`?fused=0`: not).
 import { sectorRows, type SectorRow } from "../src/report/table.js";
-import { missingRecordReset, resetText } from "../src/resets.js";
+import { resetText, sectorResets } from "../src/resets.js";
 import type { ResetNote } from "../src/types.js";
 import { SECTOR_STATUSES } from "../src/recover/status.js";
 import { parseOptionString, type OptionKey } from "../src/options.js";
@@ -560,7 +560,7 @@ function showTrack(t: DecodedTrack): void {
     ok: !!(r.id?.crc?.ok && (r.data?.crc?.ok || r.data?.status === "corrected" || r.data?.status === "recovered")),
     label: r.id ? `${r.id.cyl}/${r.id.head}/${r.id.sec}` : "data",
   }));
-  notes = rows.map((r, i) => rowReset(r, i, t.resets ?? []));
+  notes = sectorResets(rows, t.resets ?? []);
   const keep = selected >= 0 && selected < rows.length ? selected : -1;
   renderSummary(t);
   renderTable();
@@ -745,26 +745,6 @@ function fmtTime(s: number): string {
 }
 
 type Crc = { ok: boolean; read: string; computed: string } | undefined;
-
-/**
- * Why row i's ID or data record ended without its check, or is missing: the
- * reset that cut a record's CRC short (its own note), else the first reset
- * between the row's neighbours in the field it lacks (src/resets.ts). A data
- * record a recovery separator read again (not ECC) gets the plain decode's
- * reason too, when a reset cut that decode's data record short.
- */
-function rowReset(r: SectorRow, i: number, resets: readonly ResetNote[]): ResetNote | undefined {
-  if (r.id?.reset) return r.id.reset;
-  if (r.data?.reset) return r.data.reset;
-  const next = spans[i + 1]?.start ?? Infinity;
-  if (r.id?.crc && !r.data) return missingRecordReset(resets, r.id.crc.end, next, ["data"]);
-  if (r.id?.crc && r.data?.recovery && r.data.recovery.how !== "ecc") {
-    const why = missingRecordReset(resets, r.id.crc.end, next, ["data"]);
-    return why?.field === "data" ? why : undefined;
-  }
-  if (!r.id && r.data) return missingRecordReset(resets, spans[i - 1]?.end ?? 0, r.data.markStart, ["id"]);
-  return undefined;
-}
 
 function crcCell(c: Crc, present: boolean): HTMLTableCellElement {
   const td = document.createElement("td");

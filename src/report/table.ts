@@ -1,11 +1,13 @@
 // A readable table of a decoded track: one row per ID record with its data
-// record, CRC verdicts and sample range; with recovery, each data record's
+// record, CRC verdicts and sample range, then a line for each row whose record
+// a PLL reset cut short or lost (src/resets.ts); with recovery, each data record's
 // status (src/recover/status.ts) and, when a sector was read more than once
 // (the revolutions of a flux track), one merged status per sector
 // (src/recover/merge.ts: best copy, conflict, vote).
 import type { DecodeResult, DataRecord, IdRecord } from "../types.js";
 import { mergeResults, statusCounts } from "../recover/merge.js";
 import { SECTOR_STATUSES } from "../recover/status.js";
+import { resetText, sectorResets } from "../resets.js";
 
 export interface SectorRow {
   id?: IdRecord;
@@ -86,9 +88,13 @@ export function sectorTable(result: DecodeResult): string {
   const s = result.stats;
   const good = rows.filter((r) => r.id?.crc?.ok && r.data?.crc?.ok).length;
   const rec = result.recovery;
+  // diskflux-only: why the PLL reset where a row's record was cut short or is missing
+  const why = sectorResets(rows, result.resets ?? []);
+  const notes = why.flatMap((note, i) => (note ? [`  #${i + 1}: ${resetText(note)}`] : []));
   return [
     line(head),
     ...body.map(line),
+    ...notes,
     "",
     `${rows.length} sectors, ${good} with good ID and data CRCs; IDAM=${s.IDAM} DAM=${s.DAM} CRC_OK=${s.CRC_OK} CRC_err=${s.CRC_err} ` +
       `CkEr=${s.CkEr} OoTI=${s.OoTI}/${s.Intrvls}`,
