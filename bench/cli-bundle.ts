@@ -6,7 +6,7 @@
 // and peak RSS.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { spawnSync } from "node:child_process";
 import { build } from "esbuild";
 
@@ -22,7 +22,20 @@ const ms = performance.now() - t0, cpu = process.cpuUsage(c0);
 process.stderr.write("\\n" + JSON.stringify({ code, ms, cpuMs: (cpu.user + cpu.system) / 1000, bytes, maxRssMiB: process.resourceUsage().maxRSS / 1024 }) + "\\n");
 `;
 
-/** Path of the runner beside a fresh bundle of src/cli/main.ts. */
+// runs the bundled CLI as its bin does (dist/cli.js run by node: \`image\` on its limited worker
+// thread, src/cli/limited-worker.ts); stats of the whole process (every thread) when it exits
+const BIN_RUNNER = `// the bundled CLI as a bin; stats as JSON on stderr's last line
+const args = process.argv.slice(2);
+process.argv = [process.argv[0], new URL("./cli.js", import.meta.url).pathname, ...args];
+const t0 = performance.now(), c0 = process.cpuUsage();
+process.on("exit", (code) => {
+  const cpu = process.cpuUsage(c0);
+  process.stderr.write("\\n" + JSON.stringify({ code, ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, bytes: 0, maxRssMiB: process.resourceUsage().maxRSS / 1024 }) + "\\n");
+});
+await import("./cli.js");
+`;
+
+/** Path of the runner beside a fresh bundle of src/cli/main.ts (bin.mjs beside it: the CLI run as its bin). */
 export async function bundleCli(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "diskflux-bench-cli-"));
   writeFileSync(join(dir, "package.json"), '{ "type": "module" }\n');
@@ -41,6 +54,7 @@ export async function bundleCli(): Promise<string> {
     });
   }
   writeFileSync(join(dir, "run.mjs"), RUNNER);
+  writeFileSync(join(dir, "bin.mjs"), BIN_RUNNER);
   return join(dir, "run.mjs");
 }
 
@@ -55,9 +69,15 @@ export interface CliRun {
   maxRssMiB: number;
 }
 
-/** One `diskflux <args>` in a fresh process. */
-export function runCli(runner: string, args: string[]): CliRun {
-  const r = spawnSync(process.execPath, [runner, ...args], { encoding: "utf8", maxBuffer: 1 << 26 });
+/**
+ * One `diskflux <args>` in a fresh process: main() called (stdout counted), or with
+ * `asBin` the CLI run as its bin (stdout dropped; `ms` from just before the CLI's
+ * module loads to the process's exit, which includes loading it and, for \`image\`,
+ * starting its worker thread).
+ */
+export function runCli(runner: string, args: string[], asBin = false): CliRun {
+  const script = asBin ? join(dirname(runner), "bin.mjs") : runner;
+  const r = spawnSync(process.execPath, [script, ...args], { encoding: "utf8", maxBuffer: 1 << 26, stdio: ["ignore", asBin ? "ignore" : "pipe", "pipe"] });
   const last = r.stderr.trim().split("\n").pop() ?? "";
   if (r.status !== 0 || !last.startsWith("{")) throw new Error(`diskflux ${args.join(" ")} failed (${r.status}):\n${r.stderr.slice(-2000)}`);
   return JSON.parse(last) as CliRun;

@@ -6,7 +6,8 @@
 // and a good part of its peak RSS. A flag (`node --max-semi-space-size=2`)
 // cannot be set from a running script, and an `env -S` shebang breaks on
 // BusyBox/Alpine; a Worker's resourceLimits can be set. The decode workers of
-// the pool run with maxYoungGenerationSizeMb 6 (src/pool/node.ts).
+// the pool run with the same 2 MB (src/pool/node.ts; they had 6 MB, and --jobs 2
+// then peaked at 124-129 MiB in a later round, 109-126 MiB with 2 MB).
 //
 // Measured (2026-11-26, 2 shared vCPUs, a busy host): max RSS from
 // `/usr/bin/time` (MB = 10^6 bytes, as bench/drive.bench.ts's 128 MB target) of

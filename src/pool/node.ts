@@ -93,8 +93,9 @@ function nodePlatform(workerUrl: URL | string | undefined): PoolPlatform {
       const entry = nodeWorkerEntry();
       const url = workerUrl !== undefined ? new URL(String(workerUrl), import.meta.url) : entry.url;
       return (events: WorkerEvents): WorkerHandle => {
-        // (a small young generation: V8 grows it to ~48 MB a thread on a long decode, RSS the decode does not need)
-        const worker = new Worker(url, { workerData: entry.workerData, name: "diskflux-decode", resourceLimits: { maxYoungGenerationSizeMb: 6 } });
+        // (a small young generation: V8 grows it to ~48 MB a thread on a long decode, RSS the decode does not need;
+        // 2 MB gives 1 MB semi-spaces, as the CLI's own thread: src/cli/limited-worker.ts)
+        const worker = new Worker(url, { workerData: entry.workerData, name: "diskflux-decode", resourceLimits: { maxYoungGenerationSizeMb: 2 } });
         countWorker(1);
         let stopping = false;
         let exited = false;
