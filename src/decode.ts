@@ -5,7 +5,7 @@
 // and the binary streams of spec §6.7. Both backends are driven identically.
 import { getKernels } from "./kernels/load.js";
 import type { Capture } from "./capture.js";
-import { parseOptionString, resolveOptions, type DecodeOptions } from "./options.js";
+import { parseOptionString, resolveOptionsShared, type DecodeOptions } from "./options.js";
 import { DiskfluxError } from "./errors.js";
 import { TrackStream } from "./stream.js";
 import { wantsDetection } from "./detect/options.js";
@@ -46,7 +46,7 @@ export async function decode(capture: Capture, options: string | DecodeOptions =
     if (!request.keepCrcInputs) for (const r of result.records) delete r.crcInput;
     return result;
   }
-  const opts = resolveOptions(options);
+  const opts = resolveOptionsShared(options);
   if (!(capture.sampleRate > 0) || !Number.isFinite(capture.sampleRate)) {
     throw new DiskfluxError("E_ARGUMENT", "Cannot decode without samplerate: the capture has no valid sample rate");
   }

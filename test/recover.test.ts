@@ -183,3 +183,21 @@ describe("recovery on a capture of several revolutions", () => {
     expect(first.recovery).toBeUndefined();
   });
 });
+
+describe("recovery on a track whose data fields were never written", () => {
+  it("no soft-decision trials on a sector no decode read data for: it stays missing, and the track costs a few decodes, not thousands", async () => {
+    const { synthTrack, defaultSectors } = await import("../src/encode/synth.js");
+    const fmt = (await import("../src/encode/track.js")).SYNTH_FORMATS.MFM;
+    // a 32-bit data check (soft decisions run there), sectors 2..16 without a data field
+    const sectors = defaultSectors(fmt, { cyl: 3, head: 1, seed: 5 }).map((s) => (s.sec >= 2 ? { ...s, missingData: true } : s));
+    const t = synthTrack({ format: "MFM", sectors, seed: 5 });
+    const plain = await decode(t.edges, t.options);
+    expect(plain.options.dataCrc.bits).toBe(32);
+    const r = await decode(t.edges, t.options, { recover: true });
+    const rows = ownDataRows(r);
+    expect(rows.filter((x) => x.data).map((x) => x.data!.status)).toStrictEqual(["good", "good"]);
+    expect(rows.filter((x) => !x.data).length).toBe(sectors.length - 2);
+    expect(r.recovery!.softTrials ?? 0).toBe(0);
+    expect(r.recovery!.retryDecodes).toBeLessThanOrEqual(8);
+  });
+});

@@ -76,6 +76,7 @@ export async function runBin(main: Main, argv: string[], self: string): Promise<
     await serve(main, argv, parentPort);
     return;
   }
+  if (isMainThread) quitOnClosedPipe();
   if (isMainThread && LIMITED.has(argv[0] ?? "")) {
     const code = await launch(argv, self);
     if (code !== undefined) {
@@ -84,6 +85,20 @@ export async function runBin(main: Main, argv: string[], self: string): Promise<
     }
   }
   process.exitCode = await main(argv);
+}
+
+/**
+ * `diskflux ... | head`: once the reader closes the pipe, writes fail with EPIPE.
+ * Like the Unix tools, stop quietly (the reader has what it wanted) instead of
+ * dying on an unhandled 'error' event with a stack trace.
+ */
+function quitOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
 }
 
 /** The worker's side: Ctrl-C from the main thread, then the command. */

@@ -611,7 +611,16 @@ export function sectorJudge(sectorSize: number, opts: ImageOptions, missingSecto
     shared.set(k, v);
     return v;
   };
-  const idOf = (deleted: boolean, cyl: number, head: number): SectorId => intern(`i${deleted ? 1 : 0},${cyl},${head}`, { deleted, cyl, head });
+  // a number for the usual IDs (no string built per sector: a drive's map reads ~35 000 of them)
+  const idKey = (deleted: boolean, cyl: number, head: number): string | number =>
+    Number.isInteger(cyl) && cyl >= 0 && cyl < 2 ** 40 && Number.isInteger(head) && head >= 0 && head < 256 ? (cyl * 256 + head) * 2 + (deleted ? 1 : 0) : `i${deleted ? 1 : 0},${cyl},${head}`;
+  const ids = new Map<string | number, SectorId>();
+  const idOf = (deleted: boolean, cyl: number, head: number): SectorId => {
+    const k = idKey(deleted, cyl, head);
+    let id = ids.get(k);
+    if (id === undefined) ids.set(k, (id = { deleted, cyl, head }));
+    return id;
+  };
   const judge = (list: readonly SectorRead[] | undefined): Judged => {
     const copies = list ?? [];
     const m = mergeCopies(copies.map(readCopy), mergeOpts);
@@ -627,11 +636,18 @@ export function sectorJudge(sectorSize: number, opts: ImageOptions, missingSecto
     if (chosen) id = idOf(status !== "missing" && chosen.deleted === true, chosen.idCyl ?? chosen.cyl, chosen.idHead ?? chosen.head);
     return { status, data, reads: copies.length, good: ev.good + ev.corrected + ev.recovered, bad: ev.bad, noData: ev.noData, variants: ev.variants, sources, id, evidence: ev };
   };
+  const singleEvidence = new Map<number, MergeEvidence>();
+  const singleSources = new Map<string, readonly string[]>();
   const single = (n: number, source: string, deleted: boolean, idCyl: number, idHead: number): Omit<Judged, "data"> => {
-    // mergeCopies' evidence for n equal good copies, its keys in the same order
-    const e: MergeEvidence = { reads: n, good: n, corrected: 0, recovered: 0, bad: 0, noData: 0, variants: 1, chosen: 0, overruled: 0 };
-    const evidence = intern(`e${JSON.stringify(e)}`, e);
-    const sources = intern(`s${source}`, [source]);
+    // mergeCopies' evidence for n equal good copies, its keys in the same order (one object per n, the
+    // same one judge() interns for it)
+    let evidence = singleEvidence.get(n);
+    if (evidence === undefined) {
+      const e: MergeEvidence = { reads: n, good: n, corrected: 0, recovered: 0, bad: 0, noData: 0, variants: 1, chosen: 0, overruled: 0 };
+      singleEvidence.set(n, (evidence = intern(`e${JSON.stringify(e)}`, e)));
+    }
+    let sources = singleSources.get(source);
+    if (sources === undefined) singleSources.set(source, (sources = intern(`s${source}`, [source])));
     return { status: "good", reads: n, good: n, bad: 0, noData: 0, variants: 1, sources, id: idOf(deleted, idCyl, idHead), evidence };
   };
   return { judge, single };

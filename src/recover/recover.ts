@@ -63,7 +63,11 @@
 // the two separators' trials make the same decisions on nearly the same edges,
 // so their agreement proves little (measured: wrong floppy sectors got through
 // that way before this rule). Soft decisions default to SOFT_DEFAULTS.budget
-// = 400 trials per separator (softBudget, ≤ SOFT_MAX_BUDGET = 400).
+// = 400 trials per separator (softBudget, ≤ SOFT_MAX_BUDGET = 400), and only
+// on a sector whose data record some decode read (a data field that no
+// separator found, never written or erased, stays missing: flips that would
+// have to make a mark where none was read cost 1 200 window decodes a sector,
+// 2 s a track of them, for a copy that is more likely wrong than found).
 //
 // An ECC syndrome is used two ways, both within the code's span (spans.ts):
 // as a correction (status corrected, or a 48-bit separator copy), and as a
@@ -343,6 +347,13 @@ interface Slot {
   located: { sep: SeparatorSetting; from: number; to: number }[];
   /** IDs read there (for the 16-bit two-agree rule on new IDs). */
   ids: { sep: SeparatorSetting; id: IdRecord }[];
+  /**
+   * Whether any decode (plain or a separator's) read a data record after this
+   * ID. Soft decisions only repair a record that was read and fails its check:
+   * a data field no separator found (never written, erased) is left missing
+   * instead of spending up to 3 × SOFT_MAX_BUDGET window decodes on it.
+   */
+  dataSeen: boolean;
   done: boolean;
 }
 
@@ -399,7 +410,7 @@ async function tolerantStage(
   const slots: Slot[] = [];
   const slotAt = (id: IdRecord): Slot => {
     let s = slots.find((x) => near(x.idMark, id.markStart) && x.key === keyOf(id));
-    if (!s) slots.push((s = { idMark: id.markStart, key: keyOf(id), len: id.len, idEnd: id.crc?.end ?? id.end, copies: [], located: [], ids: [], done: false }));
+    if (!s) slots.push((s = { idMark: id.markStart, key: keyOf(id), len: id.len, idEnd: id.crc?.end ?? id.end, copies: [], located: [], ids: [], dataSeen: false, done: false }));
     return s;
   };
   // the plain decode's good IDs are slots already
@@ -421,6 +432,7 @@ async function tolerantStage(
     }
     return out;
   };
+  for (const [id, data] of dataOf(result.records)) if (id.crc?.ok && data) slotAt(id).dataSeen = true;
 
   for (const sep of TOLERANT_SEPARATORS) {
     if (slots.length > 0 && slots.every((s) => s.done) && !unresolvedIds(result)) break;
@@ -459,6 +471,7 @@ async function tolerantStage(
       if (!id.crc?.ok) continue;
       const slot = slotAt(id);
       slot.ids.push({ sep, id });
+      if (data) slot.dataSeen = true;
       if (!data || data.bytes.length !== id.len && hint === undefined) continue;
       if (data.crc?.ok) {
         slot.copies.push({ sep, id, data });
@@ -521,7 +534,7 @@ async function tolerantStage(
   const budget = Math.min(SOFT_MAX_BUDGET, Math.max(0, Math.floor(how.softBudget ?? SOFT_DEFAULTS.budget)));
   if (budget === 0) return;
   for (const slot of slots) {
-    if (slot.done || !idTrusted(result, slot, hw, near)) continue;
+    if (slot.done || !slot.dataSeen || !idTrusted(result, slot, hw, near)) continue;
     const t: SoftTarget = {
       from: slot.idMark - 48 * 16 * h0,
       dataFrom: slot.idEnd,
