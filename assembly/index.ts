@@ -15,6 +15,7 @@ export function statusPtr(): usize { return STATUS; }
 export { edgesReset, edgesExtract } from "./edges";
 export { trackConfigure, trackRun } from "./track";
 export { decodeSamples } from "./fused";
+export { trUnpack, decodeTrDeltas } from "./tr-deltas";
 export { crcCompute } from "./crc";
 export { seedReset, seedRun, seedHash } from "./seed";
 export { legacyEdgesPtr, legacyConfigPtr, legacyStatusPtr, legacyConfigure, legacyLoad, legacyRun, legacyUnsync } from "./legacy";

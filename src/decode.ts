@@ -7,7 +7,7 @@ import { getKernels } from "./kernels/load.js";
 import type { Capture } from "./capture.js";
 import { parseOptionString, resolveOptionsShared, type DecodeOptions } from "./options.js";
 import { DiskfluxError } from "./errors.js";
-import { TrackStream } from "./stream.js";
+import { packedDeltasOf, TrackStream } from "./stream.js";
 import { wantsDetection } from "./detect/options.js";
 import type { DecodeRequest, DecodeResult } from "./types.js";
 
@@ -58,6 +58,12 @@ export async function decode(capture: Capture, options: string | DecodeOptions =
   const k = await getKernels(request.backend ?? "auto");
   if (capture.kind === "edges") {
     const stream = new TrackStream(k, opts, { sampleRate: capture.sampleRate, source: capture.source }, request);
+    const packed = packedDeltasOf(capture);
+    if (packed) {
+      // a .tr track (src/pool/read.ts): the kernel unpacks its deltas itself, no edge array is built
+      const last = stream.pushTrDeltas(packed);
+      return stream.finish(last > 0 ? last + 1 : 0);
+    }
     stream.pushEdges(capture.edges, capture.index);
     const e = capture.edges;
     return stream.finish(capture.sampleCount ?? (e.length ? e[e.length - 1] + 1 : 0));

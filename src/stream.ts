@@ -3,6 +3,7 @@
 // split of the input — 1 byte, odd sizes, a cut through a sync mark or a
 // sample unit — decodes exactly like the whole capture at once.
 import { quoteArg, escapeInput } from "./escape.js";
+import type { EdgeCapture } from "./capture.js";
 import * as A from "./kernels/abi.js";
 import type { Kernels } from "./kernels/backend.js";
 import { writeTrackConfig } from "./kernels/config.js";
@@ -90,6 +91,25 @@ const TRUSTED_EDGES = new WeakSet<Float64Array>();
 export function trustEdges(edges: Float64Array): Float64Array {
   TRUSTED_EDGES.add(edges);
   return edges;
+}
+
+/**
+ * Edge captures that are a .tr track's packed deltas unpacked on demand
+ * (src/pool/read.ts): decode() hands the kernel the packed bytes instead
+ * (TrackStream.pushTrDeltas), so the edges are never built in JavaScript
+ * unless something else reads them (recovery, detection, annotations).
+ */
+const PACKED_DELTAS = new WeakMap<EdgeCapture, Uint8Array>();
+
+/** Marks `capture` as the .tr deltas `packed` (its edges must be exactly their running sums); returns it. */
+export function withPackedDeltas<C extends EdgeCapture>(capture: C, packed: Uint8Array): C {
+  PACKED_DELTAS.set(capture, packed);
+  return capture;
+}
+
+/** The packed .tr deltas behind an edge capture (withPackedDeltas), if any. */
+export function packedDeltasOf(capture: EdgeCapture): Uint8Array | undefined {
+  return PACKED_DELTAS.get(capture);
 }
 
 /**
@@ -241,6 +261,37 @@ export class TrackStream {
     }
     if (edges.length > 0 && edges.byteOffset === 0 && edges.length === edges.buffer.byteLength / 8) CHECKED_EDGES.add(edges);
     this.base = Math.max(this.base, this.lastEdge + 1);
+  }
+
+  /**
+   * A .tr track's packed transitions (src/readers/tr.ts: one byte a delta of
+   * the 200 MHz clock, escapes 254 and 255 for longer ones), decoded as the
+   * edges their running sums from the last edge pushed give (from 0 on a new
+   * stream: the .tr track's own edges). Unpacked by the kernel itself, in
+   * pieces of up to SAMPLE_CAP bytes. Returns the last edge (0 if none yet).
+   */
+  pushTrDeltas(packed: Uint8Array): number {
+    this.checkOpen();
+    guardTraps(() => this.pushTrDeltasUnguarded(packed));
+    return this.lastEdge;
+  }
+
+  private pushTrDeltasUnguarded(packed: Uint8Array): void {
+    const k = this.k;
+    let t = this.lastEdge;
+    for (let at = 0; at < packed.length; ) {
+      const len = Math.min(A.SAMPLE_CAP, packed.length - at);
+      k.samples.set(packed.subarray(at, at + len));
+      const used = k.decodeTrDeltas(len, t);
+      const n = k.status[A.ST_EDGES], read = k.status[A.ST_TR_READ];
+      if (n > 0) t = k.edges[n - 1];
+      this.collector.runFused(used);
+      if (read === 0) break; // only an escape that the track's end cuts is left: ignored, as the reader does
+      at += read;
+    }
+    if (t > 2 ** 52) throw new DiskfluxError("E_ARGUMENT", `the .tr track's transitions add up to ${t} samples, past 2^52; the file is damaged`);
+    this.lastEdge = t;
+    this.base = Math.max(this.base, t + 1);
   }
 
   /** Records completed since the last call (a record is complete once its CRC is read). */

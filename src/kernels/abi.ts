@@ -52,6 +52,7 @@ export const ST_EVENTS = 0; // events written by the last trackRun
 export const ST_OUT = 1; // out bytes written by the last trackRun
 export const ST_OOTI = 2; // edges of the last trackRun whose cell count is outside [CI_CMIN, CI_CMAX]
 export const ST_EDGES = 3; // edges extracted by the last decodeSamples (it decodes the first ones it returns)
+export const ST_TR_READ = 4; // packed .tr bytes the last decodeTrDeltas consumed (the rest: its next call)
 
 // cfgF64
 export const CF_H0 = 0; // nominal cell width in samples

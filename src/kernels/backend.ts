@@ -44,6 +44,16 @@ export interface Kernels extends KernelMemory {
    * fewer than n when the event log is full: continue with trackRun(used, n - used)).
    */
   decodeSamples(len: number, base: number, dataBit: number, indexBit: number, suppressBit: number, rising: number): number;
+  /**
+   * The packed .tr deltas in samples[0, len) unpacked from t0 into edges (index
+   * levels absent), then trackRun(0, n) over them, in one call (tr-deltas.ts).
+   * Writes status[ST_EDGES] = n and status[ST_TR_READ] = the bytes consumed
+   * (fewer than len at EDGE_CAP edges, or before an escape that len cuts), and
+   * returns trackRun's result, as decodeSamples does.
+   */
+  decodeTrDeltas(len: number, t0: number): number;
+  /** The unpacking half of decodeTrDeltas alone (parity tests): returns n. */
+  trUnpack(len: number, t0: number): number;
   /** Seed benchmark harness (spec §9): forget the shift register. */
   seedReset(): void;
   /** Replays pulse widths samples[0, len) through the FM (rll=0) or IBM RLL (rll=1) byte decoder; returns bytes decoded. */

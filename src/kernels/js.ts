@@ -3,6 +3,7 @@ import { allocateMemory, type Kernels } from "./backend.js";
 import { Edges } from "./edges.js";
 import { Track } from "./track.js";
 import { decodeSamples } from "./fused.js";
+import { decodeTrDeltas, trUnpack } from "./tr-deltas.js";
 import { Seed } from "./seed.js";
 import { crcBuildTable, crcUpdate } from "./crc.js";
 
@@ -21,6 +22,8 @@ export function createJsKernels(): Kernels {
     trackRun: (first, count) => track.trackRun(first, count),
     decodeSamples: (len, base, dataBit, indexBit, suppressBit, rising) =>
       decodeSamples(mem, edges, track, len, base, dataBit, indexBit, suppressBit, rising),
+    decodeTrDeltas: (len, t0) => decodeTrDeltas(mem, track, len, t0),
+    trUnpack: (len, t0) => trUnpack(mem, len, t0),
     seedReset: () => seed.seedReset(),
     seedRun: (len, rll) => seed.seedRun(mem.samples, len, rll),
     seedHash: () => seed.seedHash(),

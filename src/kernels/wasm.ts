@@ -12,6 +12,8 @@ interface Exports {
   trackConfigure(): void;
   trackRun(first: number, count: number): number;
   decodeSamples(len: number, base: number, dataBit: number, indexBit: number, suppressBit: number, rising: number): number;
+  decodeTrDeltas(len: number, t0: number): number;
+  trUnpack(len: number, t0: number): number;
   seedReset(): void;
   seedRun(len: number, rll: number): number;
   seedHash(): number;
@@ -65,6 +67,8 @@ export async function createWasmKernels(): Promise<Kernels> {
     trackConfigure: x.trackConfigure,
     trackRun: x.trackRun,
     decodeSamples: x.decodeSamples,
+    decodeTrDeltas: x.decodeTrDeltas,
+    trUnpack: x.trUnpack,
     seedReset: x.seedReset,
     seedRun: x.seedRun,
     seedHash: () => x.seedHash() >>> 0,

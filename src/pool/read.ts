@@ -10,27 +10,48 @@ import type { ChannelMap } from "../types.js";
 import { parseOptionString, type DecodeOptions } from "../options.js";
 import { TR_CLOCK, trCapture, unpackDeltasInto } from "../readers/tr.js";
 import type { EdgeCapture } from "../capture.js";
-import { trustEdges } from "../stream.js";
+import { trustEdges, withPackedDeltas } from "../stream.js";
 
 /** This thread's buffer for unpacked .tr tracks (grown as needed, never shrunk). */
 let scratch = new Float64Array(0);
 
 /**
  * A .tr track's capture for one decode on this thread. `reuse` (a request that
- * keeps nothing of the capture: no event log) unpacks into this thread's one
- * buffer, which the next track overwrites: a track's edges are 8 bytes a
- * transition (~0.5 MB), and a fresh array each track kept the garbage collector
- * busy (~10 % of a whole-drive image's time, profiled). Decoding is one track at
- * a time on a thread (the calling thread awaits each; a worker chains its
- * jobs), and decode() copies what it keeps, so no capture outlives its decode.
+ * keeps nothing of the capture: no event log) gives a capture whose edges are
+ * built only when something reads them: decode() hands the packed bytes to the
+ * kernel, which unpacks them itself (withPackedDeltas, kernels/tr-deltas.ts;
+ * the JavaScript unpack and the copy into the kernel were ~9 % of a whole-drive
+ * image's time, profiled). Recovery, detection and annotations read `edges`:
+ * they are unpacked then, into this thread's one buffer, which the next track
+ * overwrites (a fresh ~0.5 MB array each track kept the garbage collector
+ * busy). Decoding is one track at a time on a thread (the calling thread awaits
+ * each; a worker chains its jobs), and decode() copies what it keeps, so no
+ * capture outlives its decode.
  */
 export function trackCapture(packed: Uint8Array, source: string, reuse: boolean): EdgeCapture {
   if (!reuse) return trCapture(packed, source);
-  if (scratch.length < packed.length) scratch = new Float64Array(Math.max(packed.length, scratch.length * 1.25) | 0);
-  const k = unpackDeltasInto(packed, scratch);
-  // strictly increasing by construction (positive deltas summed from 0): decode checks its first edge only
-  const edges = trustEdges(scratch.subarray(0, k));
-  return { kind: "edges", sampleRate: TR_CLOCK, edges, sampleCount: k ? edges[k - 1] + 1 : 0, source };
+  let edges: Float64Array | undefined;
+  const unpacked = (): Float64Array => {
+    if (edges) return edges;
+    if (scratch.length < packed.length) scratch = new Float64Array(Math.max(packed.length, scratch.length * 1.25) | 0);
+    const k = unpackDeltasInto(packed, scratch);
+    // strictly increasing by construction (positive deltas summed from 0): decode checks its first edge only
+    edges = trustEdges(scratch.subarray(0, k));
+    return edges;
+  };
+  const capture: EdgeCapture = {
+    kind: "edges",
+    sampleRate: TR_CLOCK,
+    get edges() {
+      return unpacked();
+    },
+    get sampleCount() {
+      const e = unpacked();
+      return e.length ? e[e.length - 1] + 1 : 0;
+    },
+    source,
+  };
+  return withPackedDeltas(capture, packed);
 }
 
 /** What reading a file for a decode needs of the decode: the leading edge its options give, its channels. */
