@@ -99,17 +99,18 @@ export function trustEdges(edges: Float64Array): Float64Array {
  * (TrackStream.pushTrDeltas), so the edges are never built in JavaScript
  * unless something else reads them (recovery, detection, annotations).
  */
-const PACKED_DELTAS = new WeakMap<EdgeCapture, Uint8Array>();
+// (a non-enumerable symbol property: spreads and structured clones of the capture leave it behind)
+const PACKED_DELTAS: unique symbol = Symbol("diskflux.packedDeltas");
 
 /** Marks `capture` as the .tr deltas `packed` (its edges must be exactly their running sums); returns it. */
 export function withPackedDeltas<C extends EdgeCapture>(capture: C, packed: Uint8Array): C {
-  PACKED_DELTAS.set(capture, packed);
+  Object.defineProperty(capture, PACKED_DELTAS, { value: packed, enumerable: false });
   return capture;
 }
 
 /** The packed .tr deltas behind an edge capture (withPackedDeltas), if any. */
 export function packedDeltasOf(capture: EdgeCapture): Uint8Array | undefined {
-  return PACKED_DELTAS.get(capture);
+  return (capture as { [PACKED_DELTAS]?: Uint8Array })[PACKED_DELTAS];
 }
 
 /**
