@@ -64,10 +64,10 @@
 // so their agreement proves little (measured: wrong floppy sectors got through
 // that way before this rule). Soft decisions default to SOFT_DEFAULTS.budget
 // = 400 trials per separator (softBudget, ≤ SOFT_MAX_BUDGET = 400), and only
-// on a sector whose data record some decode read (a data field that no
-// separator found, never written or erased, stays missing: flips that would
-// have to make a mark where none was read cost 1 200 window decodes a sector,
-// 2 s a track of them, for a copy that is more likely wrong than found).
+// where a data field was written: a data record some decode read, or a sync
+// after the ID that the PLL locked onto (a reset there) before its mark failed.
+// A data field with no such trace (never written, erased) stays missing: it
+// cost 1 200 window decodes a sector, 2 s a track of them, for nothing.
 //
 // An ECC syndrome is used two ways, both within the code's span (spans.ts):
 // as a correction (status corrected, or a 48-bit separator copy), and as a
@@ -349,9 +349,11 @@ interface Slot {
   ids: { sep: SeparatorSetting; id: IdRecord }[];
   /**
    * Whether any decode (plain or a separator's) read a data record after this
-   * ID. Soft decisions only repair a record that was read and fails its check:
-   * a data field no separator found (never written, erased) is left missing
-   * instead of spending up to 3 × SOFT_MAX_BUDGET window decodes on it.
+   * ID, or locked onto a sync there that then failed (a reset other than the ID
+   * record's own end: a damaged data mark). Soft decisions only work where a
+   * data field was written: one that no decode found a trace of (never
+   * written, erased) is left missing instead of spending up to
+   * 3 × SOFT_MAX_BUDGET window decodes on it.
    */
   dataSeen: boolean;
   done: boolean;
@@ -432,7 +434,15 @@ async function tolerantStage(
     }
     return out;
   };
-  for (const [id, data] of dataOf(result.records)) if (id.crc?.ok && data) slotAt(id).dataSeen = true;
+  // a reset after the ID, within where its data field would lie: the PLL locked onto a sync there (in
+  // LOCKING it notes nothing), so a data field was written, whatever broke its mark
+  const syncAfter = (r: DecodeResult, slot: Slot) =>
+    r.resets?.some((x) => x.reason !== "record-end" && x.at > slot.idEnd && x.at <= slot.idEnd + (ID_TO_DATA_BYTES + slot.len + dw / 8 + 6) * 16 * h0) === true;
+  for (const [id, data] of dataOf(result.records)) {
+    if (!id.crc?.ok) continue;
+    const slot = slotAt(id);
+    if (data || syncAfter(result, slot)) slot.dataSeen = true;
+  }
 
   for (const sep of TOLERANT_SEPARATORS) {
     if (slots.length > 0 && slots.every((s) => s.done) && !unresolvedIds(result)) break;
@@ -471,7 +481,7 @@ async function tolerantStage(
       if (!id.crc?.ok) continue;
       const slot = slotAt(id);
       slot.ids.push({ sep, id });
-      if (data) slot.dataSeen = true;
+      if (data || syncAfter(again, slot)) slot.dataSeen = true;
       if (!data || data.bytes.length !== id.len && hint === undefined) continue;
       if (data.crc?.ok) {
         slot.copies.push({ sep, id, data });
