@@ -131,6 +131,12 @@ export class Collector {
             if (this.keepCrcInputs) {
               const rec = a === A.BIN_IDCRC ? this.pendingId : this.pendingData;
               if (rec) rec.crcInput = bytes.slice();
+            } else if (this.failingCrcInputs) {
+              // held until its EV_CRC says whether the check fails (copied: the next run reuses `out`)
+              if (this.heldInput.length < len) this.heldInput = new Uint8Array(Math.max(len, this.heldInput.length * 2));
+              this.heldInput.set(bytes);
+              this.heldLen = len;
+              this.heldFor = a === A.BIN_IDCRC ? this.pendingId : this.pendingData;
             }
             // its end (the received CRC) is what EV_CRC reports: keep the tail, not a copy of the blob
             const tail = Math.min(CRC_TAIL, len);
@@ -152,6 +158,9 @@ export class Collector {
           else this.stats.CRC_err++;
           this.fields.push({ kind: "crc", start: a, end: b, text: `${ok ? "CRC OK" : "CRC error"} ${computed}` });
           const verdict = { ok, read, computed: computed.padStart(bits / 4, "0"), bits, start: a, end: b };
+          const owner = (c & A.CRC_DATA) !== 0 ? this.pendingData : this.pendingId;
+          if (this.heldFor !== undefined && this.heldFor === owner && !ok) owner.crcInput = this.heldInput.slice(0, this.heldLen);
+          this.heldFor = undefined;
           if ((c & A.CRC_DATA) !== 0) {
             if (this.pendingData) this.pendingData.crc = verdict;
             this.pendingData = undefined;
@@ -190,6 +199,13 @@ export class Collector {
       this.pendingData = undefined;
     }
   }
+
+  /** Keep a record's CRC input only when its check fails (FAILING_CRC_INPUTS in stream.ts). */
+  failingCrcInputs = false;
+  /** The last CRC input while its verdict is due, and the record it belongs to. */
+  private heldInput = new Uint8Array(0);
+  private heldLen = 0;
+  private heldFor: TrackRecord | undefined;
 
   /** The last CRC binary's final bytes (crcTail[0, crcTailLen)); -1 before the first. */
   private readonly crcTail = new Uint8Array(CRC_TAIL);

@@ -122,6 +122,16 @@ export function packedDeltasOf(capture: EdgeCapture): Uint8Array | undefined {
 export const NO_BINARY_STREAMS: unique symbol = Symbol("diskflux.noBinaryStreams");
 
 /**
+ * A request property (symbol-keyed, like NO_BINARY_STREAMS) for decode()'s own
+ * recovery: a record keeps its CRC input only when its check fails (what ECC,
+ * the separators and a vote read), not on every record as keepCrcInputs does.
+ * A clean track then allocates no copy, and no record has a property that
+ * decode() must delete afterwards (which left every record a slow dictionary
+ * object).
+ */
+export const FAILING_CRC_INPUTS: unique symbol = Symbol("diskflux.failingCrcInputs");
+
+/**
  * One capture decoded as its samples (or edges) arrive, with the kernels'
  * state carried across pushes: any split decodes exactly like the whole.
  * Made by openTrackStream().
@@ -172,6 +182,7 @@ export class TrackStream {
     const keep = request.keepEvents === true || (logBytes && onRun === undefined);
     const collector = (this.collector = new Collector(k, options, keep, logBytes, request.keepCrcInputs === true));
     if ((request as { [NO_BINARY_STREAMS]?: boolean })[NO_BINARY_STREAMS] === true) collector.binary = false;
+    if (request.keepCrcInputs !== true && (request as { [FAILING_CRC_INPUTS]?: boolean })[FAILING_CRC_INPUTS] === true) collector.failingCrcInputs = true;
     const discard = onRun !== undefined && request.discard === true;
     if (discard) collector.retain = false;
     if (onRun) {

@@ -11,6 +11,7 @@ import { addNoise } from "../src/encode/noise.js";
 import { ownDataRows, looksIncomplete } from "../src/recover/recover.js";
 import { main } from "../src/cli/main.js";
 import type { EdgeCapture, LogicCapture } from "../src/capture.js";
+import type { DecodeRequest } from "../src/types.js";
 import { SAMPLES_DIR, haveShared, oracleCaptures, warnMissing } from "./support/shared.js";
 
 const captures = oracleCaptures().filter((c) => !c.stem.includes("DTC7287"));
@@ -199,5 +200,26 @@ describe("recovery on a track whose data fields were never written", () => {
     expect(rows.filter((x) => !x.data).length).toBe(sectors.length - 2);
     expect(r.recovery!.softTrials ?? 0).toBe(0);
     expect(r.recovery!.retryDecodes).toBeLessThanOrEqual(8);
+  });
+});
+
+describe("CRC inputs for recovery", () => {
+  it("FAILING_CRC_INPUTS keeps a record's CRC input exactly when its check fails, the same bytes keepCrcInputs gives", async () => {
+    const { synthTrack } = await import("../src/encode/synth.js");
+    const { FAILING_CRC_INPUTS } = await import("../src/stream.js");
+    const t = synthTrack({ format: "MFM", seed: 11, badSectors: [2, 9] });
+    const all = await decode(t.edges, t.options, { keepCrcInputs: true });
+    const failing = await decode(t.edges, t.options, { [FAILING_CRC_INPUTS]: true } as DecodeRequest);
+    expect(failing.records.length).toBe(all.records.length);
+    const bad = all.records.filter((r) => r.crc && !r.crc.ok);
+    expect(bad.length).toBe(2);
+    for (let i = 0; i < all.records.length; i++) {
+      const a = all.records[i], f = failing.records[i];
+      if (a.crc && !a.crc.ok) expect(f.crcInput).toStrictEqual(a.crcInput);
+      else expect("crcInput" in f).toBe(false);
+    }
+    // recovery asks for them this way (decode() never deletes what it did not add)
+    const r = await decode(t.edges, t.options, { recover: true });
+    expect(r.records.some((x) => "crcInput" in x)).toBe(false);
   });
 });

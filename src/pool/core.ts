@@ -27,14 +27,13 @@
 // its AbortSignal fires.
 import type { Capture } from "../capture.js";
 import { decode } from "../decode.js";
-import { NO_BINARY_STREAMS } from "../stream.js";
 import { DiskfluxError } from "../errors.js";
 import { escapeName } from "../escape.js";
 import type { DecodeOptions } from "../options.js";
 import type { ChannelMap, DecodeRequest, DecodeResult } from "../types.js";
 import type { AnyCaptureOptions } from "../readers/index.js";
 import {
-  captureForTransfer, fileForTransfer, leanResult, poolError, trForTransfer, unpackResult, workerRequest,
+  captureForTransfer, fileForTransfer, leanResult, leanRequest, poolError, trForTransfer, unpackResult, workerRequest,
   pieceSize, type AnnotateWork, type FileWork, type FromWorker, type PoolError, type TextPiece, type ToWorker, type TrackPlace, type Work,
 } from "./protocol.js";
 import { readFileWork, trackCapture, type FileReadHow } from "./read.js";
@@ -417,7 +416,7 @@ async function decodeHere(
       const text = await annotatePieces(capture, optionsOf(input, options), req, annotateOf(input, annotate));
       return { ...at, ...place, ok: true, text, decodeMs: performance.now() - t0 };
     }
-    const result = await decode(capture, optionsOf(input, options), lean ? ({ ...req, [NO_BINARY_STREAMS]: true } as DecodeRequest) : req);
+    const result = await decode(capture, optionsOf(input, options), lean ? leanRequest(req) : req);
     const decodeMs = performance.now() - t0;
     return { ...at, ...place, ok: true, result: lean ? leanResult(result) : result, decodeMs };
   } catch (e) {

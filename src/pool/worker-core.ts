@@ -10,11 +10,9 @@
 // under tsx. The ~5 ms is paid once per worker, off the main thread, and
 // overlaps the main thread's first reads ("warm" is the first message).
 import { decode } from "../decode.js";
-import { NO_BINARY_STREAMS } from "../stream.js";
-import type { DecodeRequest } from "../types.js";
 import { getKernels } from "../kernels/load.js";
 import {
-  TEXT_CREDIT, leanResult, packResult, pieceSize, poolError, textTransfer, type FromWorker, type ToWorker, type TrackPlace,
+  TEXT_CREDIT, leanResult, leanRequest, packResult, pieceSize, poolError, textTransfer, type FromWorker, type ToWorker, type TrackPlace,
 } from "./protocol.js";
 import { readFileWork, trackCapture } from "./read.js";
 
@@ -82,7 +80,7 @@ export function workerHandler(post: Post): (message: ToWorker) => void {
             send({ type: "done", id: m.id, ok: true, text: [], ms: performance.now() - t0, ...place });
             return;
           }
-          const decoded = await decode(capture!, m.options, m.lean ? ({ ...m.request, [NO_BINARY_STREAMS]: true } as DecodeRequest) : m.request);
+          const decoded = await decode(capture!, m.options, m.lean ? leanRequest(m.request) : m.request);
           const ms = performance.now() - t0;
           const { result, packed, transfer } = packResult(m.lean ? leanResult(decoded) : decoded);
           send({ type: "done", id: m.id, ok: true, result, packed, ms, ...place }, transfer);
