@@ -14,7 +14,11 @@ import { byteSink } from "./support/sink.js";
 const tmp = mkdtempSync(join(tmpdir(), "diskflux-pipe-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** Runs the bin from source, reads its first stdout chunk, then closes the pipe. */
+/**
+ * Runs the bin from source, reads its first stdout chunk, then closes the pipe.
+ * (Node's child stdio is a socket pair that buffers a few hundred KB: the output
+ * must be longer than that for a write to find the pipe closed.)
+ */
 function runAndCloseEarly(args: string[]): Promise<{ code: number | null; signal: string | null; first: string; err: string }> {
   const child = spawn(process.execPath, ["--import", "tsx", resolve("src/cli/main.ts"), ...args], { stdio: ["ignore", "pipe", "pipe"] });
   let first = "";
@@ -39,11 +43,11 @@ describe("a closed stdout pipe", () => {
     expect(r.code).toBe(0);
   }, 60_000);
 
-  test("image (on the bin's worker thread), a long sector map piped: exits 0, quietly", async () => {
+  test("image (on the bin's worker thread), its sector map as JSON (1.5 MB) piped: exits 0, quietly", async () => {
     const tr = join(tmp, "drive.tr");
     const sink = byteSink();
-    expect(await synthCommand(["--format", "MFM", "--cyl", "0-19", "--head", "0-1", "--missing", "1-16", "-o", tr], sink.stream, sink.stream)).toBe(0);
-    const r = await runAndCloseEarly(["image", tr, "-P", "mfm:data_rate=5000000:format=MFM", "--jobs", "1", "-o", join(tmp, "drive.img")]);
+    expect(await synthCommand(["--format", "MFM", "--cyl", "0-79", "--head", "0-1", "--missing", "1-16", "-o", tr], sink.stream, sink.stream)).toBe(0);
+    const r = await runAndCloseEarly(["image", tr, "-P", "mfm:data_rate=5000000:format=MFM", "--jobs", "1", "--json", "-o", join(tmp, "drive.img")]);
     expect(r.first.length).toBeGreaterThan(0);
     expect(r.err).toBe("");
     expect(r.signal).toBeNull();
