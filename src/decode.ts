@@ -7,7 +7,7 @@ import { getKernels } from "./kernels/load.js";
 import type { Capture } from "./capture.js";
 import { parseOptionString, resolveOptionsShared, type DecodeOptions } from "./options.js";
 import { DiskfluxError } from "./errors.js";
-import { FAILING_CRC_INPUTS, packedDeltasOf, TrackStream } from "./stream.js";
+import { FAILING_CRC_INPUTS, failingCrcInputsOnly, packedDeltasOf, TrackStream } from "./stream.js";
 import { wantsDetection } from "./detect/options.js";
 import type { DecodeRequest, DecodeResult } from "./types.js";
 
@@ -40,12 +40,12 @@ export async function decode(capture: Capture, options: string | DecodeOptions =
   if (request.recover) {
     const { recover, ...plain } = request;
     // (what recovery reads: the CRC inputs of records whose check fails; all of them when the caller asks)
-    const result = await decode(capture, options, request.keepCrcInputs ? { ...plain, keepCrcInputs: true } : ({ ...plain, [FAILING_CRC_INPUTS]: true } as DecodeRequest));
+    const result = await decode(capture, options, request.keepCrcInputs ? plain : ({ ...plain, [FAILING_CRC_INPUTS]: true } as DecodeRequest));
     const { recoverTrack } = await (recoverModule ??= import("./recover/recover.js"));
     const given = typeof options === "string" ? parseOptionString(result.detection?.optionString ?? options) : result.detection?.options ?? options;
     result.recovery = await recoverTrack(capture, given, result, plain, recover === true ? {} : recover);
     // (FAILING_CRC_INPUTS from the caller: it wants those that fail, the only ones there are)
-    if (!request.keepCrcInputs && (request as { [FAILING_CRC_INPUTS]?: boolean })[FAILING_CRC_INPUTS] !== true) {
+    if (!request.keepCrcInputs && !failingCrcInputsOnly(request)) {
       for (const r of result.records) if (r.crcInput !== undefined) delete r.crcInput;
     }
     return result;

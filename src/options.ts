@@ -203,33 +203,6 @@ function crcParams(bits: number, poly: bigint, init: bigint): CrcParams {
  * const fm = resolveOptions({ data_rate: 125000, format: "FM", data_crc_size: 16, data_crc_poly: "0x1021" });
  */
 export function resolveOptions(input: string | DecodeOptions = {}): ResolvedOptions {
-  return resolveFresh(input);
-}
-
-/**
- * resolveOptions for decode(): an option string the same as the last one gives the
- * same object, frozen (a drive's tracks are decoded one call each with one string;
- * resolving it took ~2 % of a `.tr` image). Objects are resolved afresh.
- */
-export function resolveOptionsShared(input: string | DecodeOptions = {}): ResolvedOptions {
-  if (typeof input !== "string") return resolveFresh(input);
-  if (input === lastText && lastResolved) return lastResolved;
-  const resolved = freezeResolved(resolveFresh(input));
-  lastText = input;
-  lastResolved = resolved;
-  return resolved;
-}
-
-let lastText: string | undefined;
-let lastResolved: ResolvedOptions | undefined;
-
-/** Freezes what resolveFresh made for this call (the preset is a shared table entry either way). */
-function freezeResolved(o: ResolvedOptions): ResolvedOptions {
-  for (const part of [o.raw, o.headerCrc, o.dataCrc, o.markBases]) Object.freeze(part);
-  return Object.freeze(o);
-}
-
-function resolveFresh(input: string | DecodeOptions): ResolvedOptions {
   const given = typeof input === "string" ? parseOptionString(input) : input;
   const raw = {} as Record<OptionKey, string>;
   for (const key of OPTION_KEYS) raw[key] = OPTION_TABLE[key].def;
@@ -292,6 +265,29 @@ function resolveFresh(input: string | DecodeOptions): ResolvedOptions {
     markBases: bases,
     raw,
   };
+}
+
+/**
+ * resolveOptions for decode(): an option string the same as the last one gives the
+ * same object, frozen (a drive's tracks are decoded one call each with one string;
+ * resolving it took ~2 % of a `.tr` image). Objects are resolved afresh.
+ */
+export function resolveOptionsShared(input: string | DecodeOptions = {}): ResolvedOptions {
+  if (typeof input !== "string") return resolveOptions(input);
+  if (input === lastText && lastResolved) return lastResolved;
+  const resolved = freezeResolved(resolveOptions(input));
+  lastText = input;
+  lastResolved = resolved;
+  return resolved;
+}
+
+let lastText: string | undefined;
+let lastResolved: ResolvedOptions | undefined;
+
+/** Freezes what resolveOptions made for this call (the preset is a shared table entry either way). */
+function freezeResolved(o: ResolvedOptions): ResolvedOptions {
+  for (const part of [o.raw, o.headerCrc, o.dataCrc, o.markBases]) Object.freeze(part);
+  return Object.freeze(o);
 }
 
 /** Allowed cell counts of the resolved preset. */

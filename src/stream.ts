@@ -11,7 +11,7 @@ import { createKernels, type BackendChoice } from "./kernels/load.js";
 import { resolveOptions, type DecodeOptions, type ResolvedOptions } from "./options.js";
 import { Collector } from "./collect.js";
 import { DiskfluxError } from "./errors.js";
-import type { ChannelMap, DecodeResult, FieldEvent, TrackRecord } from "./types.js";
+import type { ChannelMap, DecodeRequest, DecodeResult, FieldEvent, TrackRecord } from "./types.js";
 
 /** What a stream of samples needs to know up front (what a capture's metadata says). */
 export interface StreamSetup {
@@ -131,6 +131,11 @@ export const NO_BINARY_STREAMS: unique symbol = Symbol("diskflux.noBinaryStreams
  */
 export const FAILING_CRC_INPUTS: unique symbol = Symbol("diskflux.failingCrcInputs");
 
+/** Whether a request asks for FAILING_CRC_INPUTS. */
+export function failingCrcInputsOnly(request: DecodeRequest): boolean {
+  return (request as { [FAILING_CRC_INPUTS]?: boolean })[FAILING_CRC_INPUTS] === true;
+}
+
 /**
  * One capture decoded as its samples (or edges) arrive, with the kernels'
  * state carried across pushes: any split decodes exactly like the whole.
@@ -182,7 +187,7 @@ export class TrackStream {
     const keep = request.keepEvents === true || (logBytes && onRun === undefined);
     const collector = (this.collector = new Collector(k, options, keep, logBytes, request.keepCrcInputs === true));
     if ((request as { [NO_BINARY_STREAMS]?: boolean })[NO_BINARY_STREAMS] === true) collector.binary = false;
-    if (request.keepCrcInputs !== true && (request as { [FAILING_CRC_INPUTS]?: boolean })[FAILING_CRC_INPUTS] === true) collector.failingCrcInputs = true;
+    if (request.keepCrcInputs !== true && failingCrcInputsOnly(request)) collector.failingCrcInputs = true;
     const discard = onRun !== undefined && request.discard === true;
     if (discard) collector.retain = false;
     if (onRun) {
@@ -291,6 +296,10 @@ export class TrackStream {
   private pushTrDeltasUnguarded(packed: Uint8Array): void {
     const k = this.k;
     let t = this.lastEdge;
+    // (a byte adds at most 2^22 ticks: a 24-bit delta takes four)
+    if (t + packed.length * 2 ** 22 > 2 ** 52) {
+      throw new DiskfluxError("E_ARGUMENT", `${packed.length} bytes of .tr transitions after sample ${t} could pass sample 2^52; give a track record at a time`);
+    }
     for (let at = 0; at < packed.length; ) {
       const len = Math.min(A.SAMPLE_CAP, packed.length - at);
       k.samples.set(packed.subarray(at, at + len));
@@ -301,7 +310,6 @@ export class TrackStream {
       if (read === 0) break; // only an escape that the track's end cuts is left: ignored, as the reader does
       at += read;
     }
-    if (t > 2 ** 52) throw new DiskfluxError("E_ARGUMENT", `the .tr track's transitions add up to ${t} samples, past 2^52; the file is damaged`);
     this.lastEdge = t;
     this.base = Math.max(this.base, t + 1);
   }

@@ -2,21 +2,27 @@
 // assembly/tr-deltas.ts (the byte layout and the stopping rules are described
 // there). trUnpack writes the running sums of samples[0, len)'s deltas, from
 // t0, into mem.edges (index levels absent) and status[ST_TR_READ] = bytes
-// consumed; decodeTrDeltas then runs the track decoder over them.
+// consumed; decodeTrDeltas then runs the track decoder over them. The loop
+// itself, trDeltasInto, is also the .tr reader's unpackDeltasInto
+// (src/readers/tr.ts): one unpacking rule in TypeScript.
 import { EDGE_CAP, INDEX_ABSENT, ST_EDGES, ST_TR_READ } from "./abi.js";
 import type { KernelMemory } from "./backend.js";
 import type { Track } from "./track.js";
 
-export function trUnpack(mem: KernelMemory, len: number, t0: number): number {
-  const src = mem.samples, edges = mem.edges;
+/**
+ * The running sums of src[0, len)'s deltas from t0 into out[0, k), at most
+ * `cap` of them; returns k and writes the bytes consumed to read[readAt] (fewer
+ * than len at `cap` edges, or before an escape that len cuts).
+ */
+export function trDeltasInto(src: Uint8Array, len: number, out: Float64Array, cap: number, t0: number, read: Int32Array, readAt: number): number {
   let t = t0;
   let k = 0;
   let i = 0;
-  while (i < len && k < EDGE_CAP) {
+  while (i < len && k < cap) {
     const b = src[i];
     if (b !== 0 && b < 254) {
       t += b;
-      edges[k++] = t;
+      out[k++] = t;
       i++;
       continue;
     }
@@ -35,10 +41,15 @@ export function trUnpack(mem: KernelMemory, len: number, t0: number): number {
     }
     if (d === 0) continue;
     t += d;
-    edges[k++] = t;
+    out[k++] = t;
   }
+  read[readAt] = i;
+  return k;
+}
+
+export function trUnpack(mem: KernelMemory, len: number, t0: number): number {
+  const k = trDeltasInto(mem.samples, len, mem.edges, EDGE_CAP, t0, mem.status, ST_TR_READ);
   mem.index.fill(INDEX_ABSENT, 0, k);
-  mem.status[ST_TR_READ] = i;
   return k;
 }
 

@@ -415,9 +415,6 @@ async function tolerantStage(
     if (!s) slots.push((s = { idMark: id.markStart, key: keyOf(id), len: id.len, idEnd: id.crc?.end ?? id.end, copies: [], located: [], ids: [], dataSeen: false, done: false }));
     return s;
   };
-  // the plain decode's good IDs are slots already
-  const plainIds = result.records.filter((x): x is IdRecord => x.kind === "id");
-  for (const id of plainIds) if (id.crc?.ok) slotAt(id);
 
   const retimed: { sep: SeparatorSetting; r: Retimed }[] = [];
   const rll = o.preset.limits === "RLL";
@@ -434,10 +431,13 @@ async function tolerantStage(
     }
     return out;
   };
+  // where the slot's data field ends at the latest (its gap, its bytes, its check, a few bytes more)
+  const dataAreaEnd = (slot: Slot) => slot.idEnd + (ID_TO_DATA_BYTES + slot.len + dw / 8 + 6) * 16 * h0;
   // a reset after the ID, within where its data field would lie: the PLL locked onto a sync there (in
   // LOCKING it notes nothing), so a data field was written, whatever broke its mark
   const syncAfter = (r: DecodeResult, slot: Slot) =>
-    r.resets?.some((x) => x.reason !== "record-end" && x.at > slot.idEnd && x.at <= slot.idEnd + (ID_TO_DATA_BYTES + slot.len + dw / 8 + 6) * 16 * h0) === true;
+    r.resets?.some((x) => x.reason !== "record-end" && x.at > slot.idEnd && x.at <= dataAreaEnd(slot)) === true;
+  // the plain decode's good IDs are slots already
   for (const [id, data] of dataOf(result.records)) {
     if (!id.crc?.ok) continue;
     const slot = slotAt(id);
@@ -548,7 +548,7 @@ async function tolerantStage(
     const t: SoftTarget = {
       from: slot.idMark - 48 * 16 * h0,
       dataFrom: slot.idEnd,
-      to: slot.idEnd + (ID_TO_DATA_BYTES + slot.len + dw / 8 + 6) * 16 * h0,
+      to: dataAreaEnd(slot),
     };
     for (const { sep, r } of retimed) {
       // decisions where an ECC syndrome points first, then flip sets by margin
