@@ -153,7 +153,9 @@ describe("track decoder parity (wasm vs ts)", () => {
           }
         },
       ),
-      { numRuns: 120 },
+      // a fixed seed: the reasons and fields seen below are a coverage check over these runs, and
+      // unseeded runs missed one now and then (a CI run saw no reset while decoding an ID record)
+      { numRuns: 120, seed: 20261127 },
     );
     for (const r of [A.RR_SHORT, A.RR_LONG, A.RR_LONG_DEFERRED, A.RR_NO_MARK, A.RR_UNKNOWN, A.RR_RECORD_END]) expect(reasons).toContain(r);
     for (const f of [A.RS_DATA_REC | (A.RM_DECODING << 4), A.RS_ID_REC | (A.RM_DECODING << 4), A.RS_SYNC_MARK | (A.RM_SCANNING << 4)]) expect(fields).toContain(f);
