@@ -25,19 +25,20 @@ export async function isAuto(pd: string | undefined): Promise<boolean> {
  * at most DETECT_CAPTURES, each at most DETECT_SAMPLE_BYTES of samples.
  */
 export async function detectionCaptures(files: readonly string[], opts: { rate?: number; force?: boolean } = {}): Promise<Capture[]> {
-  const { readFileBytes, readAnyCapture, readAnyCaptureFile } = await import("../readers/index.js");
-  const { stat } = await import("node:fs/promises");
+  const { readAnyCapture, readAnyCaptureFile } = await import("../readers/index.js");
+  const { inputBytes, statOf } = await import("./inputs.js");
   const { looksLikeZip } = await import("../readers/zip.js");
   const out: Capture[] = [];
   for (const f of files) {
     if (out.length >= DETECT_CAPTURES) break;
-    if ((await stat(f).catch(() => undefined))?.isDirectory()) { // a KryoFlux set
+    const st = await statOf(f);
+    if (st?.isDirectory()) { // a KryoFlux set
       const any = await readAnyCaptureFile(f, opts.force ? { force: true } : {});
       if (any.kind === "single") out.push(any.capture);
       else for (const t of any.tracks.slice(0, DETECT_CAPTURES - out.length)) out.push(t.capture);
       continue;
     }
-    const { bytes, base } = await readFileBytes(f, "readAnyCapture()");
+    const { bytes, base } = await inputBytes(f, st ? { st } : {}); // a pipe's bytes stay for the decode
     if (looksLikeZip(bytes) && bytes.length > DETECT_SAMPLE_BYTES / 8) {
       // a long capture: its first samples are enough to detect, and memory stays bounded
       const { openCaptureStream } = await import("../readers/stream.js");

@@ -100,18 +100,22 @@ const READ_WHOLE_BYTES = 64 << 20;
  * path: a directory, the file's bytes, or a big file to sniff; "unread" when
  * either failed (the full read then says why, E_FILE).
  */
-type Lookup = { kind: "dir" } | { kind: "bytes"; bytes: Uint8Array } | { kind: "big" } | { kind: "unread" };
+type Lookup = { kind: "dir" } | { kind: "bytes"; bytes: Uint8Array; readOnce?: true } | { kind: "big" } | { kind: "unread"; error?: unknown };
 
 async function lookUp(path: string): Promise<Lookup> {
-  const { stat, readFile } = await import("node:fs/promises");
+  const { readFile } = await import("node:fs/promises");
+  const { inputBytes, readOnce, statOf } = await import("./inputs.js");
   try {
-    const st = await stat(path);
+    const st = await statOf(path);
+    if (!st) return { kind: "unread" };
     if (st.isDirectory()) return { kind: "dir" };
-    if (!st.isFile() || st.size > READ_WHOLE_BYTES) return { kind: "big" };
+    // a pipe or device: read once, bounded (and kept no longer: detection, if any, has read it)
+    if (readOnce(st)) return { kind: "bytes", bytes: (await inputBytes(path, { st, last: true })).bytes, readOnce: true };
+    if (st.size > READ_WHOLE_BYTES) return { kind: "big" };
     const buf = await readFile(path);
     return { kind: "bytes", bytes: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) };
-  } catch {
-    return { kind: "unread" };
+  } catch (e) {
+    return { kind: "unread", error: e };
   }
 }
 
@@ -149,10 +153,12 @@ export async function* fileJobs(files: readonly string[], o: FileJobOptions): As
         yield* captureJobs(any, f, base, o, channels);
         continue;
       }
+      // (a pipe that could not be read says why here: reading it again would read what is left of it)
+      if (found.kind === "unread" && found.error instanceof DiskfluxError) throw found.error;
       const { isTr } = await import("../readers/tr.js");
       const magic = found.kind === "bytes" ? found.bytes.subarray(0, 16) : await head(f, 16);
       if (magic && isTr(magic)) {
-        yield* trJobs(f, base, o);
+        yield* trJobs(f, base, o, found.kind === "bytes" && found.readOnce ? found.bytes : undefined);
         continue;
       }
       const bytes = found.kind === "bytes" ? found.bytes : (await readFileBytes(f, "readAnyCapture()")).bytes;
@@ -194,13 +200,13 @@ function* captureJobs(
   }
 }
 
-/** A .tr file streamed: the header now, each track's record as the pool takes it. */
-async function* trJobs(f: string, base: string, o: FileJobOptions): AsyncGenerator<CliJob> {
+/** A .tr file streamed: the header now, each track's record as the pool takes it (`bytes`: a pipe's, already read). */
+async function* trJobs(f: string, base: string, o: FileJobOptions, bytes?: Uint8Array): AsyncGenerator<CliJob> {
   const { createReadStream } = await import("node:fs");
   const { openTrStream } = await import("../readers/tr.js");
-  const stream = createReadStream(f, { highWaterMark: 1 << 20 });
-  const tr = await openTrStream(stream, base).catch((e: unknown) => {
-    stream.destroy();
+  const stream = bytes ? undefined : createReadStream(f, { highWaterMark: 1 << 20 });
+  const tr = await openTrStream(stream ?? [bytes!], base).catch((e: unknown) => {
+    stream?.destroy();
     throw e;
   });
   const shown = tr.warnings.length;

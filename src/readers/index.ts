@@ -24,6 +24,7 @@ import { isScp, readScp, type ScpFile } from "./scp.js";
 import { isTr, readTr, type TrFile } from "./tr.js";
 import { isVcd, readVcd, scanVcd, type VcdReadOptions } from "./vcd.js";
 import { ZipArchive } from "./zip.js";
+import { readFileBounded } from "./file-bytes.js";
 
 export { readSigrok } from "./sigrok.js";
 export { readDsl } from "./dsl.js";
@@ -77,28 +78,21 @@ export async function readCaptureFile(path: string): Promise<LogicCapture> {
   return readCapture(bytes, base);
 }
 
-/** A file's bytes and base name (Node only), with E_FILE errors that say why. */
+/**
+ * A file's bytes and base name (Node only), with E_FILE errors that say why.
+ * Bounded whatever the path names (src/readers/file-bytes.ts): a big file or a
+ * pipe whose first bytes start no capture is refused before it is read whole.
+ */
 export async function readFileBytes(path: string, api = "readAnyCapture()"): Promise<{ bytes: Uint8Array; base: string }> {
-  if (typeof process === "undefined" || typeof process.versions?.node !== "string") {
-    throw new DiskfluxError("E_FILE", `${escapeName(path)}: reading files needs Node.js; in a browser pass the bytes to ${api}`);
-  }
-  const fs = await import("node:fs/promises");
-  let bytes: Uint8Array;
-  try {
-    const buf = await fs.readFile(path);
-    bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-  } catch (e) {
-    const code = (e as { code?: unknown }).code;
-    const why =
-      code === "ENOENT" ? "no such file" :
-      code === "EISDIR" ? "it is a directory" :
-      code === "EACCES" || code === "EPERM" ? "permission denied" :
-      code === "ERR_INVALID_ARG_VALUE" || code === "ERR_INVALID_ARG_TYPE" ? "not a valid path" :
-      escapeInput(e instanceof Error ? e.message : String(e), 200); // node's message quotes the path raw
-    throw new DiskfluxError("E_FILE", `${escapeName(path)}: cannot read the capture (${why}); check the path`, { cause: e });
-  }
-  const base = path.split(/[\\/]/).pop() || path;
-  return { bytes, base };
+  return readFileBounded(path, api, captureHeadProblem);
+}
+
+/** Why `head` (a file's first bytes) cannot start a capture readAnyCapture reads; undefined when it may. */
+function captureHeadProblem(head: Uint8Array, source: string): DiskfluxError | undefined {
+  if (detectCaptureFormat(head) !== undefined || kryofluxTrackName(source) !== undefined) return undefined;
+  // a VCD may follow any amount of white space
+  if (head.every((c) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0x0c || c === 0x0b || c === 0xef || c === 0xbb || c === 0xbf)) return undefined;
+  return notAnyCapture(head, source);
 }
 
 /** Channels listed in a message, at most this many. */
@@ -236,11 +230,16 @@ export async function readAnyCapture(bytes: Uint8Array, source?: string, opts: A
       // Streams from older KryoFlux firmware open with flux, not an OOB block:
       // content alone cannot tell them, so a trackNN.S.raw name does.
       if (kryofluxTrackName(src) !== undefined && bytes.length > 0) return kryofluxCapture(readKryofluxFile(bytes, src, { force: opts.force }));
-      if (isImd(bytes)) {
-        throw new DiskfluxError("E_FORMAT", `${escapeName(src)}: an ImageDisk (.imd) image holds sectors, not flux, so there is nothing to decode; readImd() and imdToImage() read its sectors`);
-      }
-      throw new DiskfluxError("E_FORMAT", `${escapeName(src)}: not a capture diskflux reads (sigrok .sr, DSView .dsl, dgesswein/mfm .tr, SuperCard Pro .scp, HxC .hfe, KryoFlux stream, VCD or CSV)`);
+      throw notAnyCapture(bytes, src);
   }
+}
+
+/** readAnyCapture's error for bytes that are none of its formats (an ImageDisk image gets its own). */
+function notAnyCapture(bytes: Uint8Array, src: string): DiskfluxError {
+  if (isImd(bytes)) {
+    return new DiskfluxError("E_FORMAT", `${escapeName(src)}: an ImageDisk (.imd) image holds sectors, not flux, so there is nothing to decode; readImd() and imdToImage() read its sectors`);
+  }
+  return new DiskfluxError("E_FORMAT", `${escapeName(src)}: not a capture diskflux reads (sigrok .sr, DSView .dsl, dgesswein/mfm .tr, SuperCard Pro .scp, HxC .hfe, KryoFlux stream, VCD or CSV)`);
 }
 
 function kryofluxCapture(set: KryofluxSet): AnyCapture {

@@ -457,11 +457,20 @@ function unzipped(b: Uint8Array): [string, Uint8Array][] | undefined {
   }
 }
 
-function rezip(members: [string, Uint8Array][], level: 0 | 6): Uint8Array {
+/**
+ * The members zipped again; `b` unchanged when fflate cannot (a member that an
+ * earlier zipfield mutation made read as ~4 GiB: the mutation is then a no-op,
+ * not a failure of diskflux).
+ */
+function rezip(b: Uint8Array, members: [string, Uint8Array][], level: 0 | 6): Uint8Array {
   const files: Zippable = {};
   const mtime = new Date(2000, 0, 1);
   for (const [name, data] of members) files[name] = [data, { level, mtime }];
-  return zipSync(files);
+  try {
+    return zipSync(files);
+  } catch {
+    return b;
+  }
 }
 
 function applyMember(b: Uint8Array, m: Extract<Mutation, { op: "member" }>): Uint8Array {
@@ -484,7 +493,7 @@ function applyMember(b: Uint8Array, m: Extract<Mutation, { op: "member" }>): Uin
       break;
   }
   const unique = new Map(members);
-  return rezip([...unique], m.level);
+  return rezip(b, [...unique], m.level);
 }
 
 function applyIni(b: Uint8Array, m: Extract<Mutation, { op: "ini" }>): Uint8Array {
@@ -515,7 +524,7 @@ function applyIni(b: Uint8Array, m: Extract<Mutation, { op: "ini" }>): Uint8Arra
       break;
   }
   members[k] = [members[k][0], TEXT.encode(lines.join("\n"))];
-  return rezip(members, m.level);
+  return rezip(b, members, m.level);
 }
 
 /** .tr header words (offset) and, past 100, fields of the first track record (cyl, head, length). */
