@@ -224,6 +224,24 @@ describe("--jobs arguments and Ctrl-C", () => {
     expect(ok.code).toBe(0);
   });
 
+  test("--jobs over 4 a core (at least 8) is lowered, with a one-line note: --jobs 1024 would start ~13 GB of workers", async () => {
+    const { jobsArg, maxJobs } = await import("../src/cli/jobs.js");
+    const { availableParallelism } = await import("node:os");
+    expect(maxJobs()).toBe(Math.min(1024, Math.max(8, 4 * availableParallelism())));
+    let note = "";
+    const err = { write: (t: string) => ((note += t), true) } as unknown as NodeJS.WritableStream;
+    expect(jobsArg("1024", err)).toBe(maxJobs());
+    if (maxJobs() < 1024) {
+      expect(note).toBe(`diskflux: --jobs 1024: using ${maxJobs()} (4 threads for each of the ${availableParallelism()} available cores; more would only add memory)\n`);
+    }
+    note = "";
+    expect(jobsArg("8", err)).toBe(8);
+    expect(jobsArg(String(maxJobs()), err)).toBe(maxJobs());
+    expect(note).toBe("");
+    const r = await run(["decode", "--demo", "--jobs", "1024"]);
+    expect(r.code).toBe(0);
+  });
+
   test("SIGINT stops every worker and exits 130", async () => {
     if (!haveShared) return warnMissing("SIGINT test");
     const files = Array.from({ length: 60 }, () => join(SAMPLES_DIR, "hdd_mfm_EV346.sr"));

@@ -32,7 +32,7 @@ export const IMAGE_USAGE = `usage: diskflux image <capture|file.tr>... [-P mfm:<
   --rate HZ              sample rate of CSV/VCD captures that do not state one
   --force                read a flux file whose checksum is wrong (a warning instead of an error)
   --jobs N               decode N tracks at once: this thread and N - 1 workers (default: the
-                         available cores; 1: no worker); the same image and map as --jobs 1
+                         available cores, at most 4 a core; 1: no worker); the same image and map as --jobs 1
   --backend wasm|js|auto`;
 
 type Out = NodeJS.WritableStream;
@@ -135,7 +135,7 @@ export async function imageCommand(argv: string[], out: Out = process.stdout, er
       const status = await runJobs(fileJobs(positionals, {
         options: pd!, read, err, trackName: (f, c, h) => `${baseName(f)} cyl ${c} head ${h}`, singleName: baseName,
         ...(values.channel !== undefined ? { channel: values.channel } : {}),
-      }), { jobs: jobsArg(values.jobs), request: { backend, ...recover }, lean: true, err }, (job, result) => {
+      }), { jobs: jobsArg(values.jobs, err), request: { backend, ...recover }, lean: true, err }, (job, result) => {
         // (the drive's size from the first .tr: one file of a whole drive is the case that needs it)
         collected ??= newReads(positionals.length === 1 ? job.drive : undefined);
         collected.add({ result, source: job.source, ...(job.cyl !== undefined ? { cyl: job.cyl, head: job.head } : {}) });

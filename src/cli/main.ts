@@ -39,7 +39,7 @@ options: the sigrok-disk option string, e.g. -P mfm:data_rate=5000000:format=MFM
          copies that differ), voted (no copy verifies; a bit vote does); each track says which captures
          went into it; --json: one object per track, --json --records: one line per sector
 --jobs N: decode N captures (files, tracks) at once: this thread and N - 1 workers (default: the
-         available cores; 1: no worker); output in input order, the same as --jobs 1
+         available cores, at most 4 a core; 1: no worker); output in input order, the same as --jobs 1
 -A:      the original's annotation stream, as sigrok-cli prints it; -A mfm = every row, or pick rows
          (pulses windows prefixes bits bytes fields errors reports) and/or classes, ':'-separated`;
 
@@ -171,7 +171,7 @@ async function runDecode(
     // (--json objects name their capture when several files are given, not a multi-track file's tracks.)
     const annotateOut = await import("./annotate-out.js");
     const { fileJobs, jobsArg, runAnnotateJobs } = await import("./jobs.js");
-    const jobs = jobsArg(values.jobs);
+    const jobs = jobsArg(values.jobs, err);
     const sampleNumbers = values["protocol-decoder-samplenum"] === true, json = values.json === true;
     const streams = await annotateOut.annotatesIncrementally(options);
     return runAnnotateJobs((async function* () {
@@ -191,7 +191,7 @@ async function runDecode(
   const jsonOut: unknown[] = [];
   // --jobs N: decoded by a pool of workers, printed in input order (./jobs.ts)
   const { fileJobs, jobsArg, runJobs } = await import("./jobs.js");
-  const jobs = jobsArg(values.jobs);
+  const jobs = jobsArg(values.jobs, err);
   const status = await runJobs((async function* () {
     for await (const j of captures()) yield { name: j.name, source: j.name, options: j.options, item: { capture: j.capture, options: j.options } };
     yield* fileJobs(files, {
