@@ -280,7 +280,12 @@ function coldStep(n: i32): void {
     p += n;
     if (p + d >= 16) {
       const b = decodeByte();
-      if (b >= 0 && !framer(b)) {
+      if (b >= 0 && state == DATA_REC && cnt + 1 < sectorSize) {
+        // most bytes: inside a data record, short of its end (the framer's DATA_REC case, inlined)
+        annotateAt(b, false);
+        if (cnt < MAX_SECTOR) store<u8>(DR_REC_BUF + <usize>cnt, <u8>b);
+        cnt++;
+      } else if (b >= 0 && !framer(b)) {
         bytePositions();
         resetEvent(state == GAP1 ? RR_RECORD_END : RR_UNKNOWN, byteStart, byteEnd, load<f64>(LOG_N + (<usize>logPtr << 3)), DECODING);
         resetPll();
@@ -394,7 +399,15 @@ function windowValue(back: i32): i32 {
   return <i32>(ringHist >> <u64>back) & 1;
 }
 
+/** annotateAt where it is not worth inlining (the framer's many states). */
 function annotate(v: i32, special: bool): void {
+  annotateAt(v, special);
+}
+
+/** A decoded byte's window numbers, clock check and events (§6.2, §6.3). */
+// @ts-ignore: decorator
+@inline
+function annotateAt(v: i32, special: bool): void {
   const k = codemap == CODEMAP_FMMFM ? p : d + p;
   // the ring entries at offsets -(k + 16) and -k from the newest (mod 40), as window
   // numbers: their ends are computed only when an event needs them (bytePositions)
@@ -433,6 +446,8 @@ function bytePositions(): void {
  * when bad. FM: its clock window is empty. MFM: (previous data, clock, data)
  * is 000, 011, 110 or 111.
  */
+// @ts-ignore: decorator
+@inline
 function clockErrors(k: i32): i32 {
   if (<u32>k <= <u32>(RING - 17)) {
     // all 17 windows without wrapping: bit j of w = window k + j back; data bit b at 2b, its clock at 2b+1

@@ -292,7 +292,12 @@ export class Track {
           this.p += n;
           if (this.p + this.d >= 16) {
             const b = this.decodeByte();
-            if (b >= 0 && !this.framer(b)) {
+            if (b >= 0 && this.state === DATA_REC && this.cnt + 1 < this.sectorSize) {
+              // most bytes: inside a data record, short of its end (the framer's DATA_REC case, inlined)
+              this.annotate(b, false);
+              if (this.cnt < MAX_SECTOR) this.drRec[this.cnt] = b;
+              this.cnt++;
+            } else if (b >= 0 && !this.framer(b)) {
               this.bytePositions();
               this.resetEvent(this.state === GAP1 ? RR_RECORD_END : RR_UNKNOWN, this.byteStart, this.byteEnd, logN[logPtr], DECODING);
               this.resetPll();
