@@ -302,6 +302,34 @@ describe.runIf(ready)("web page end to end", () => {
     expect(problems).toEqual([]);
   });
 
+  it("says why a dropped file cannot be opened: too big for the page, or unreadable", async () => {
+    const page = await newPage();
+    await page.goto(`${base}?opts=data_rate=5000000:format=MFM`);
+    const drop = async (how: "big" | "unreadable") => {
+      const dataTransfer = await page.evaluateHandle((h) => {
+        const f = new File([new Uint8Array(16)], h === "big" ? "huge.sr" : "gone.sr");
+        // (a real 3 GB file is not needed: the page looks at its size before reading it)
+        if (h === "big") Object.defineProperty(f, "size", { value: 3_000_000_000 });
+        else Object.defineProperty(f, "arrayBuffer", { value: () => Promise.reject(new DOMException("The file could not be read", "NotReadableError")) });
+        const dt = new DataTransfer();
+        dt.items.add(f);
+        return dt;
+      }, how);
+      await page.dispatchEvent("body", "drop", { dataTransfer });
+      await expect.poll(() => page.textContent("#error")).toMatch(how === "big" ? /^huge\.sr / : /^Could not read gone\.sr /);
+      expect(await page.isVisible("#error")).toBe(true);
+      return page.textContent("#error");
+    };
+    expect(await drop("big")).toBe(
+      "huge.sr is 3000000000 bytes, more than the 2147483647 this page reads at once; decode it with the diskflux command line (a .tr file of any size streams there), or split the capture.",
+    );
+    expect(await drop("unreadable")).toBe(
+      "Could not read gone.sr (The file could not be read); check that the file is still there and readable, then open it again.",
+    );
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
   it("runs under the dev server too (npm run web)", async () => {
     const vite = await import("vite");
     const dev = await vite.createServer({ configFile: resolve("vite.config.ts"), logLevel: "silent", server: { port: 0, host: "127.0.0.1", strictPort: false } });

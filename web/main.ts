@@ -422,6 +422,13 @@ function message(e: unknown): string {
 
 // ---------------------------------------------------------------- loading
 
+/**
+ * The most bytes the page reads from one file: the CLI's limit for a capture
+ * read whole (src/readers/file-bytes.ts MAX_FILE_BYTES, not imported: that
+ * module reaches Node's file system).
+ */
+const MAX_PAGE_FILE_BYTES = 2 ** 31 - 1;
+
 /** Opens one capture, or several files at once (a KryoFlux set: every trackNN.S.raw of a disk). */
 async function openFiles(files: File[]): Promise<void> {
   if (files.length === 0) return;
@@ -431,7 +438,21 @@ async function openFiles(files: File[]): Promise<void> {
     showOptError(problem);
     return;
   }
-  const buffers = await Promise.all(files.map((f) => f.arrayBuffer()));
+  // A file the page cannot hold, or one the browser cannot read (removed, no permission): a message, not silence.
+  const big = files.find((f) => f.size > MAX_PAGE_FILE_BYTES);
+  if (big) {
+    setState("error");
+    showError(`${big.name} is ${big.size} bytes, more than the ${MAX_PAGE_FILE_BYTES} this page reads at once; decode it with the diskflux command line (a .tr file of any size streams there), or split the capture.`);
+    return;
+  }
+  let buffers: ArrayBuffer[];
+  try {
+    buffers = await Promise.all(files.map((f) => f.arrayBuffer()));
+  } catch (e) {
+    setState("error");
+    showError(`Could not read ${files.length === 1 ? files[0].name : "the files"} (${message(e)}); check that the file is still there and readable, then open it again.`);
+    return;
+  }
   haveCapture = true;
   forgetDetection();
   times.wasm = times.js = undefined;
