@@ -26,7 +26,7 @@ export { AnnotationStream, annotateSampleChunks, annotateCapture } from "./annot
 export type { AnnotationStreamOptions, AnnotationWriter } from "./annotate/incremental.js";
 export { openTrackStream, decodeChunks, TrackStream } from "./stream.js";
 export type { StreamSetup, StreamRequest } from "./stream.js";
-export { openCaptureStream } from "./readers/stream.js";
+export { openCaptureStream, captureHead } from "./readers/stream.js";
 export type { CaptureStream } from "./readers/stream.js";
 export { readAnyCapture } from "./readers/index.js";
 export { readTr, iterTr, openTrStream } from "./readers/tr.js";

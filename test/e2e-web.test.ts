@@ -330,6 +330,30 @@ describe.runIf(ready)("web page end to end", () => {
     expect(problems).toEqual([]);
   });
 
+  it("shows the first 64 MiB of a session too long for a page, and says so", async () => {
+    if (!haveShared) return warnMissing("long-session page test (needs samples/hdd_mfm_EV346.sr)");
+    // 24 copies of a 3.5 MB track: 80 MiB of samples (a 1 GiB session took the tab past 6.9 GB)
+    const { longCapture } = await import("../bench/longcapture.js");
+    const long = await longCapture("page-80mib", "hdd_mfm_EV346.sr", { target: 80 << 20 });
+    const page = await newPage();
+    await page.goto(`${base}?opts=${encodeURIComponent("data_rate=5000000:format=MFM:header_format=3:data_crc_poly=0x140a0445")}`);
+    await page.setInputFiles("#file", long.path);
+    await waitDone(page);
+    const summary = (await page.textContent("#summary")) ?? "";
+    expect(summary).toContain("67,108,864 at 200 MHz");
+    expect(summary).toMatch(/Shownthe first 335\.54 ms of a 419\.43 ms session \(83,886,080 samples\)/);
+    expect(await page.textContent("#status")).toMatch(/Only the session's first 335\.54 ms: see Shown\.$/);
+    // every whole copy of the 17-sector track within the first 64 MiB gives its 17 ID records
+    const { readCaptureFile } = await import("../src/readers/index.js");
+    const track = (await readCaptureFile(`${SAMPLES_DIR}/hdd_mfm_EV346.sr`)).sampleCount;
+    const whole = Math.floor((64 << 20) / track);
+    const shown = await page.locator('[data-testid="sector"]').count();
+    expect(shown).toBeGreaterThanOrEqual(17 * whole);
+    expect(shown).toBeLessThanOrEqual(17 * (whole + 1));
+    await page.close();
+    expect(problems).toEqual([]);
+  }, 120_000);
+
   it("runs under the dev server too (npm run web)", async () => {
     const vite = await import("vite");
     const dev = await vite.createServer({ configFile: resolve("vite.config.ts"), logLevel: "silent", server: { port: 0, host: "127.0.0.1", strictPort: false } });

@@ -595,7 +595,8 @@ function showTrack(t: DecodedTrack): void {
   const good = rows.filter((r) => r.id?.crc?.ok && r.data?.crc?.ok).length;
   const how = t.detection ? `options detected (${t.detection.confidence} confidence) in ${fmtMs(t.detection.detectMs)}, ` : "";
   const hint = good === 0 && !t.detection && t.demoOptions === undefined && !t.place ? " None verify: try Auto-detect." : "";
-  const trackText = `${t.capture.source}: ${ids} ID records, ${good} sectors with good ID and data CRCs — ${how}decoded in ${fmtMs(t.decodeMs)} (${t.backend === "wasm" ? "Wasm" : "TypeScript"}).${hint}`;
+  const cut = t.capture.sessionSamples !== undefined ? ` Only the session's first ${fmtTime(t.capture.sampleCount / t.capture.sampleRate)}: see Shown.` : "";
+  const trackText = `${t.capture.source}: ${ids} ID records, ${good} sectors with good ID and data CRCs — ${how}decoded in ${fmtMs(t.decodeMs)} (${t.backend === "wasm" ? "Wasm" : "TypeScript"}).${hint}${cut}`;
   const d = currentDisk();
   if (t.place && d) {
     shownTrack = t.place.index;
@@ -738,6 +739,9 @@ function renderSummary(t: DecodedTrack): void {
     ["Capture", c.source],
     ...(c.description ? [["About", c.description] as [string, string]] : []),
     ["Samples", `${c.sampleCount.toLocaleString("en-US")} at ${fmtRate(c.sampleRate)} (${fmtTime(dur)})`],
+    ...(c.sessionSamples !== undefined
+      ? [["Shown", `the first ${fmtTime(dur)} of a ${fmtTime(c.sessionSamples / c.sampleRate)} session (${c.sessionSamples.toLocaleString("en-US")} samples): the page decodes up to 64 MiB of samples; the diskflux command line decodes all of it, streamed`] as [string, string]]
+      : []),
     ...(c.revolutions ? [["Revolutions", c.revolutions > 1 ? `${c.revolutions}, back to back: a sector read in each is a row in each` : "1"] as [string, string]] : []),
     ["Channels", c.channels.map((name, i) => `${name}${["data", "index", "suppress"][i] ? ` (${["data", "index", "suppress"][i]})` : ""}`).join(", ")],
     ...(c.fileBytes ? [["File", `${c.fileBytes.toLocaleString("en-US")} bytes, read in ${fmtMs(c.readMs)}${c.fused ? " (straight to edges)" : ""}`] as [string, string]] : []),

@@ -62,6 +62,8 @@ export interface CaptureInfo {
   fused?: boolean;
   /** Flux tracks: the revolutions in the capture. */
   revolutions?: number;
+  /** A session too long for the page: its whole sample count (sampleCount is the part decoded, from its start). */
+  sessionSamples?: number;
 }
 
 export interface Histogram {

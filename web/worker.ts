@@ -36,6 +36,7 @@ import { detectCaptureFormat } from "../src/readers/index.js";
 import { fusedPreferred, sigrokEdgesFused } from "../src/readers/fused-edges.js";
 import { looksLikeZip, ZipArchive } from "../src/readers/zip.js";
 import { sigrokSession } from "../src/readers/sigrok.js";
+import { captureHead, sessionSampleBytes } from "../src/readers/stream.js";
 import { kryofluxTrackName } from "../src/readers/kryoflux.js";
 import type { Capture, DecodeResult, TrackRecord } from "../src/index.js";
 import { demoCapture } from "../src/encode/demo.js";
@@ -76,6 +77,14 @@ let latest = 0;
 // Compile the Wasm module once, in the background, as soon as the worker starts.
 const warm = wasmAvailable() ? getKernels("wasm").then(() => true, () => false) : Promise.resolve(false);
 void warm.then((wasm) => scope.postMessage({ type: "ready", wasm }));
+
+/**
+ * The most bytes of samples the page decodes of one .sr/.dsl session: a page
+ * holds the byte log, rows and timeline of all it decodes (a 1 GiB session took
+ * the tab past 6.9 GB, measured 2026-11-27). A longer session shows its first
+ * this many, and says so; the command line streams any length.
+ */
+const PAGE_SAMPLE_BYTES = 64 << 20;
 
 function infoOf(capture: Capture, fileBytes: number, readMs: number, description?: string): CaptureInfo {
   return {
@@ -382,6 +391,13 @@ async function handle(req: WorkerRequest): Promise<void> {
       const bytes = new Uint8Array(req.bytes);
       if (isDiskFile(bytes, req.name)) return openDisk(req.seq, [{ name: req.name, bytes }], req.options, req.backend, req.jobs);
       const t0 = performance.now();
+      // A session too long for a page (its byte log, rows and timeline): its first PAGE_SAMPLE_BYTES.
+      const total = await sessionSampleBytes(bytes, req.name);
+      if (total !== undefined && total > PAGE_SAMPLE_BYTES) {
+        const head = await captureHead(bytes, req.name, PAGE_SAMPLE_BYTES);
+        held = { capture: head.capture, info: { ...infoOf(head.capture, bytes.length, performance.now() - t0), sessionSamples: head.sampleCount } };
+        return decodeHeld(req.seq, req.options, req.backend);
+      }
       const edge = leadingEdgeOf(req.options);
       const fused = req.fused === false ? undefined : await openSrFused(bytes, req.name, edge);
       if (fused) {

@@ -41,25 +41,8 @@ export async function detectionCaptures(files: readonly string[], opts: { rate?:
     const { bytes, base } = await inputBytes(f, st ? { st } : {}); // a pipe's bytes stay for the decode
     if (looksLikeZip(bytes) && bytes.length > DETECT_SAMPLE_BYTES / 8) {
       // a long capture: its first samples are enough to detect, and memory stays bounded
-      const { openCaptureStream } = await import("../readers/stream.js");
-      const s = await openCaptureStream(bytes, base);
-      const unit = s.setup.unitSize ?? 1;
-      const parts: Uint8Array[] = [];
-      let n = 0;
-      for await (const c of s.chunks(1 << 22)) {
-        parts.push(c.slice());
-        n += c.length;
-        if (n >= DETECT_SAMPLE_BYTES) break;
-      }
-      const units = Math.floor(n / unit);
-      const samples = new Uint8Array(units * unit);
-      let at = 0;
-      for (const p of parts) {
-        const take = Math.min(p.length, samples.length - at);
-        samples.set(p.subarray(0, take), at);
-        at += take;
-      }
-      out.push({ kind: "logic", sampleRate: s.setup.sampleRate, sampleCount: units, unitSize: unit, channels: s.setup.channels ?? [{ index: 0, name: "0" }], samples, source: base });
+      const { captureHead } = await import("../readers/stream.js");
+      out.push((await captureHead(bytes, base, DETECT_SAMPLE_BYTES)).capture);
       continue;
     }
     const any = await readAnyCapture(bytes, base, { ...(opts.rate !== undefined ? { csv: { sampleRate: opts.rate }, vcd: { sampleRate: opts.rate } } : {}), ...(opts.force ? { force: true } : {}) });

@@ -7,6 +7,7 @@ import { sigrokSession, sigrokSampleChunks } from "./sigrok.js";
 import { dslSession, dslSampleChunks } from "./dsl.js";
 import { readCapture, readFileBytes } from "./index.js";
 import type { StreamSetup } from "../stream.js";
+import type { LogicCapture } from "../capture.js";
 
 export interface CaptureStream {
   setup: StreamSetup & { sampleCount: number };
@@ -50,6 +51,47 @@ export async function openCaptureStream(bytes: Uint8Array, source = "capture"): 
       for (let at = 0; at < data.length; at += chunkBytes) yield data.subarray(at, Math.min(data.length, at + chunkBytes));
     },
   };
+}
+
+/**
+ * The first samples of a capture, at most `maxBytes` of them (whole units), as
+ * a LogicCapture, inflating no further than that: for a look at a session too
+ * long to hold (detection; the web page). `sampleCount` is the whole session's;
+ * `cut` says whether the capture holds fewer samples than that.
+ *
+ * @example
+ * import { captureHead, decode } from "diskflux";
+ * const response = await fetch("long-session.sr");
+ * const head = await captureHead(new Uint8Array(await response.arrayBuffer()), "long-session.sr", 64 << 20);
+ * if (head.cut) console.log(`the first ${head.capture.sampleCount} of ${head.sampleCount} samples`);
+ * const result = await decode(head.capture, "data_rate=5000000:format=MFM");
+ */
+export async function captureHead(bytes: Uint8Array, source: string, maxBytes: number): Promise<{ capture: LogicCapture; sampleCount: number; cut: boolean }> {
+  const s = await openCaptureStream(bytes, source);
+  const unit = s.setup.unitSize ?? 1;
+  const want = Math.floor(Math.max(0, maxBytes) / unit) * unit;
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  if (want > 0) {
+    for await (const c of s.chunks(Math.min(1 << 22, want))) {
+      parts.push(c.slice(0, Math.min(c.length, want - n)));
+      n += parts[parts.length - 1].length;
+      if (n >= want) break;
+    }
+  }
+  const units = Math.floor(n / unit);
+  const samples = new Uint8Array(units * unit);
+  let at = 0;
+  for (const p of parts) {
+    const take = Math.min(p.length, samples.length - at);
+    samples.set(p.subarray(0, take), at);
+    at += take;
+  }
+  const capture: LogicCapture = {
+    kind: "logic", sampleRate: s.setup.sampleRate, sampleCount: units, unitSize: unit,
+    channels: s.setup.channels ?? [{ index: 0, name: "0" }], samples, source,
+  };
+  return { capture, sampleCount: s.setup.sampleCount, cut: units < s.setup.sampleCount };
 }
 
 /** A DSView session, told apart as readCapture does: a "header" member and L-<channel>/<block> data. */
