@@ -440,6 +440,8 @@ describe("decodeMany: bad input, early exits, abort", () => {
 
   test("argument errors", async () => {
     await expect(collect(decodeMany([good()], s.options, { jobs: 0 }))).rejects.toMatchObject({ code: "E_ARGUMENT" });
+    // (a thread each: 10^6 jobs would start threads until memory ran out)
+    await expect(collect(decodeMany([good()], s.options, { jobs: 1025 }))).rejects.toMatchObject({ code: "E_ARGUMENT", message: "decodeMany: jobs must be a whole number from 1 to 1024, got 1025" });
     await expect(collect(decodeMany([good()], s.options, { jobs: 2, perWorker: 1.5 }))).rejects.toMatchObject({ code: "E_ARGUMENT" });
   });
 });

@@ -142,7 +142,8 @@ export interface DecodeManyOptions extends DecodeRequest {
    * Threads decoding at once, the calling thread included when it decodes (see
    * useCallingThread); default the available cores (os.availableParallelism() in
    * Node, navigator.hardwareConcurrency in browsers). In Node, 1 decodes on the
-   * calling thread: no worker, exactly a loop of decode().
+   * calling thread: no worker, exactly a loop of decode(). At most 1024 (a
+   * worker holds ~13 MB; more threads than cores only add memory).
    */
   jobs?: number;
   /**
@@ -295,8 +296,13 @@ async function resolveItem(item: PoolItem): Promise<PoolInput> {
   return typeof item === "function" ? await item() : item;
 }
 
-function checkCount(name: string, v: number): number {
-  if (!Number.isInteger(v) || v < 1) throw new DiskfluxError("E_ARGUMENT", `decodeMany: ${name} must be a whole number ≥ 1, got ${String(v)}`);
+/** The most jobs decodeMany takes (as the CLI's --jobs): each worker is a thread holding ~13 MB. */
+const MAX_JOBS = 1024;
+
+function checkCount(name: string, v: number, most = Number.MAX_SAFE_INTEGER): number {
+  if (!Number.isInteger(v) || v < 1 || v > most) {
+    throw new DiskfluxError("E_ARGUMENT", `decodeMany: ${name} must be a whole number from 1${most < Number.MAX_SAFE_INTEGER ? ` to ${most}` : " up"}, got ${String(v)}`);
+  }
   return v;
 }
 
@@ -342,7 +348,7 @@ async function* runMany(
   if (!iterable(inputs)) {
     throw new DiskfluxError("E_ARGUMENT", "decodeMany: inputs must be an iterable or async iterable of captures (an array, a generator); for one capture use decode()");
   }
-  const jobs = checkCount("jobs", jobsGiven ?? Math.max(1, (await platform.defaultJobs()) | 0));
+  const jobs = checkCount("jobs", jobsGiven ?? Math.max(1, (await platform.defaultJobs()) | 0), MAX_JOBS);
   checkCount("perWorker", perWorker);
   if (useCallingThread && jobs === 1) {
     yield* decodeInline(inputs, options, request, signal, lean, annotate);
