@@ -108,9 +108,10 @@ function channelMap(channel: string | undefined): ChannelMap | undefined {
 const READ_WHOLE_BYTES = 64 << 20;
 
 /**
- * What one stat and (for a file up to READ_WHOLE_BYTES) one read give of a
- * path: a directory, the file's bytes, or a big file to sniff; "unread" when
- * either failed (the full read then says why, E_FILE).
+ * What one stat and (for a file up to READ_WHOLE_BYTES, or a pipe or device,
+ * read once: src/cli/inputs.ts) one read give of a path: a directory, the
+ * file's bytes, or a big file to sniff; "unread" when either failed (the full
+ * read then says why, E_FILE; a pipe's own error is kept, as it cannot be read again).
  */
 type Lookup = { kind: "dir" } | { kind: "bytes"; bytes: Uint8Array; readOnce?: true } | { kind: "big" } | { kind: "unread"; error?: unknown };
 
