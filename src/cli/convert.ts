@@ -17,7 +17,7 @@
 import { logicToEdges, type Capture, type EdgeCapture, type LogicCapture } from "../capture.js";
 import { DiskfluxError } from "../errors.js";
 import { escapeName, oneLine, quoteArg } from "../escape.js";
-import { runCommand, parseCommand, extensionOf, intArg, rateArg, leadingEdgeArg, baseName, writeFileBytes } from "./run.js";
+import { runCommand, parseCommand, extensionOf, intArg, rateArg, leadingEdgeArg, baseName, writeFileBytes, writeFilePieces } from "./run.js";
 
 export const CONVERT_USAGE = `usage: diskflux convert <input> <output.tr|output.vcd|output.sr|output.scp|output.hfe|DIR/trackNN.S.raw|DIR/> [options]
   input: sigrok .sr, DSView .dsl, dgesswein/mfm .tr, .vcd, .csv, SuperCard Pro .scp, HxC .hfe,
@@ -193,7 +193,7 @@ export async function convertCommand(argv: string[], out: Out = process.stdout, 
     const edgeChannels = (c: Capture) => ({ data: channelOf(c), leadingEdge });
 
     if (ext === ".tr") {
-      const { writeTr } = await import("../writers/tr.js");
+      const { writeTrPieces } = await import("../writers/tr.js");
       const seen = new Set<number>();
       const tracks = items.map((t) => ({
         cyl: t.cyl,
@@ -217,14 +217,15 @@ export async function convertCommand(argv: string[], out: Out = process.stdout, 
       const keepCmd =
         inTr !== undefined && inCmd !== undefined && !/^\s*diskflux\b/.test(inCmd) &&
         (geometry.cylinders ?? inTr.cylinders) === inTr.cylinders && (geometry.heads ?? inTr.heads) === inTr.heads;
-      const bytes = writeTr(tracks, {
+      const trOptions = {
         ...geometry,
         ...(keepCmd ? { commandLine: inCmd } : {}),
         note: values.note ?? (any.kind === "tracks" && any.note ? any.note : `converted from ${baseName(input)}`),
-      });
-      await writeFileBytes(output, bytes);
+      };
+      // written track by track (a whole drive's output is never held: 8 192 tracks peaked at 1.5 GiB)
+      const length = await writeFilePieces(output, (put) => writeTrPieces(tracks, trOptions, put));
       const rates = [...seen].map((r) => `${r / 1e6} MHz`).join(", ");
-      out.write(`${escapeName(output)}: ${items.length} track${items.length === 1 ? "" : "s"} of 200 MHz transitions (from ${rates}), ${bytes.length} bytes\n`);
+      out.write(`${escapeName(output)}: ${items.length} track${items.length === 1 ? "" : "s"} of 200 MHz transitions (from ${rates}), ${length} bytes\n`);
       return 0;
     }
 

@@ -91,16 +91,68 @@ export async function writeFileBytes(path: string, data: Uint8Array | string): P
   try {
     await fs.writeFile(path, data);
   } catch (e) {
-    const code = (e as { code?: unknown }).code;
-    const why =
-      code === "ENOENT" ? "no such directory" :
-      code === "EISDIR" ? "it is a directory" :
-      code === "EACCES" || code === "EPERM" ? "permission denied" :
-      code === "ENOSPC" ? "no space left on the device" :
-      code === "ERR_INVALID_ARG_VALUE" || code === "ERR_INVALID_ARG_TYPE" ? "not a valid path" :
-      escapeInput(e instanceof Error ? e.message : String(e), 200); // node's message quotes the path raw
-    throw new DiskfluxError("E_FILE", `${escapeName(path)}: cannot write it (${why})`, { cause: e });
+    throw cannotWrite(path, e);
   }
+}
+
+/**
+ * A file written piece by piece (`produce` hands each piece to `put`, in order,
+ * and returns the length), never held whole: into a temporary file beside
+ * `path`, renamed over it at the end, so that a run that fails leaves the old
+ * file (or none). A path that is not a regular file (a device) gets the pieces
+ * joined, as writeFileBytes. Errors as writeFileBytes's.
+ */
+export async function writeFilePieces(path: string, produce: (put: (piece: Uint8Array) => void) => number): Promise<number> {
+  const fs = await import("node:fs");
+  const { basename, dirname, join } = await import("node:path");
+  const st = fs.statSync(path, { throwIfNoEntry: false });
+  if (st !== undefined && !st.isFile()) {
+    const parts: Uint8Array[] = [];
+    const n = produce((p) => parts.push(p.slice()));
+    await writeFileBytes(path, Buffer.concat(parts));
+    return n;
+  }
+  let target: string, temp: string, fd: number | undefined;
+  try {
+    target = st !== undefined ? fs.realpathSync(path) : path;
+    temp = join(dirname(target), `.${basename(target)}.${process.pid}.diskflux-tmp`);
+    fd = fs.openSync(temp, "w");
+  } catch (e) {
+    throw cannotWrite(path, e);
+  }
+  try {
+    const out = fd;
+    const n = produce((p) => {
+      for (let at = 0; at < p.length; ) at += fs.writeSync(out, p, at);
+    });
+    fs.closeSync(fd);
+    fd = undefined;
+    if (st !== undefined) {
+      try {
+        fs.chmodSync(temp, st.mode & 0o7777);
+      } catch {
+        // (a file system without modes)
+      }
+    }
+    fs.renameSync(temp, target);
+    return n;
+  } catch (e) {
+    if (fd !== undefined) fs.closeSync(fd);
+    fs.rmSync(temp, { force: true });
+    throw isDiskfluxError(e) ? e : cannotWrite(path, e);
+  }
+}
+
+function cannotWrite(path: string, e: unknown): DiskfluxError {
+  const code = (e as { code?: unknown }).code;
+  const why =
+    code === "ENOENT" ? "no such directory" :
+    code === "EISDIR" ? "it is a directory" :
+    code === "EACCES" || code === "EPERM" ? "permission denied" :
+    code === "ENOSPC" ? "no space left on the device" :
+    code === "ERR_INVALID_ARG_VALUE" || code === "ERR_INVALID_ARG_TYPE" ? "not a valid path" :
+    escapeInput(e instanceof Error ? e.message : String(e), 200); // node's message quotes the path raw
+  return new DiskfluxError("E_FILE", `${escapeName(path)}: cannot write it (${why})`, { cause: e });
 }
 
 /** The leading edge from --leading-edge or -P mfm:...:leading_edge=... (default rising). */

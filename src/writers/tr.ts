@@ -212,6 +212,28 @@ export function trEndRecord(): Uint8Array {
  * await writeFile("synth.tr", bytes); // mfm_util --transitions_file synth.tr …
  */
 export function writeTr(tracks: readonly TrWriteTrack[], opts: TrWriteOptions = {}): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let length = 0;
+  writeTrPieces(tracks, opts, (p) => {
+    parts.push(p);
+    length += p.length;
+  });
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/**
+ * writeTr's bytes piece by piece, in order — the header, each track's record
+ * (its capture read when its turn comes), the end record — so that a whole
+ * drive is never held at once (`diskflux convert` to .tr). Every track's place
+ * is checked against the geometry before the first piece. Returns the length.
+ */
+export function writeTrPieces(tracks: readonly TrWriteTrack[], opts: TrWriteOptions, write: (piece: Uint8Array) => void): number {
   let maxCyl = 0;
   let maxHead = 0;
   for (const t of tracks) {
@@ -223,23 +245,15 @@ export function writeTr(tracks: readonly TrWriteTrack[], opts: TrWriteOptions = 
   const geometry = { cylinders, heads };
   const header = trHeader({ ...opts, ...geometry });
   for (const t of tracks) checkTrack(t, cylinders, heads);
-  const parts: Uint8Array[] = [header];
-  let length = header.length;
-  for (const t of tracks) {
-    const r = trRecord(t, geometry, opts.channels);
-    parts.push(r);
-    length += r.length;
-  }
-  const end = trEndRecord();
-  parts.push(end);
-  length += end.length;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  let length = 0;
+  const put = (p: Uint8Array) => {
+    write(p);
+    length += p.length;
+  };
+  put(header);
+  for (const t of tracks) put(trRecord(t, geometry, opts.channels));
+  put(trEndRecord());
+  return length;
 }
 
 /**
