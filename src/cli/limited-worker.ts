@@ -22,7 +22,8 @@
 // give 1 MB semi-spaces, 4-6 MB 2 MB ones (--jobs 2 then peaked at 124-131 MB,
 // over the target), 8 MB 4 MB ones.
 // `convert` stays in-process: it holds its whole input (a 2 048-track .tr to
-// .tr: ~480 MB either way, 12 MB less on the worker), not worth a thread.
+// .tr measured ~480 MB either way, 12 MB less on the worker, when it also held
+// its output; that is now written track by track), not worth a thread.
 //
 // - main(argv, out, err) is unchanged (the tests call it in-process); only the
 //   bin goes through runBin().
