@@ -4,7 +4,7 @@
 // command run on the main thread (decode) and one run on the bin's limited
 // worker thread (image, whose output the main thread forwards).
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
@@ -33,6 +33,22 @@ function runAndCloseEarly(args: string[]): Promise<{ code: number | null; signal
     child.on("close", (code, signal) => res({ code, signal, first, err }));
   });
 }
+
+describe.skipIf(!existsSync("/dev/full"))("stdout that fails otherwise (a full disk)", () => {
+  test("decode -A mfm > /dev/full: one line on stderr, exit status 1 (it was a stack trace)", async () => {
+    const full = openSync("/dev/full", "w");
+    const child = spawn(process.execPath, ["--import", "tsx", resolve("src/cli/main.ts"), "decode", "--demo", "-A", "mfm"], { stdio: ["ignore", full, "pipe"] });
+    closeSync(full);
+    let err = "";
+    child.stderr?.on("data", (d: Buffer) => (err += d));
+    const code = await new Promise<number | null>((res, rej) => {
+      child.on("error", rej);
+      child.on("close", (c) => res(c));
+    });
+    expect(err).toBe("diskflux: cannot write the output (no space left on the device); the output is incomplete\n");
+    expect(code).toBe(1);
+  }, 60_000);
+});
 
 describe("a closed stdout pipe", () => {
   test("decode --demo -A mfm (3 MB of rows): exits 0, quietly, after its first output", async () => {

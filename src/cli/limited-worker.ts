@@ -111,13 +111,22 @@ export async function runBin(main: Main, argv: string[], self: string): Promise<
 /**
  * `diskflux ... | head`: once the reader closes the pipe, writes fail with EPIPE.
  * Like the Unix tools, stop quietly (the reader has what it wanted) instead of
- * dying on an unhandled 'error' event with a stack trace.
+ * dying on an unhandled 'error' event with a stack trace. Any other write error
+ * (stdout on a full disk: ENOSPC; EIO) is one line on stderr and exit status 1.
  */
 function quitOnClosedPipe(): void {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on("error", (e: NodeJS.ErrnoException) => {
       if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
-      throw e;
+      if (stream === process.stdout) {
+        const why = e.code === "ENOSPC" ? "no space left on the device" : oneLine(e.code ?? e.message);
+        try {
+          process.stderr.write(`diskflux: cannot write the output (${why}); the output is incomplete\n`);
+        } catch {
+          // (stderr gone too: the status says it)
+        }
+      }
+      process.exit(1);
     });
   }
 }
