@@ -5,8 +5,8 @@
 //   diskflux image t0.sr t1.sr t1-again.sr -P mfm: -o disk.img --json
 
 import { DiskfluxError } from "../errors.js";
-import { escapeInput, escapeName, oneLine, quoteArg } from "../escape.js";
-import { baseName, extensionOf, intArg, parseCommand, rateArg, runCommand, writeFileBytes } from "./run.js";
+import { escapeName, oneLine, quoteArg } from "../escape.js";
+import { baseName, extensionOf, intArg, parseCommand, rateArg, runCommand, writeFileBytes, cannotWrite } from "./run.js";
 
 export const IMAGE_USAGE = `usage: diskflux image <capture|file.tr>... [-P mfm:<options>] -o <disk.img|disk.imd> [--map <map.txt>] [--json]
   without -P (or with -P mfm:auto) the options are detected once over the first captures
@@ -266,9 +266,7 @@ async function openImageFile(output: string): Promise<{ sink: FileSink; finish: 
           close();
           fs.renameSync(temp, target);
         } catch (e) {
-          const code = (e as { code?: unknown }).code;
-          const why = code === "ENOSPC" ? "no space left on the device" : code === "EACCES" || code === "EPERM" ? "permission denied" : escapeInput(e instanceof Error ? e.message : String(e), 200);
-          throw new DiskfluxError("E_FILE", `${escapeName(out)}: cannot write it (${why})`, { cause: e });
+          throw cannotWrite(out, e);
         }
       },
       abandon() {

@@ -143,7 +143,8 @@ export async function writeFilePieces(path: string, produce: (put: (piece: Uint8
   }
 }
 
-function cannotWrite(path: string, e: unknown): DiskfluxError {
+/** A failed write as writeFileBytes tells it: E_FILE, the path and why in words. */
+export function cannotWrite(path: string, e: unknown): DiskfluxError {
   const code = (e as { code?: unknown }).code;
   const why =
     code === "ENOENT" ? "no such directory" :

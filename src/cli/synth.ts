@@ -6,8 +6,8 @@
 //   diskflux synth --format MFM --data-crc-size 48 --data-crc-poly 0x181814503011 --data-crc-init 0 -o ecc.sr
 
 import { DiskfluxError } from "../errors.js";
-import { escapeInput, escapeName, quoteArg } from "../escape.js";
-import { extensionOf, intArg, listArg, numArg, parseCommand, rateArg, runCommand, writeFileBytes } from "./run.js";
+import { quoteArg } from "../escape.js";
+import { extensionOf, intArg, listArg, numArg, parseCommand, rateArg, runCommand, writeFileBytes, writeFilePieces } from "./run.js";
 
 export const SYNTH_USAGE = `usage: diskflux synth --format FM|MFM|MFM_floppy|MFM_WD|RLL_WD|RLL_Seagate -o <out.sr|out.tr|out.vcd> [options]
   --cyl N|A-B --head N|A-B   track(s) to make (default 0 0); several tracks need a .tr output
@@ -94,32 +94,6 @@ function rangeArg(name: string, text: string | undefined, max: number, what: str
     throw new DiskfluxError("E_USAGE", `${name} ${quoteArg(text)}: ${unit} ${top} is past ${max}, the highest ${unit} ${what} can hold`);
   }
   return values;
-}
-
-/** A file opened for appending, with write errors told as writeFileBytes tells them. */
-async function appendTo(path: string): Promise<{ write(b: Uint8Array): Promise<void>; close(): Promise<void> }> {
-  const fs = await import("node:fs/promises");
-  const fail = (e: unknown) => {
-    const code = (e as { code?: unknown }).code;
-    const why = code === "ENOSPC" ? "no space left on the device" : code === "EACCES" || code === "EPERM" ? "permission denied" : escapeInput(e instanceof Error ? e.message : String(e), 200);
-    return new DiskfluxError("E_FILE", `${escapeName(path)}: cannot write it (${why})`, { cause: e });
-  };
-  let fh: Awaited<ReturnType<typeof fs.open>>;
-  try {
-    fh = await fs.open(path, "a");
-  } catch (e) {
-    throw fail(e);
-  }
-  return {
-    async write(b) {
-      try {
-        await fh.write(b);
-      } catch (e) {
-        throw fail(e);
-      }
-    },
-    close: () => fh.close(),
-  };
 }
 
 export async function synthCommand(argv: string[], out: Out = process.stdout, err: Out = process.stderr): Promise<number> {
@@ -243,19 +217,23 @@ export async function synthCommand(argv: string[], out: Out = process.stdout, er
       // the default, the geometry, is true for this file. diskflux's own words go in the note.
       const geometry = { cylinders: cyls[cyls.length - 1] + 1, heads: heads[heads.length - 1] + 1 };
       const note = `diskflux synth: ${what}; cyl ${span(cyls)}, head ${span(heads)}; decode with diskflux -P mfm:${first.options}`;
-      await writeFileBytes(output, trHeader({ ...geometry, note }));
-      const file = await appendTo(output);
       let count = 0;
-      try {
+      // one track at a time, into a temporary file renamed at the end (writeFilePieces)
+      await writeFilePieces(output, (put) => {
+        let length = 0;
+        const write = (piece: Uint8Array) => {
+          put(piece);
+          length += piece.length;
+        };
+        write(trHeader({ ...geometry, note }));
         for (const t of tracks()) {
           const r = count === 0 ? first : makeTrack(t.cyl, t.head);
-          await file.write(trRecord({ ...t, capture: r.edges }, geometry));
+          write(trRecord({ ...t, capture: r.edges }, geometry));
           count++;
         }
-        await file.write(trEndRecord());
-      } finally {
-        await file.close();
-      }
+        write(trEndRecord());
+        return length;
+      });
       out.write(`${output}: ${count} track${count === 1 ? "" : "s"} (cyl ${span(cyls)}, head ${span(heads)}), ${what}\n`);
     } else {
       const { writeSigrok } = await import("../writers/sigrok.js");

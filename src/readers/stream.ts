@@ -69,24 +69,21 @@ export async function openCaptureStream(bytes: Uint8Array, source = "capture"): 
 export async function captureHead(bytes: Uint8Array, source: string, maxBytes: number): Promise<{ capture: LogicCapture; sampleCount: number; cut: boolean }> {
   const s = await openCaptureStream(bytes, source);
   const unit = s.setup.unitSize ?? 1;
-  const want = Math.floor(Math.max(0, maxBytes) / unit) * unit;
-  const parts: Uint8Array[] = [];
+  const whole = s.setup.sampleCount * unit;
+  const want = Math.floor(Math.min(Math.max(0, maxBytes), whole) / unit) * unit;
+  // each chunk copied once, into its place (a stream that ends short of its metadata: cut to what came)
+  let samples = new Uint8Array(want);
   let n = 0;
   if (want > 0) {
     for await (const c of s.chunks(Math.min(1 << 22, want))) {
-      parts.push(c.slice(0, Math.min(c.length, want - n)));
-      n += parts[parts.length - 1].length;
+      const take = Math.min(c.length, want - n);
+      samples.set(c.subarray(0, take), n);
+      n += take;
       if (n >= want) break;
     }
   }
   const units = Math.floor(n / unit);
-  const samples = new Uint8Array(units * unit);
-  let at = 0;
-  for (const p of parts) {
-    const take = Math.min(p.length, samples.length - at);
-    samples.set(p.subarray(0, take), at);
-    at += take;
-  }
+  if (units * unit < want) samples = samples.slice(0, units * unit);
   const capture: LogicCapture = {
     kind: "logic", sampleRate: s.setup.sampleRate, sampleCount: units, unitSize: unit,
     channels: s.setup.channels ?? [{ index: 0, name: "0" }], samples, source,
