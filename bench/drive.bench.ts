@@ -278,9 +278,8 @@ async function imageBench(): Promise<{ tracks: number; file: string; fileMiB: nu
     console.log(`\nsynthesizing ${file} (${tracks} tracks, once)…`);
     const { synthCommand } = await import("../src/cli/synth.js");
     const quiet = { write: () => true } as unknown as NodeJS.WritableStream;
-    const tmp = `${file}.part`;
-    if ((await synthCommand(["--format", "MFM", "--cyl", `0-${cyls - 1}`, "--head", `0-${heads - 1}`, "--jitter", "0.02", "-o", tmp], quiet, process.stderr)) !== 0) fail("synth failed");
-    (await import("node:fs")).renameSync(tmp, file);
+    // (synth writes a .tr through a temporary file renamed at the end: an interrupted run leaves none)
+    if ((await synthCommand(["--format", "MFM", "--cyl", `0-${cyls - 1}`, "--head", `0-${heads - 1}`, "--jitter", "0.02", "-o", file], quiet, process.stderr)) !== 0) fail("synth failed");
   }
   const { bundleCli, runCli } = await import("./cli-bundle.js");
   const runner = await bundleCli();
