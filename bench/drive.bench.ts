@@ -18,7 +18,7 @@
 // buffer each, as a reader would hand over: synthesizing a track costs ~40 ms,
 // ~10× decoding it, and would time the synthesizer instead of the pool.
 // Inputs come from an async generator, so the pool's backpressure is what keeps
-// memory bounded: never more than jobs × (perWorker + 1) tracks (jobs × 5 by
+// memory bounded: never more than jobs × (perWorker + 1) tracks (jobs × 9 by
 // default in Node) are out of the generator.
 //
 // Before timing, every job count's pool output over 2 × distinct tracks must equal

@@ -6,7 +6,7 @@ import type { ResolvedOptions } from "./options.js";
 import type { DecodeResult, DecodeStats, FieldEvent, IdRecord, DataRecord, TrackRecord, ResetNote, ResetReason, ResetField } from "./types.js";
 import { decodeHeader } from "./header.js";
 import { ByteSink } from "./bytesink.js";
-import { crcHex } from "./hex.js";
+import { byteHex, crcHex } from "./hex.js";
 
 const BIN_NAMES = ["id", "idcrc", "data", "datacrc", "iddata"] as const;
 const MARK_NAMES = ["Index Mark", "ID Address Mark", "Data Address Mark", "Deleted Data Address Mark"];
@@ -34,6 +34,12 @@ export class Collector {
   retain = true;
   /** False: the binary streams are not kept (a result made lean at once: src/pool/protocol.ts leanResult). */
   binary = true;
+  /**
+   * True: of the fields, only the address marks and CRC checks are kept (what
+   * recovery's looksIncomplete reads; a lean result drops the fields anyway):
+   * no text is built for the sync, record and unknown-byte fields.
+   */
+  marksAndChecksOnly = false;
   private readonly stats: DecodeStats = { IAM: 0, IDAM: 0, DAM: 0, DDAM: 0, CRC_OK: 0, CRC_err: 0, EiPW: 0, CkEr: 0, OoTI: 0, Intrvls: 0 };
   private readonly eventLog = new ByteSink();
   private readonly edgeLog = new ByteSink();
@@ -94,7 +100,7 @@ export class Collector {
       const a = ev[o + 2], b = ev[o + 3], c = ev[o + 4];
       switch (kind) {
         case A.EV_SYNC:
-          this.fields.push({ kind: "sync", start: a, end: b, text: `Sync pattern ${c} bytes` });
+          if (!this.marksAndChecksOnly) this.fields.push({ kind: "sync", start: a, end: b, text: `Sync pattern ${c} bytes` });
           break;
         case A.EV_MARK: {
           this.stats[MARK_KEYS[c]]++;
@@ -109,7 +115,7 @@ export class Collector {
           const rec: IdRecord = { kind: "id", start: a, end: b, markStart: this.lastMarkStart, cyl: h.cyl, head: h.head, sec: h.sec, len: h.len, bytes };
           if (this.retain) this.records.push(rec);
           this.pendingId = rec;
-          this.fields.push({ kind: "idrec", start: a, end: b, text: `ID Record: cyl=${h.cyl}, head=${h.head}, sec=${h.sec}, len=${h.len}` });
+          if (!this.marksAndChecksOnly) this.fields.push({ kind: "idrec", start: a, end: b, text: `ID Record: cyl=${h.cyl}, head=${h.head}, sec=${h.sec}, len=${h.len}` });
           break;
         }
         case A.EV_DATAREC: {
@@ -119,28 +125,28 @@ export class Collector {
           };
           if (this.retain) this.records.push(rec);
           this.pendingData = rec;
-          this.fields.push({ kind: "datarec", start: a, end: b, text: "Data Record" });
+          if (!this.marksAndChecksOnly) this.fields.push({ kind: "datarec", start: a, end: b, text: "Data Record" });
           break;
         }
         case A.EV_BINARY: {
-          const offset = b, len = c;
-          const bytes = out.subarray(offset, offset + len);
-          if (this.retain && this.binary) this.sinks[a].append(bytes);
-          if (a === A.BIN_DATA && this.pendingData) this.pendingData.bytes = bytes.slice();
+          // (views and copies only where they are kept: a lean decode makes none for most binaries)
+          const offset = b, len = c, end = offset + len;
+          if (this.retain && this.binary) this.sinks[a].append(out.subarray(offset, end));
+          if (a === A.BIN_DATA && this.pendingData) this.pendingData.bytes = out.slice(offset, end);
           if (a === A.BIN_IDCRC || a === A.BIN_DATACRC) {
             if (this.keepCrcInputs) {
               const rec = a === A.BIN_IDCRC ? this.pendingId : this.pendingData;
-              if (rec) rec.crcInput = bytes.slice();
+              if (rec) rec.crcInput = out.slice(offset, end);
             } else if (this.failingCrcInputs) {
               // held until its EV_CRC says whether the check fails (copied: the next run reuses `out`)
               if (this.heldInput.length < len) this.heldInput = new Uint8Array(Math.max(len, this.heldInput.length * 2));
-              this.heldInput.set(bytes);
+              this.heldInput.set(out.subarray(offset, end));
               this.heldLen = len;
               this.heldFor = a === A.BIN_IDCRC ? this.pendingId : this.pendingData;
             }
             // its end (the received CRC) is what EV_CRC reports: keep the tail, not a copy of the blob
             const tail = Math.min(CRC_TAIL, len);
-            this.crcTail.set(bytes.subarray(len - tail));
+            for (let j = 0; j < tail; j++) this.crcTail[j] = out[end - tail + j];
             this.crcTailLen = tail;
           }
           break;
@@ -152,7 +158,7 @@ export class Collector {
           const tailLen = this.crcTailLen;
           let read = "";
           for (let j = tailLen >= 0 ? Math.max(0, Math.trunc(tailLen - bits / 8)) : tailLen; j < tailLen; j++) {
-            read += this.crcTail[j].toString(16).toUpperCase().padStart(2, "0");
+            read += byteHex(this.crcTail[j]);
           }
           if (ok) this.stats.CRC_OK++;
           else this.stats.CRC_err++;
@@ -171,7 +177,7 @@ export class Collector {
           break;
         }
         case A.EV_UNKNOWN:
-          this.fields.push({ kind: "unknown", start: a, end: b, text: "Unknown byte" });
+          if (!this.marksAndChecksOnly) this.fields.push({ kind: "unknown", start: a, end: b, text: "Unknown byte" });
           break;
         case A.EV_CLOCKERR: {
           let m = c, bitsBad = 0;

@@ -6,7 +6,10 @@ export function crcHex(hi: number, lo: number): string {
   return hi.toString(16).toUpperCase() + lo.toString(16).toUpperCase().padStart(8, "0");
 }
 
-/** Two upper-case hex digits of a byte. */
+/** "00".."FF", made once (a record's received CRC is spelled byte by byte for every check). */
+const BYTE_HEX: readonly string[] = Array.from({ length: 256 }, (_, v) => v.toString(16).toUpperCase().padStart(2, "0"));
+
+/** Two upper-case hex digits of a byte (0..255). */
 export function byteHex(v: number): string {
-  return v.toString(16).toUpperCase().padStart(2, "0");
+  return BYTE_HEX[v & 0xff];
 }

@@ -122,6 +122,14 @@ export function packedDeltasOf(capture: EdgeCapture): Uint8Array | undefined {
 export const NO_BINARY_STREAMS: unique symbol = Symbol("diskflux.noBinaryStreams");
 
 /**
+ * A request property (symbol-keyed, like NO_BINARY_STREAMS) for the same
+ * callers: of the fields, only the address marks and CRC checks are made (what
+ * decode()'s recovery reads), not the texts of every sync, record and unknown
+ * byte that the caller drops.
+ */
+export const MARK_AND_CHECK_FIELDS: unique symbol = Symbol("diskflux.markAndCheckFields");
+
+/**
  * A request property (symbol-keyed, like NO_BINARY_STREAMS) for decode()'s own
  * recovery: a record keeps its CRC input only when its check fails (what ECC,
  * the separators and a vote read), not on every record as keepCrcInputs does.
@@ -187,6 +195,7 @@ export class TrackStream {
     const keep = request.keepEvents === true || (logBytes && onRun === undefined);
     const collector = (this.collector = new Collector(k, options, keep, logBytes, request.keepCrcInputs === true));
     if ((request as { [NO_BINARY_STREAMS]?: boolean })[NO_BINARY_STREAMS] === true) collector.binary = false;
+    if ((request as { [MARK_AND_CHECK_FIELDS]?: boolean })[MARK_AND_CHECK_FIELDS] === true) collector.marksAndChecksOnly = true;
     if (request.keepCrcInputs !== true && failingCrcInputsOnly(request)) collector.failingCrcInputs = true;
     const discard = onRun !== undefined && request.discard === true;
     if (discard) collector.retain = false;

@@ -250,25 +250,42 @@ export function sectorReads(input: ImageTrackInput, placeBy: "header" | "track" 
       badHeaders++;
       continue;
     }
-    const complete = data?.crc !== undefined;
-    const copy = complete ? copyOf(r, data, check) : undefined;
-    reads.push({
-      cyl: placeBy === "track" ? input.cyl! : r.cyl,
-      head: placeBy === "track" ? input.head! : r.head,
+    const cyl = placeBy === "track" ? input.cyl! : r.cyl;
+    const head = placeBy === "track" ? input.head! : r.head;
+    if (data?.crc !== undefined && data.status === "good" && data.crcInput === undefined && data.recovery === undefined && check !== undefined) {
+      // Most sectors of a drive: one literal, the keys in the order of the general case below
+      // (an object grown key by key reallocates its property store).
+      reads.push({
+        cyl, head, sec: r.sec, len: r.len,
+        data: data.bytes, dataCrcOk: data.crc.ok, deleted: data.deleted || (floppyMfm && data.mark === 0xf8), status: "good", computed: data.crc.computed, check,
+        source, at: r.start, idCyl: r.cyl, idHead: r.head, input: index,
+      });
+      continue;
+    }
+    // (keys set one by one, in this order: no temporary object a key)
+    const read: { -readonly [K in keyof SectorRead]: SectorRead[K] } = {
+      cyl,
+      head,
       sec: r.sec,
       len: r.len,
-      ...(complete ? { data: data!.bytes, dataCrcOk: data!.crc!.ok, deleted: data!.deleted || (floppyMfm && data!.mark === 0xf8) } : {}),
-      ...(copy?.status !== undefined ? { status: copy.status } : {}),
-      ...(copy?.crcInput !== undefined ? { crcInput: copy.crcInput } : {}),
-      ...(copy?.computed !== undefined ? { computed: copy.computed } : {}),
-      ...(copy?.check !== undefined ? { check: copy.check } : {}),
-      ...(copy?.recovery !== undefined ? { recovery: copy.recovery } : {}),
-      source,
-      at: r.start,
-      idCyl: r.cyl,
-      idHead: r.head,
-      input: index,
-    });
+    } as SectorRead;
+    if (data?.crc !== undefined) {
+      const copy = copyOf(r, data, check);
+      read.data = data.bytes;
+      read.dataCrcOk = data.crc.ok;
+      read.deleted = data.deleted || (floppyMfm && data.mark === 0xf8);
+      if (copy.status !== undefined) read.status = copy.status;
+      if (copy.crcInput !== undefined) read.crcInput = copy.crcInput;
+      if (copy.computed !== undefined) read.computed = copy.computed;
+      if (copy.check !== undefined) read.check = copy.check;
+      if (copy.recovery !== undefined) read.recovery = copy.recovery;
+    }
+    read.source = source;
+    read.at = r.start;
+    read.idCyl = r.cyl;
+    read.idHead = r.head;
+    read.input = index;
+    reads.push(read);
   }
   return { reads, badHeaders, orphanData };
 }

@@ -12,7 +12,7 @@
 // as fast as one thread; 2 workers alone 0.85-1.1× (three busy threads on two
 // cores, and a second start-up).
 //
-// Memory is bounded: each worker holds at most perWorker jobs (2, or 4 beside a
+// Memory is bounded: each worker holds at most perWorker jobs (2, or 8 beside a
 // decoding calling thread), and at most jobs × (perWorker + 1) inputs
 // are taken from the input iterator and not yet handed to the caller, whether
 // being decoded, queued in a worker, or done and waiting for an earlier one (the
@@ -148,9 +148,10 @@ export interface DecodeManyOptions extends DecodeRequest {
   jobs?: number;
   /**
    * Jobs queued in each worker, the one it decodes included: default 2 (a worker
-   * never waits for its next), 4 when the calling thread decodes too (its own
+   * never waits for its next), 8 when the calling thread decodes too (its own
    * decodes keep it from refilling the queues for a track's time: with 2, a
-   * worker sat idle 18 % of the time, with 4, 5 %; measured on 2 cores).
+   * worker sat idle 18 % of the time, with 4, 5-15 %, with 8, 5 %; measured on
+   * 2 cores, the last two in a 2 048-track `image --jobs 2`, 2026-11-27).
    */
   perWorker?: number;
   /**
@@ -342,7 +343,7 @@ async function* runMany(
   platform: PoolPlatform,
 ): AsyncGenerator<AnyResult, void, undefined> {
   const { jobs: jobsGiven, transfer = true, useCallingThread = platform.useCallingThread, signal, lean = false, ...request } = o;
-  const perWorker = o.perWorker ?? (useCallingThread ? 4 : 2);
+  const perWorker = o.perWorker ?? (useCallingThread ? 8 : 2);
   if (signal?.aborted) throw abortReason(signal);
   const iterable = (x: unknown) => typeof x === "object" && x !== null && (Symbol.iterator in x || Symbol.asyncIterator in x);
   if (!iterable(inputs)) {

@@ -29,7 +29,7 @@ import { escapeName, oneLine } from "../escape.js";
 import type { BackendChoice } from "../kernels/load.js";
 import type { DecodeOptions } from "../options.js";
 import type { DecodeRequest, DecodeResult, ResetNote } from "../types.js";
-import { FAILING_CRC_INPUTS, NO_BINARY_STREAMS } from "../stream.js";
+import { FAILING_CRC_INPUTS, MARK_AND_CHECK_FIELDS, NO_BINARY_STREAMS } from "../stream.js";
 import type { AnyCaptureOptions } from "../readers/index.js";
 import { packObjects, unpackObjects, type PackedObjects } from "./pack.js";
 
@@ -143,14 +143,16 @@ export function leanResult(r: DecodeResult): DecodeResult {
 
 /**
  * The request a lean decode runs with (where it is decoded: a worker or the
- * calling thread): no binary streams collected, and CRC inputs, when asked for,
- * kept only on records whose check fails (what leanResult keeps anyway), so
- * that a clean track copies none and strips none.
+ * calling thread): no binary streams collected, of the fields only the marks
+ * and checks that recovery reads (leanResult drops them all), and CRC inputs,
+ * when asked for, kept only on records whose check fails (what leanResult
+ * keeps anyway), so that a clean track copies none and strips none.
  */
 export function leanRequest(r: DecodeRequest): DecodeRequest {
-  if (!r.keepCrcInputs) return { ...r, [NO_BINARY_STREAMS]: true } as DecodeRequest;
+  const lean = { [NO_BINARY_STREAMS]: true, [MARK_AND_CHECK_FIELDS]: true };
+  if (!r.keepCrcInputs) return { ...r, ...lean } as DecodeRequest;
   const { keepCrcInputs: _, ...rest } = r;
-  return { ...rest, [NO_BINARY_STREAMS]: true, [FAILING_CRC_INPUTS]: true } as DecodeRequest;
+  return { ...rest, ...lean, [FAILING_CRC_INPUTS]: true } as DecodeRequest;
 }
 
 /** The worker's answer for a result: records and fields packed, and the buffers that move with it. */

@@ -251,20 +251,21 @@ export function dataCheckOf(result: DecodeResult): CheckParams | undefined {
  * copyOf(id, data, dataCheckOf(result), { source: "track 0" }); // { cyl: 0, head: 0, sec: 1, bytes, crcOk: true, crcInput, check, … }
  */
 export function copyOf(id: { cyl: number; head: number; sec: number }, data: DataRecord | undefined, check: CheckParams | undefined, where: { source?: string; at?: number } = {}): SectorCopy {
-  const complete = data?.crc !== undefined;
-  const status = data?.status;
-  return {
-    cyl: id.cyl,
-    head: id.head,
-    sec: id.sec,
-    ...(complete ? { bytes: data!.bytes, crcOk: data!.crc!.ok, computed: data!.crc!.computed } : {}),
-    ...(complete && status !== undefined && status in RANK ? { status: status as CopyStatus } : {}),
-    ...(complete && data!.crcInput ? { crcInput: data!.crcInput } : {}),
-    ...(complete && check ? { check } : {}),
-    ...(complete && data!.recovery ? { recovery: data!.recovery } : {}),
-    ...(where.source !== undefined ? { source: where.source } : {}),
-    ...(where.at !== undefined ? { at: where.at } : {}),
-  };
+  // (keys set one by one, in this order: no temporary object a key, as spreads of `cond ? {…} : {}` made, for every sector of a drive)
+  const copy: { -readonly [K in keyof SectorCopy]: SectorCopy[K] } = { cyl: id.cyl, head: id.head, sec: id.sec };
+  if (data?.crc !== undefined) {
+    copy.bytes = data.bytes;
+    copy.crcOk = data.crc.ok;
+    copy.computed = data.crc.computed;
+    const status = data.status;
+    if (status !== undefined && status in RANK) copy.status = status as CopyStatus;
+    if (data.crcInput) copy.crcInput = data.crcInput;
+    if (check) copy.check = check;
+    if (data.recovery) copy.recovery = data.recovery;
+  }
+  if (where.source !== undefined) copy.source = where.source;
+  if (where.at !== undefined) copy.at = where.at;
+  return copy;
 }
 
 /**

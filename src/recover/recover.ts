@@ -213,6 +213,16 @@ export async function recoverTrack(
   const o = result.options;
   const dw = o.dataCrc.bits;
   const summary: RecoverySummary = { good: 0, corrected: 0, recovered: 0, bad: 0, retryDecodes: 0 };
+  // A clean track (every data record verifies, no sector looks lost) ends here, as the stages
+  // below would end it, without their rows and keys: most tracks of a drive.
+  if (result.records.every((r) => r.kind !== "data" || r.crc?.ok === true) && (how.separator === false || !looksIncomplete(result))) {
+    for (const r of result.records) {
+      if (r.kind !== "data") continue;
+      r.status = "good";
+      summary.good++;
+    }
+    return summary;
+  }
   const rows = ownDataRows(result);
   const failing: { data: DataRecord; key?: string }[] = [];
   for (const row of rows) {
