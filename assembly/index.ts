@@ -21,3 +21,4 @@ export { seedReset, seedRun, seedHash } from "./seed";
 export { legacyEdgesPtr, legacyConfigPtr, legacyStatusPtr, legacyConfigure, legacyLoad, legacyRun, legacyUnsync } from "./legacy";
 export { gf2WordsPtr, gf2BytesPtr, gf2Load, gf2Degree, gf2Xor, gf2Mod, gf2Gcd, gf2StripX, gf2Set64, gf2Mul, crcReverse, crcCountMatches } from "./gf2";
 export { eccRecordPtr, eccOutPtr, eccCorrect } from "./ecc";
+export { trckBytesPtr, trChecksumUpdate } from "./tr-checksum";
