@@ -50,7 +50,20 @@ const streams = fc.tuple(fc.array(token, { maxLength: 400 }), fc.nat({ max: 3 })
   const flat = toks.flat();
   return Uint8Array.from(flat.slice(0, Math.max(0, flat.length - cut)));
 });
-const origins = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 2 ** 40 }));
+// (the Wasm kernel sums 16 plain deltas at once only from an integer origin below 2^52, where
+// every sum is exact; fractional, huge and negative origins take its one-at-a-time path)
+const origins = fc.oneof(
+  fc.constant(0),
+  fc.integer({ min: 1, max: 2 ** 40 }),
+  fc.integer({ min: -(2 ** 40), max: -1 }),
+  fc.double({ min: -1e6, max: 1e15, noNaN: true }),
+  fc.constantFrom(2 ** 52 - 1, 2 ** 52, 2 ** 52 + 2, 2 ** 53 - 4096, 0.5, 1e15 + 0.25),
+);
+/** Mostly plain deltas (runs of 16 and more, as on a real track), now and then another token. */
+const plainHeavy = fc.array(
+  fc.oneof({ weight: 60, arbitrary: fc.integer({ min: 1, max: 253 }).map((d) => [d]) }, { weight: 1, arbitrary: token }),
+  { minLength: 16, maxLength: 1500, size: "max" }, // (fast-check's default size keeps arrays to a few dozen)
+).map((toks) => Uint8Array.from(toks.flat()));
 
 describe("trUnpack: Wasm = TS twin = reference", () => {
   it("random token streams, cut anywhere, from any origin", async () => {
@@ -67,6 +80,21 @@ describe("trUnpack: Wasm = TS twin = reference", () => {
         }
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it("long runs of plain deltas with a token now and then, from any origin", async () => {
+    const wasm = await getKernels("wasm"), js = await getKernels("js");
+    fc.assert(
+      fc.property(plainHeavy, origins, (bytes, t0) => {
+        const want = reference(bytes, bytes.length, t0);
+        for (const k of [wasm, js]) {
+          const got = run(k, bytes, t0);
+          expect([got.n, got.read]).toStrictEqual([want.edges.length, want.read]);
+          expect(got.edges).toStrictEqual(want.edges);
+        }
+      }),
+      { numRuns: 200 },
     );
   });
 
@@ -94,6 +122,8 @@ describe("trUnpack: Wasm = TS twin = reference", () => {
       ["a 24-bit escape cut by the end", Uint8Array.from([255, 1, 2]), 0, 0],
       ["skips only", new Uint8Array(SAMPLE_CAP), 0, SAMPLE_CAP],
       ["the longest deltas", Uint8Array.from({ length: 4000 }, (_, i) => (i % 4 === 0 ? 255 : 0xff)), 1000, 4000],
+      ["253-tick deltas (the largest plain ones: 16 × 253 in one sum)", new Uint8Array(4096).fill(253), 4096, 4096],
+      ["plain runs of 15, then a 16-bit escape (257) and a plain 1", Uint8Array.from({ length: 1900 }, (_, i) => (i % 19 < 15 ? 1 + (i % 253) : i % 19 === 15 ? 254 : 1)), 1700, 1900],
     ];
     for (const backend of ["wasm", "js"] as const) {
       const k = await getKernels(backend);
