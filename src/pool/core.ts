@@ -509,7 +509,13 @@ async function* decodePooled(
   const it = asyncIterator(inputs);
   const start = await platform.load();
 
-  const finished = new Map<number, AnyResult>();
+  /**
+   * Results not yet handed over, by input number. A worker's decode result stays
+   * packed (a function that rebuilds it) until its turn: its records, made just
+   * before the caller takes them, die young (a scavenge's garbage costs nothing;
+   * records that wait out one or two are copied, then promoted).
+   */
+  const finished = new Map<number, AnyResult | (() => AnyResult)>();
   const pending = new Map<number, Where>();
   /** Annotate jobs in workers: their pieces not yet handed over, and the worker to acknowledge them to. */
   const streams = new Map<number, { pieces: TextPiece[]; size: number; slot: Slot }>();
@@ -579,12 +585,12 @@ async function* decodePooled(
         const at = pending.get(m.id) ?? { index: m.id };
         pending.delete(m.id);
         const place = { ...(m.cyl !== undefined ? { cyl: m.cyl } : {}), ...(m.head !== undefined ? { head: m.head } : {}) };
-        finished.set(
-          m.id,
-          !m.ok ? { ...at, ...place, ok: false, error: m.error }
-            : m.text !== undefined ? { ...at, ...place, ok: true, text: m.text, decodeMs: m.ms }
-            : { ...at, ...place, ok: true, result: unpackResult(m), decodeMs: m.ms },
-        );
+        if (!m.ok) finished.set(m.id, { ...at, ...place, ok: false, error: m.error });
+        else if (m.text !== undefined) finished.set(m.id, { ...at, ...place, ok: true, text: m.text, decodeMs: m.ms });
+        else {
+          const packed = m;
+          finished.set(m.id, () => ({ ...at, ...place, ok: true, result: unpackResult(packed), decodeMs: packed.ms }));
+        }
         notify();
       },
       failed(reason) {
@@ -726,8 +732,9 @@ async function* decodePooled(
         if (!st.slot.gone) st.slot.handle.post({ type: "ack", id: nextOut, size }, []);
         continue;
       }
-      const next = finished.get(nextOut);
-      if (next) {
+      const got = finished.get(nextOut);
+      if (got) {
+        const next = typeof got === "function" ? got() : got;
         finished.delete(nextOut);
         if (annotate) {
           if (!st) held -= textSize(next); // (the calling thread's)
