@@ -92,7 +92,7 @@ export async function runBin(main: Main, argv: string[], self: string): Promise<
     await serve(main, argv, parentPort);
     return;
   }
-  if (isMainThread) quitOnClosedPipe();
+  if (isMainThread) handleOutputErrors();
   if (isMainThread && LIMITED.has(argv[0] ?? "")) {
     try {
       setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
@@ -114,7 +114,7 @@ export async function runBin(main: Main, argv: string[], self: string): Promise<
  * dying on an unhandled 'error' event with a stack trace. Any other write error
  * (stdout on a full disk: ENOSPC; EIO) is one line on stderr and exit status 1.
  */
-function quitOnClosedPipe(): void {
+function handleOutputErrors(): void {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on("error", (e: NodeJS.ErrnoException) => {
       if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
