@@ -1,6 +1,6 @@
 // A growing list of leading edges (and their index levels) gathered from a
 // kernel's output buffers, run after run: one copy per run into a buffer that
-// doubles when full, one trim at the end. Used wherever a whole capture's
+// doubles when full, handed over as views (or one trim) at the end. Used wherever a whole capture's
 // edges are collected (detect/edges.ts, readers/fused-edges.ts).
 
 export class EdgeList {
@@ -31,8 +31,20 @@ export class EdgeList {
     this.count = count + n;
   }
 
-  /** The edges gathered, trimmed to their count (and the index levels, when kept). */
+  /**
+   * The edges gathered (and the index levels, when kept): views of the list's
+   * buffers when they are at least half full (a capture's ~0.6 MB of edges not
+   * copied once more: the list is done with them), else trimmed copies.
+   */
   take(): { edges: Float64Array; index?: Uint8Array } {
-    return { edges: this.edges.slice(0, this.count), ...(this.index ? { index: this.index.slice(0, this.count) } : {}) };
+    const n = this.count;
+    const keep = 2 * n >= this.edges.length;
+    const cut = <T extends Float64Array | Uint8Array>(a: T): T => (keep ? (a.subarray(0, n) as T) : (a.slice(0, n) as T));
+    const out = { edges: cut(this.edges), ...(this.index ? { index: cut(this.index) } : {}) };
+    // (a later push must not write into the views handed out)
+    this.edges = new Float64Array(0);
+    if (this.index) this.index = new Uint8Array(0);
+    this.count = 0;
+    return out;
   }
 }

@@ -184,6 +184,31 @@ describe("LineBuffer", () => {
       { numRuns: 300, seed: 3 },
     );
   });
+
+  it("grows from a small buffer to its piece size: long lines (up to 16 K characters, some not ASCII) and big pieces", () => {
+    const text = fc.oneof(
+      fc.string({ unit: "binary", maxLength: 40 }),
+      fc.integer({ min: 1000, max: 16000 }).map((n) => "x".repeat(n)),
+      fc.integer({ min: 1000, max: 4000 }).map((n) => "é€".repeat(n)),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(), text), { maxLength: 120 }), fc.constantFrom(1 << 14, 1 << 16, 1 << 18, 1 << 20), (lines, piece) => {
+        const out: Uint8Array[] = [];
+        const b = new LineBuffer(piece, (x) => void out.push(x));
+        let expected = "";
+        for (const [start, t] of lines) {
+          b.line(true, start, start + 1, t);
+          expected += `${start}-${start + 1} mfm-1: ${t}\n`;
+        }
+        b.flush();
+        expect(Buffer.concat(out).toString("utf8")).toBe(expected);
+        for (const x of out) expect(x[x.length - 1]).toBe(0x0a);
+        // a piece goes out once it reaches `piece` bytes: none is longer than that and its last line
+        for (const x of out) expect(x.length).toBeLessThan(piece + 65536);
+      }),
+      { numRuns: 60, seed: 5 },
+    );
+  });
 });
 
 describe("LazyRing", () => {

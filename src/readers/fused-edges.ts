@@ -5,14 +5,14 @@
 // makes from readSigrok's samples, record for record.
 //
 // Measured (docs/fused-reader.md, bench/inflate-edges.bench.ts,
-// browser-test/inflate-edges.test.ts): in Node it is NOT the 3× the issue asks
-// for — Node's zlib inflates these captures at ~7 GB/s and checks the CRC-32
-// natively, so today's path stays (fused 0.9–1.2× with the CRC check, 1.4×
-// without). Where the reader has no zlib (browsers: DecompressionStream and a
-// table-loop CRC-32) it is 4.8× faster over the shared captures. Nothing in the
-// readers calls it yet: fusedPreferred() says where it pays, and a caller that
-// needs only edges may use it there, falling back to today's path when it
-// answers undefined.
+// browser-test/inflate-edges.test.ts): in Node, in a loop over warm buffers, it
+// is NOT the 3× the issue asks for (fused 0.9–1.2× with the CRC check, 1.4×
+// without: zlib inflates these captures at ~7 GB/s and checks the CRC-32
+// natively); where the reader has no zlib (browsers: DecompressionStream and a
+// table-loop CRC-32) it is 4.8× faster over the shared captures. In the CLI,
+// where zlib's output lands in fresh pages capture after capture, it is faster
+// in Node too (fusedPreferred()). The pool's file reads call it (src/pool/read.ts),
+// falling back to today's path when it answers undefined.
 //
 // Guards: it answers undefined (use today's path) for what it does not cover —
 // sample units wider than a byte, stored (method 0) members. When the kernel
@@ -61,12 +61,16 @@ function memberBytes(zip: ZipArchive, m: ZipMember): Uint8Array {
 }
 
 /**
- * True where the fused path measured faster than today's (no Node zlib: a
- * browser or another runtime); false in Node, where zlib + its native CRC-32
- * are as fast.
+ * Whether the pool's file reads (src/pool/read.ts) take the fused path: true
+ * everywhere. In a browser it measured 4.8× today's path; in Node, in a loop
+ * over warm buffers, 0.9–1.2× (docs/fused-reader.md), but in the CLI, where each
+ * capture's 3.3 MB of inflated samples lands in fresh pages (and `-A` rows and
+ * edge lists did too), 100 captures with `decode -A mfm=fields` took 13–27 % less
+ * wall time and 35–55 % less memory through it (2026-11-27, docs/fused-reader.md
+ * "In the CLI").
  */
 export function fusedPreferred(): boolean {
-  return !(typeof process !== "undefined" && typeof process.versions?.node === "string");
+  return true;
 }
 
 /**
