@@ -13,8 +13,10 @@
 //                checksums fixed so the damage reaches the decoder)
 //   modes        -A annotations (text and --json), -B binary streams, --json
 //                records, the sector table, image assembly and its map,
-//                detect(), decode "auto", --recover, and streaming (chunked
-//                decode, compared with the whole decode)
+//                detect(), decode "auto", --recover, streaming (chunked
+//                decode, compared with the whole decode), and the pool's file
+//                read (a .sr through the fused inflate→edges kernel, compared
+//                with readAnyCapture's capture)
 //   backends     js and wasm
 //
 // Each case (one seed, 0-8 mutations, one mode, one backend) must end in a
@@ -58,6 +60,7 @@ import { sectorMapText } from "../../src/image/map.js";
 import { sectorTable } from "../../src/report/table.js";
 import { detect } from "../../src/detect/detect.js";
 import { synthTrack } from "../../src/encode/synth.js";
+import { readFileWork } from "../../src/pool/read.js";
 import { writeSigrok } from "../../src/writers/sigrok.js";
 import { writeVcd } from "../../src/writers/vcd.js";
 import { writeTr } from "../../src/writers/tr.js";
@@ -598,7 +601,7 @@ export function mutate(bytes: Uint8Array, mutations: readonly Mutation[]): Uint8
 
 // ---------------------------------------------------------------- cases
 
-export const MODES = ["annotate", "annotate-json", "binary", "json", "table", "image", "detect", "auto", "recover", "stream"] as const;
+export const MODES = ["annotate", "annotate-json", "binary", "json", "table", "image", "detect", "auto", "recover", "stream", "pool-read"] as const;
 export type Mode = (typeof MODES)[number];
 export type Backend = "js" | "wasm";
 
@@ -695,6 +698,7 @@ async function runMode(bytes: Uint8Array, seed: Seed, c: FuzzCase, note: Note): 
   const backend = c.backend;
   const source = seed.name;
   if (c.mode === "stream" && detectCaptureFormat(bytes) === "zip") return streamZipCase(bytes, seed, c, note);
+  if (c.mode === "pool-read") return poolReadCase(bytes, seed, c, note);
   const any = await readAnyCapture(bytes, source);
   const captures = capturesOf(any);
   note(expandedBytes(captures), any.format);
@@ -808,6 +812,49 @@ function chunkSize(variant: number): number {
  * sizes and CRCs, so they must agree: the same records, or both an error
  * (only E_LIMIT, an allocation the stream never makes, may fail the whole read alone).
  */
+/**
+ * Pool-read mode: the file as decodeMany's threads read it (src/pool/read.ts:
+ * a .sr through the fused inflate→edges kernel, anything else through
+ * readAnyCapture) against readAnyCapture's first capture: both fail, or both
+ * decode to the same records (a file of several tracks is the pool's E_ARGUMENT).
+ */
+async function poolReadCase(bytes: Uint8Array, seed: Seed, c: FuzzCase, note: Note): Promise<number> {
+  const { backend } = c;
+  const options = seed.options;
+  const settle = <T,>(p: Promise<T>) => p.then((r) => ({ ok: true as const, r }), (e: unknown) => ({ ok: false as const, e }));
+  let tracks = 1;
+  const direct = await settle(
+    (async () => {
+      const any = await readAnyCapture(bytes, seed.name);
+      const captures = capturesOf(any);
+      tracks = any.kind === "tracks" ? any.tracks.length : 1;
+      note(expandedBytes(captures), any.format);
+      return decode(captures[0], options, { backend });
+    })(),
+  );
+  const pooled = await settle(
+    (async () => {
+      const { capture } = await readFileWork({ bytes, source: seed.name }, { options });
+      return decode(capture, options, { backend });
+    })(),
+  );
+  const why = (e: unknown) => (e instanceof Error ? e.message : String(e));
+  if (direct.ok && pooled.ok) {
+    if (!sameRecords(direct.r, pooled.r)) throw new CaseFailure("mismatch", "the pool's read of the file decodes differently from readAnyCapture's capture");
+    return pooled.r.records.length;
+  }
+  if (direct.ok && !pooled.ok) {
+    if (tracks !== 1 && pooled.e instanceof DiskfluxError && pooled.e.code === "E_ARGUMENT") return 0;
+    throw new CaseFailure("mismatch", `readAnyCapture's capture decodes but the pool's read fails: ${why(pooled.e)}`);
+  }
+  if (!direct.ok && pooled.ok) {
+    if (direct.e instanceof DiskfluxError && direct.e.code === "E_LIMIT") return pooled.r.records.length;
+    throw new CaseFailure("mismatch", `the pool's read decodes but readAnyCapture fails: ${why(direct.e)}`);
+  }
+  if (!pooled.ok && !(pooled.e instanceof DiskfluxError)) throw pooled.e; // a crash on the pool's side
+  throw (direct as { e: unknown }).e;
+}
+
 async function streamZipCase(bytes: Uint8Array, seed: Seed, c: FuzzCase, note: Note): Promise<number> {
   const { backend } = c;
   const options = seed.options;
