@@ -29,6 +29,19 @@ let recoverModule: Promise<typeof import("./recover/recover.js")> | undefined;
  * const known = await decode(capture, "data_rate=5000000:format=MFM:header_format=3:data_crc_poly=0x140a0445");
  * const found = await decode(capture, "auto"); // same records; found.detection.optionString says how
  */
+/** The option string decode() recovered with last, parsed (frozen: recovery spreads it, never writes it). */
+let lastGivenText: string | undefined;
+let lastGiven: DecodeOptions | undefined;
+
+/** parseOptionString, the same object again for the same string (a drive's tracks share one: 0.3–1.2 % of a profile). */
+function parsedShared(text: string): DecodeOptions {
+  if (text !== lastGivenText || lastGiven === undefined) {
+    lastGiven = Object.freeze(parseOptionString(text));
+    lastGivenText = text;
+  }
+  return lastGiven;
+}
+
 export async function decode(capture: Capture, options: string | DecodeOptions = {}, request: DecodeRequest = {}): Promise<DecodeResult> {
   if (wantsDetection(options)) {
     const { detect } = await import("./detect/detect.js");
@@ -42,7 +55,7 @@ export async function decode(capture: Capture, options: string | DecodeOptions =
     // (what recovery reads: the CRC inputs of records whose check fails; all of them when the caller asks)
     const result = await decode(capture, options, request.keepCrcInputs ? plain : ({ ...plain, [FAILING_CRC_INPUTS]: true } as DecodeRequest));
     const { recoverTrack } = await (recoverModule ??= import("./recover/recover.js"));
-    const given = typeof options === "string" ? parseOptionString(result.detection?.optionString ?? options) : result.detection?.options ?? options;
+    const given = typeof options === "string" ? parsedShared(result.detection?.optionString ?? options) : result.detection?.options ?? options;
     result.recovery = await recoverTrack(capture, given, result, plain, recover === true ? {} : recover);
     // (FAILING_CRC_INPUTS from the caller: it wants those that fail, the only ones there are)
     if (!request.keepCrcInputs && !failingCrcInputsOnly(request)) {
