@@ -18,17 +18,6 @@ export type {
 /** Recovery, loaded on the first decode that asks for it, once (a dynamic import per call costs ~1 ms under a loader hook such as tsx's). */
 let recoverModule: Promise<typeof import("./recover/recover.js")> | undefined;
 
-/**
- * Decodes a capture. Options are a sigrok option string or an object with the
- * same keys; "auto" (or any detectable key set to "auto") detects them first
- * and records what was found in `result.detection`.
- *
- * @example
- * import { decode, readCaptureFile } from "diskflux";
- * const capture = await readCaptureFile("hdd_mfm_EV346.sr");
- * const known = await decode(capture, "data_rate=5000000:format=MFM:header_format=3:data_crc_poly=0x140a0445");
- * const found = await decode(capture, "auto"); // same records; found.detection.optionString says how
- */
 /** The option string decode() recovered with last, parsed (frozen: recovery spreads it, never writes it). */
 let lastGivenText: string | undefined;
 let lastGiven: DecodeOptions | undefined;
@@ -42,6 +31,17 @@ function parsedShared(text: string): DecodeOptions {
   return lastGiven;
 }
 
+/**
+ * Decodes a capture. Options are a sigrok option string or an object with the
+ * same keys; "auto" (or any detectable key set to "auto") detects them first
+ * and records what was found in `result.detection`.
+ *
+ * @example
+ * import { decode, readCaptureFile } from "diskflux";
+ * const capture = await readCaptureFile("hdd_mfm_EV346.sr");
+ * const known = await decode(capture, "data_rate=5000000:format=MFM:header_format=3:data_crc_poly=0x140a0445");
+ * const found = await decode(capture, "auto"); // same records; found.detection.optionString says how
+ */
 export async function decode(capture: Capture, options: string | DecodeOptions = {}, request: DecodeRequest = {}): Promise<DecodeResult> {
   if (wantsDetection(options)) {
     const { detect } = await import("./detect/detect.js");
