@@ -1,4 +1,5 @@
-// A growable byte buffer: append chunks, take one contiguous copy at the end.
+// A growable byte buffer: append chunks, take one contiguous copy at the end;
+// and concatBytes, for pieces already gathered.
 
 const EMPTY = new Uint8Array(0);
 
@@ -26,4 +27,17 @@ export class ByteSink {
   bytes(): Uint8Array {
     return this.buf.slice(0, this.len);
   }
+}
+
+/** The pieces back to back in one new array (what a writer that gathered its parts returns). */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const p of parts) length += p.length;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }

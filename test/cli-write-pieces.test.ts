@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { writeFilePieces } from "../src/cli/run.js";
 import { synthTrack } from "../src/encode/synth.js";
-import { writeTr, writeTrPieces } from "../src/writers/tr.js";
+import { trGeometry, writeTr, writeTrStream } from "../src/writers/tr.js";
 
 const dir = mkdtempSync(join(tmpdir(), "diskflux-pieces-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,7 +20,7 @@ describe("writeFilePieces", () => {
     const out = join(dir, "drive.tr");
     writeFileSync(out, "old");
     let pieces = 0;
-    const n = await writeFilePieces(out, (put) => writeTrPieces(tracks, { note: "t" }, (p) => { pieces++; put(p); }));
+    const n = await writeFilePieces(out, (put) => writeTrStream(tracks, (p) => { pieces++; put(p); }, { note: "t", ...trGeometry(tracks) }));
     const want = writeTr(tracks, { note: "t" });
     expect(pieces).toBe(1 + tracks.length + 1);
     expect(n).toBe(want.length);

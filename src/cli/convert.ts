@@ -193,7 +193,7 @@ export async function convertCommand(argv: string[], out: Out = process.stdout, 
     const edgeChannels = (c: Capture) => ({ data: channelOf(c), leadingEdge });
 
     if (ext === ".tr") {
-      const { writeTrPieces } = await import("../writers/tr.js");
+      const { trGeometry, writeTrStream } = await import("../writers/tr.js");
       const seen = new Set<number>();
       const tracks = items.map((t) => ({
         cyl: t.cyl,
@@ -223,7 +223,7 @@ export async function convertCommand(argv: string[], out: Out = process.stdout, 
         note: values.note ?? (any.kind === "tracks" && any.note ? any.note : `converted from ${baseName(input)}`),
       };
       // written track by track (a whole drive's output is never held: 8 192 tracks peaked at 1.5 GiB)
-      const length = await writeFilePieces(output, (put) => writeTrPieces(tracks, trOptions, put));
+      const length = await writeFilePieces(output, (put) => writeTrStream(tracks, put, { ...trOptions, ...trGeometry(tracks, trOptions) }));
       const rates = [...seen].map((r) => `${r / 1e6} MHz`).join(", ");
       out.write(`${escapeName(output)}: ${items.length} track${items.length === 1 ? "" : "s"} of 200 MHz transitions (from ${rates}), ${length} bytes\n`);
       return 0;

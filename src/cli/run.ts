@@ -4,6 +4,7 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { DiskfluxError, isDiskfluxError } from "../errors.js";
 import { escapeInput, escapeName, oneLine, quoteArg } from "../escape.js";
+import { concatBytes } from "../bytesink.js";
 
 type Out = NodeJS.WritableStream;
 
@@ -96,21 +97,22 @@ export async function writeFileBytes(path: string, data: Uint8Array | string): P
 }
 
 /**
- * A file written piece by piece (`produce` hands each piece to `put`, in order,
- * and returns the length), never held whole: into a temporary file beside
+ * A file written piece by piece (`produce` hands each piece to `put`, in order;
+ * writeTrStream's sink, for one), never held whole: into a temporary file beside
  * `path`, renamed over it at the end, so that a run that fails leaves the old
  * file (or none). A path that is not a regular file (a device) gets the pieces
- * joined, as writeFileBytes. Errors as writeFileBytes's.
+ * joined, as writeFileBytes. Errors as writeFileBytes's. Returns the bytes written.
  */
-export async function writeFilePieces(path: string, produce: (put: (piece: Uint8Array) => void) => number): Promise<number> {
+export async function writeFilePieces(path: string, produce: (put: (piece: Uint8Array) => void) => void | Promise<unknown>): Promise<number> {
   const fs = await import("node:fs");
   const { basename, dirname, join } = await import("node:path");
   const st = fs.statSync(path, { throwIfNoEntry: false });
   if (st !== undefined && !st.isFile()) {
     const parts: Uint8Array[] = [];
-    const n = produce((p) => parts.push(p.slice()));
-    await writeFileBytes(path, Buffer.concat(parts));
-    return n;
+    await produce((p) => parts.push(p.slice()));
+    const bytes = concatBytes(parts);
+    await writeFileBytes(path, bytes);
+    return bytes.length;
   }
   let target: string, temp: string, fd: number | undefined;
   try {
@@ -122,8 +124,10 @@ export async function writeFilePieces(path: string, produce: (put: (piece: Uint8
   }
   try {
     const out = fd;
-    const n = produce((p) => {
+    let n = 0;
+    await produce((p) => {
       for (let at = 0; at < p.length; ) at += fs.writeSync(out, p, at);
+      n += p.length;
     });
     fs.closeSync(fd);
     fd = undefined;

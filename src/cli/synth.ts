@@ -212,27 +212,19 @@ export async function synthCommand(argv: string[], out: Out = process.stdout, er
     const what = `${fmt.name}, ${n} sectors x ${size} bytes per track, ${rate / 1e6} MHz${notes.length ? ` (${notes.join("; ")})` : ""}`;
     const span = (v: number[]) => (v.length === 1 ? `${v[0]}` : `${v[0]}-${v[v.length - 1]}`);
     if (ext === ".tr") {
-      const { trHeader, trRecord, trEndRecord } = await import("../writers/tr.js");
+      const { writeTrStream } = await import("../writers/tr.js");
       // The header's command-line field is for mfm_read options (mfm_util parses it):
       // the default, the geometry, is true for this file. diskflux's own words go in the note.
       const geometry = { cylinders: cyls[cyls.length - 1] + 1, heads: heads[heads.length - 1] + 1 };
       const note = `diskflux synth: ${what}; cyl ${span(cyls)}, head ${span(heads)}; decode with diskflux -P mfm:${first.options}`;
+      // one track made and written at a time, into a temporary file renamed at the end (writeFilePieces)
+      function* made() {
+        let k = 0;
+        for (const t of tracks()) yield { ...t, capture: (k++ === 0 ? first : makeTrack(t.cyl, t.head)).edges };
+      }
       let count = 0;
-      // one track at a time, into a temporary file renamed at the end (writeFilePieces)
-      await writeFilePieces(output, (put) => {
-        let length = 0;
-        const write = (piece: Uint8Array) => {
-          put(piece);
-          length += piece.length;
-        };
-        write(trHeader({ ...geometry, note }));
-        for (const t of tracks()) {
-          const r = count === 0 ? first : makeTrack(t.cyl, t.head);
-          write(trRecord({ ...t, capture: r.edges }, geometry));
-          count++;
-        }
-        write(trEndRecord());
-        return length;
+      await writeFilePieces(output, async (put) => {
+        count = (await writeTrStream(made(), put, { ...geometry, note })).tracks;
       });
       out.write(`${output}: ${count} track${count === 1 ? "" : "s"} (cyl ${span(cyls)}, head ${span(heads)}), ${what}\n`);
     } else {

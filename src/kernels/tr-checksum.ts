@@ -12,6 +12,7 @@
 // above 2^31 read from a Uint32Array is a double to V8, and the loop ran at half
 // the speed (~380 against ~740 MB/s on this project's 2-core machine).
 import type { BackendName } from "./backend.js";
+import { crcBuildTable } from "./crc.js";
 import { TRCK_BYTES_CAP, TRCK_POLY } from "./tr-checksum-abi.js";
 
 /** The kernel on either backend: bytes[0, len) folded into a checksum state. */
@@ -27,12 +28,11 @@ let slices: Int32Array[] | undefined;
 
 function sliceTables(): Int32Array[] {
   if (slices) return slices;
-  const t0 = new Int32Array(256);
-  for (let b = 0; b < 256; b++) {
-    let c = b << 24;
-    for (let j = 0; j < 8; j++) c = c & 0x80000000 ? (c << 1) ^ TRCK_POLY : c << 1;
-    t0[b] = c;
-  }
+  // T0: the CRC engine's byte-wise table (src/kernels/crc.ts), as int32
+  const hi = new Uint32Array(256);
+  const lo = new Uint32Array(256);
+  crcBuildTable(hi, lo, 32, 0, TRCK_POLY);
+  const t0 = Int32Array.from(lo);
   const t = [t0];
   for (let k = 1; k < 8; k++) {
     const prev = t[k - 1];

@@ -51,6 +51,7 @@
 // Sectors outside the geometry are not written (as in the IMG).
 
 import { DiskfluxError } from "../errors.js";
+import { concatBytes } from "../bytesink.js";
 import type { DiskImage } from "../image/assemble.js";
 
 export const IMD_UNAVAILABLE = 0x00;
@@ -165,7 +166,6 @@ export function writeImd(tracks: readonly ImdTrack[], opts: ImdWriteOptions = {}
   // the comment is ASCII: anything else becomes "?"
   const head = (imdHeaderLine(opts.date ?? new Date()) + "\r\n" + comment).replace(/[^\x00-\x7e]/gu, "?");
   const parts: Uint8Array[] = [new TextEncoder().encode(head), new Uint8Array([0x1a])];
-  let total = parts[0].length + 1;
   const seen = new Set<string>();
   for (const t of tracks) {
     const where = `cyl ${t.cyl} head ${t.head}`;
@@ -209,18 +209,9 @@ export function writeImd(tracks: readonly ImdTrack[], opts: ImdWriteOptions = {}
         chunks.push(c);
       }
     });
-    for (const c of chunks) {
-      parts.push(c);
-      total += c.length;
-    }
+    parts.push(...chunks);
   }
-  const bytes = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    bytes.set(p, o);
-    o += p.length;
-  }
-  return bytes;
+  return concatBytes(parts);
 }
 
 export interface ImdFromImageOptions {

@@ -24,6 +24,7 @@
 // decoder's own rule), so the data channel and `leading_edge` matter; the
 // index channel is not stored (a .tr has none).
 
+import { concatBytes } from "../bytesink.js";
 import { logicToEdges, type Capture, type EdgeChannels } from "../capture.js";
 import { DiskfluxError } from "../errors.js";
 import {
@@ -212,48 +213,25 @@ export function trEndRecord(): Uint8Array {
  * await writeFile("synth.tr", bytes); // mfm_util --transitions_file synth.tr …
  */
 export function writeTr(tracks: readonly TrWriteTrack[], opts: TrWriteOptions = {}): Uint8Array {
-  const parts: Uint8Array[] = [];
-  let length = 0;
-  writeTrPieces(tracks, opts, (p) => {
-    parts.push(p);
-    length += p.length;
-  });
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  const geometry = trGeometry(tracks, opts);
+  const header = trHeader({ ...opts, ...geometry });
+  for (const t of tracks) checkTrack(t, geometry.cylinders, geometry.heads);
+  return concatBytes([header, ...tracks.map((t) => trRecord(t, geometry, opts.channels)), trEndRecord()]);
 }
 
 /**
- * writeTr's bytes piece by piece, in order — the header, each track's record
- * (its capture read when its turn comes), the end record — so that a whole
- * drive is never held at once (`diskflux convert` to .tr). Every track's place
- * is checked against the geometry before the first piece. Returns the length.
+ * The geometry writeTr gives a file: the options' cylinders and heads, else the
+ * highest cylinder / head of the tracks + 1 (for writeTrStream, which needs it
+ * up front: `diskflux convert` streams a whole drive with it).
  */
-export function writeTrPieces(tracks: readonly TrWriteTrack[], opts: TrWriteOptions, write: (piece: Uint8Array) => void): number {
+export function trGeometry(tracks: readonly { readonly cyl: number; readonly head: number }[], opts: TrWriteOptions = {}): { cylinders: number; heads: number } {
   let maxCyl = 0;
   let maxHead = 0;
   for (const t of tracks) {
     maxCyl = Math.max(maxCyl, t.cyl);
     maxHead = Math.max(maxHead, t.head);
   }
-  const cylinders = opts.cylinders ?? maxCyl + 1;
-  const heads = opts.heads ?? maxHead + 1;
-  const geometry = { cylinders, heads };
-  const header = trHeader({ ...opts, ...geometry });
-  for (const t of tracks) checkTrack(t, cylinders, heads);
-  let length = 0;
-  const put = (p: Uint8Array) => {
-    write(p);
-    length += p.length;
-  };
-  put(header);
-  for (const t of tracks) put(trRecord(t, geometry, opts.channels));
-  put(trEndRecord());
-  return length;
+  return { cylinders: opts.cylinders ?? maxCyl + 1, heads: opts.heads ?? maxHead + 1 };
 }
 
 /**
