@@ -106,6 +106,14 @@ function channelMap(channel: string | undefined): ChannelMap | undefined {
 
 /** Files up to this size are read whole at once; a bigger one (a .tr of a whole drive) is sniffed first. */
 const READ_WHOLE_BYTES = 64 << 20;
+/**
+ * Files up to this size are read with one blocking call once their stat is in.
+ * The read-ahead below moves one step a decode (a decode does not yield): an
+ * asynchronous read's open, stat, read and close came one after another after
+ * the decode, and 100 captures of 25 KB left the thread idle 12 % of the time
+ * (profiled); a blocking read of a file this small takes tens of microseconds.
+ */
+const READ_AT_ONCE_BYTES = 1 << 20;
 
 /**
  * What one stat and (for a file up to READ_WHOLE_BYTES, or a pipe or device,
@@ -117,6 +125,7 @@ type Lookup = { kind: "dir" } | { kind: "bytes"; bytes: Uint8Array; readOnce?: t
 
 async function lookUp(path: string): Promise<Lookup> {
   const { readFile } = await import("node:fs/promises");
+  const { readFileSync } = await import("node:fs");
   const { inputBytes, readOnce, statOf } = await import("./inputs.js");
   try {
     const st = await statOf(path);
@@ -125,7 +134,7 @@ async function lookUp(path: string): Promise<Lookup> {
     // a pipe or device: read once, bounded (and kept no longer: detection, if any, has read it)
     if (readOnce(st)) return { kind: "bytes", bytes: (await inputBytes(path, { st, last: true })).bytes, readOnce: true };
     if (st.size > READ_WHOLE_BYTES) return { kind: "big" };
-    const buf = await readFile(path);
+    const buf = st.size <= READ_AT_ONCE_BYTES ? readFileSync(path) : await readFile(path);
     return { kind: "bytes", bytes: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) };
   } catch (e) {
     return { kind: "unread", error: e };
