@@ -1,7 +1,9 @@
 // A growing list of leading edges (and their index levels) gathered from a
 // kernel's output buffers, run after run: one copy per run into a buffer that
 // doubles when full, handed over as views (or one trim) at the end. Used wherever a whole capture's
-// edges are collected (detect/edges.ts, readers/fused-edges.ts).
+// edges are collected (detect/edges.ts, readers/fused-edges.ts). A list kept by a thread for
+// capture after capture (src/pool/read.ts) is started again with restart() and lends views
+// with peek(): no fresh ~1 MB of arrays a capture.
 
 export class EdgeList {
   private edges = new Float64Array(1 << 16);
@@ -29,6 +31,22 @@ export class EdgeList {
     this.edges.set(edges.subarray(0, n), count);
     if (this.index) this.index.set(index.subarray(0, n), count);
     this.count = count + n;
+  }
+
+  /** Empties the list, keeping its buffers (an index buffer made or dropped as `withIndex` asks). */
+  restart(withIndex: boolean): void {
+    this.count = 0;
+    if (!withIndex) this.index = undefined;
+    else if (!this.index || this.index.length !== this.edges.length) this.index = new Uint8Array(this.edges.length);
+  }
+
+  /**
+   * The edges gathered (and the index levels, when kept) as views of the list's
+   * buffers, which stay the list's: they hold until its next restart() or push().
+   */
+  peek(): { edges: Float64Array; index?: Uint8Array } {
+    const n = this.count;
+    return { edges: this.edges.subarray(0, n), ...(this.index ? { index: this.index.subarray(0, n) } : {}) };
   }
 
   /**

@@ -20,6 +20,7 @@ import { readSigrokZip, sigrokSession } from "../src/readers/sigrok";
 import { sigrokEdgesFused, fusedPreferred } from "../src/readers/fused-edges";
 import { captureEdges } from "../src/detect/edges";
 import { DiskfluxError } from "../src/errors";
+import { EdgeList } from "../src/edge-list";
 import { SAMPLES_DIR } from "./support/shared";
 import {
   naiveEdges, makeSamples, deflate, runStream, zlibInflate, crc32, streamArb, paramsArb, feedArb, firstDifference,
@@ -92,6 +93,7 @@ const P: EdgeParams = { dataBit: 0, indexBit: 1, suppressBit: 2, rising: true };
 const whole = () => IE_IN_CAP;
 
 describe("shared captures: fused edges = zlib inflate + edgesExtract", () => {
+  const sharedList = new EdgeList(true);
   it.skipIf(captures.length === 0).each(captures)("%s", async (file) => {
     const zip = ZipArchive.open(readFileSync(`${SAMPLES_DIR}/${file}`), file);
     const session = await sigrokSession(zip);
@@ -149,6 +151,13 @@ describe("shared captures: fused edges = zlib inflate + edgesExtract", () => {
       else expect(got!.index).toBeUndefined();
       expect(got!.sampleCount).toBe(want.sampleCount);
       expect(got!.sampleRate).toBe(want.sampleRate);
+      // The same through one list lent capture after capture (the pool's reads: src/pool/read.ts),
+      // whatever the captures before left in it (longer or shorter, with or without index levels).
+      const lent = await sigrokEdgesFused(zip, { backend, into: sharedList });
+      expect(lent!.edges.length).toBe(want.edges.length);
+      expect(firstDifference(lent!.edges, want.edges), `${backend}, lent list`).toBe(-1);
+      if (want.index) expect(firstDifference(lent!.index!, want.index), `${backend}, lent list`).toBe(-1);
+      else expect(lent!.index).toBeUndefined();
     }
   }, 60_000);
 });

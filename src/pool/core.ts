@@ -400,10 +400,11 @@ export async function annotateInput(
   }
 }
 
-/** What reading a file input needs of its decode (the fused reader's leading edge and channels). */
+/** What reading a file input needs of its decode (the fused reader's leading edge and channels; whether the capture may be reused). */
 function readHow(input: PoolInput, options: string | DecodeOptions, request: DecodeRequest): FileReadHow {
-  const channels = requestOf(input, request).channels;
-  return { options: optionsOf(input, options), ...(channels ? { channels } : {}) };
+  const req = requestOf(input, request);
+  const channels = req.channels;
+  return { options: optionsOf(input, options), reuse: !req.keepEvents && !req.logBytes, ...(channels ? { channels } : {}) };
 }
 
 /** One input decoded on this thread, as its result (or its annotation text). */

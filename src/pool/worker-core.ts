@@ -65,8 +65,9 @@ export function workerHandler(post: Post): (message: ToWorker) => void {
         let place: TrackPlace = {};
         try {
           let capture = m.capture;
-          if (m.file) ({ capture, ...place } = await readFileWork(m.file, { options: m.options, ...(m.request.channels ? { channels: m.request.channels } : {}) }));
-          else if (m.tr) capture = trackCapture(m.tr.packed, m.tr.source, !m.request.keepEvents && !m.request.logBytes);
+          const reuse = !m.request.keepEvents && !m.request.logBytes;
+          if (m.file) ({ capture, ...place } = await readFileWork(m.file, { options: m.options, reuse, ...(m.request.channels ? { channels: m.request.channels } : {}) }));
+          else if (m.tr) capture = trackCapture(m.tr.packed, m.tr.source, reuse);
           const t0 = performance.now();
           if (m.annotate) {
             // an annotate job: the capture's annotation text sent as it is made (byte pieces moved), pausing

@@ -39,6 +39,12 @@ export interface FusedEdgesOptions {
   backend?: BackendChoice;
   /** Check each member's CRC-32 (default true, as extractInto does). */
   verifyCrc?: boolean;
+  /**
+   * A list to gather the edges in, restarted here: the capture's edges are then
+   * views of its buffers, good until its next use (a thread's reads one after
+   * another, src/pool/read.ts). Default: a list of this capture's own.
+   */
+  into?: EdgeList;
 }
 
 const LOCAL_SIZE = 30;
@@ -90,7 +96,8 @@ export async function sigrokEdgesFused(zip: ZipArchive, options: FusedEdgesOptio
 
   const k = await getInflateEdges(options.backend ?? "auto");
   k.configure(dataBit, indexBit, suppressBit, (options.leadingEdge ?? "rising") === "rising" ? 1 : 0, verify ? 1 : 0);
-  const list = new EdgeList(indexBit >= 0);
+  const list = options.into ?? new EdgeList(indexBit >= 0);
+  options.into?.restart(indexBit >= 0);
   const sink = (e: Float64Array, ix: Uint8Array, n: number): void => list.push(e, ix, n);
 
   for (const m of session.chunks) {
@@ -116,7 +123,7 @@ export async function sigrokEdgesFused(zip: ZipArchive, options: FusedEdgesOptio
   return {
     kind: "edges",
     sampleRate: session.sampleRate,
-    ...list.take(),
+    ...(options.into ? list.peek() : list.take()),
     sampleCount: session.sampleCount,
     source: src,
   };
