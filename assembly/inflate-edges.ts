@@ -48,6 +48,10 @@
 // over every sample in stream order, s[-1] carried across calls and streams;
 // the first sample after ieConfigure has no predecessor and is never an edge.
 //
+// CRC-32 (the ZIP member's check) over the scanned samples: the kernel's own
+// (slice-by-8, IE_CRC_KERNEL) or the host's (IE_CRC_HOST: each scanned run
+// handed to env.ieHostBytes, once, in stream order).
+//
 // Input exhaustion: every step (block header with its whole dynamic code
 // description, one symbol with its length and distance, a stored block's
 // LEN/NLEN) is decoded from a checkpoint; when the input runs out inside a step
@@ -55,11 +59,15 @@
 // after the last input). Errors are sticky until ieBegin. Nothing is read or
 // written outside the regions, whatever the input.
 import {
-  IE_IN_CAP, IE_WSIZE, IE_OUT_CAP, IE_MAX_MATCH, IE_EDGE_CAP,
+  IE_IN_CAP, IE_WSIZE, IE_OUT_CAP, IE_MAX_MATCH, IE_EDGE_CAP, IE_CRC_KERNEL, IE_CRC_HOST,
   IE_DONE, IE_NEED_INPUT, IE_PIECE_DONE,
   IE_ERR_TRUNCATED, IE_ERR_BLOCK_TYPE, IE_ERR_STORED, IE_ERR_CODES, IE_ERR_SYMBOL, IE_ERR_DISTANCE, IE_ERR_INPUT,
 } from "../src/kernels/inflate-edges-abi";
 import { INDEX_ABSENT } from "../src/kernels/abi";
+
+/** IE_CRC_HOST: the samples [ptr, ptr + len) scanned, handed to the host (a view, for the call only). */
+@external("env", "ieHostBytes")
+declare function hostBytes(ptr: usize, len: i32): void;
 
 const IN: usize = memory.data(IE_IN_CAP + 16, 16);
 const OUT: usize = memory.data(IE_OUT_CAP + 32, 16);
@@ -127,8 +135,8 @@ let crc: u32 = 0xffffffff;
 let crcReady: i32 = 0;
 
 /**
- * Edge parameters for a capture (as edgesExtract's) and whether to compute
- * each stream's CRC-32; forgets the carried sample and restarts the global
+ * Edge parameters for a capture (as edgesExtract's) and what becomes of each
+ * stream's CRC-32 (IE_CRC_NONE, IE_CRC_KERNEL, IE_CRC_HOST); forgets the carried sample and restarts the global
  * sample count at 0. Call ieBegin before each stream.
  */
 export function ieConfigure(dataBit: i32, indexBit: i32, suppressBit: i32, rising: i32, withCrc: i32): void {
@@ -147,8 +155,8 @@ export function ieConfigure(dataBit: i32, indexBit: i32, suppressBit: i32, risin
   iShift = iPresent ? <u32>indexBit : 0;
   iAnd = iPresent ? 1 : 0;
   iOr = iPresent ? 0 : INDEX_ABSENT;
-  crcOn = withCrc;
-  if (withCrc != 0 && crcReady == 0) {
+  crcOn = withCrc == IE_CRC_HOST ? IE_CRC_HOST : withCrc != 0 ? IE_CRC_KERNEL : 0;
+  if (crcOn == IE_CRC_KERNEL && crcReady == 0) {
     // CRC-32 (reflected polynomial 0xEDB88320, ISO 3309 / ZIP), 8 tables for 8 bytes a step:
     // table t maps a byte to its contribution t bytes before the end of the step.
     for (let i: u32 = 0; i < 256; i++) {
@@ -407,7 +415,8 @@ function readDynamic(): i32 {
 
 function scan(a: i32, b: i32): void {
   if (a >= b) return;
-  if (crcOn != 0) crcOver(a, b);
+  if (crcOn == IE_CRC_KERNEL) crcOver(a, b);
+  else if (crcOn == IE_CRC_HOST) hostBytes(OUT + <usize>a, b - a);
   const gbase = streamStart + slid;
   if (noEdges != 0) {
     prevSample = <i32>load<u8>(OUT + <usize>(b - 1));

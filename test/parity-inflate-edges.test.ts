@@ -12,6 +12,7 @@ import { InflateEdgesJs, type InflateEdgesKernel } from "../src/kernels/inflate-
 import { ZipArchive } from "../src/readers/zip";
 import { sigrokSession } from "../src/readers/sigrok";
 import { SAMPLES_DIR } from "./support/shared";
+import { IE_DONE } from "../src/kernels/inflate-edges-abi";
 import { makeSamples, deflate, runStream, streamArb, paramsArb, feedArb, firstDifference, type EdgeParams, type Transcript } from "./support/inflate-edges-cases";
 
 let wasm: InflateEdgesKernel;
@@ -20,7 +21,7 @@ beforeAll(async () => {
   wasm = await createWasmInflateEdges();
 });
 
-function both(data: Uint8Array, p: EdgeParams, feed: (i: number) => number, crc = true): [Transcript, Transcript] {
+function both(data: Uint8Array, p: EdgeParams, feed: (i: number) => number, crc: boolean | "host" = true): [Transcript, Transcript] {
   return [runStream(wasm, data, p, feed, crc), runStream(js, data, p, feed, crc)];
 }
 
@@ -32,6 +33,7 @@ function same([a, b]: [Transcript, Transcript]): void {
   expect(a.inputLeft).toBe(b.inputLeft);
   expect(firstDifference(a.edges, b.edges)).toBe(-1);
   expect(firstDifference(a.index, b.index)).toBe(-1);
+  expect(firstDifference(a.handed, b.handed)).toBe(-1);
 }
 
 const captures = existsSync(SAMPLES_DIR) ? readdirSync(SAMPLES_DIR).filter((f) => f.endsWith(".sr")).sort() : [];
@@ -55,6 +57,22 @@ describe("inflate-edges parity: Wasm vs TS twin", () => {
         same(both(deflate(makeSamples(st.kind, st.len, st.seed), st.level, st.strategy, st.memLevel), p, () => feed, crc));
       }),
       { numRuns: 50 },
+    );
+  }, 120_000);
+
+  it("the host's CRC (IE_CRC_HOST): every sample handed over once, in order, the same runs on both; its CRC-32 is the kernel's", () => {
+    fc.assert(
+      fc.property(streamArb, paramsArb, feedArb, (st, p, feed) => {
+        const data = deflate(makeSamples(st.kind, st.len, st.seed), st.level, st.strategy, st.memLevel);
+        const host = both(data, p, () => feed, "host");
+        same(host);
+        const [kernel] = both(data, p, () => feed, true);
+        expect(host[0].status).toBe(IE_DONE);
+        expect(host[0].crc).toBe(kernel.crc);
+        expect(host[0].handed.reduce((a, n) => a + n, 0)).toBe(kernel.produced);
+        expect(host[0].handed.every((n) => n > 0)).toBe(true);
+      }),
+      { numRuns: 40 },
     );
   }, 120_000);
 

@@ -8,7 +8,7 @@
 //   edges f64 [IE_EDGE_CAP]  → edge records of the last run()
 //   index u8  [IE_EDGE_CAP]  → index levels
 // The module never grows its memory, so the views are built once.
-import { IE_IN_CAP, IE_EDGE_CAP, IE_DONE, IE_NEED_INPUT, IE_PIECE_DONE } from "./inflate-edges-abi.js";
+import { IE_IN_CAP, IE_EDGE_CAP, IE_DONE, IE_NEED_INPUT, IE_PIECE_DONE, IE_CRC_NONE, IE_CRC_KERNEL, IE_CRC_HOST } from "./inflate-edges-abi.js";
 import { InflateEdgesJs, type InflateEdgesKernel } from "./inflate-edges.js";
 import { wasmAvailable, type BackendChoice } from "./load.js";
 import { DiskfluxError } from "../errors.js";
@@ -49,15 +49,22 @@ let compiled: Promise<WebAssembly.Module> | undefined;
 /** A new Wasm instance of the kernel (each has its own memory and state). */
 export async function createWasmInflateEdges(): Promise<InflateEdgesKernel> {
   compiled ??= import("../../build/inflate-edges-wasm.js").then((m) => WebAssembly.compile(decodeBase64(m.wasmBase64)));
+  // IE_CRC_HOST: the scanned samples, as a view of the kernel's memory, to the hook set now
+  let hostBytes: ((bytes: Uint8Array) => void) | undefined;
+  let memory: WebAssembly.Memory | undefined;
   const instance = await WebAssembly.instantiate(await compiled, {
     env: {
       abort(_msg: number, _file: number, line: number, col: number): never {
         throw new Error(`diskflux inflate-edges kernel aborted at ${line}:${col}`);
       },
+      ieHostBytes(ptr: number, len: number): void {
+        hostBytes?.(new Uint8Array(memory!.buffer, ptr, len));
+      },
     },
   });
   const x = instance.exports as unknown;
   if (!hasExports(x)) throw new Error("build/inflate-edges.wasm lacks the ie* exports (run npm run asbuild)");
+  memory = x.memory;
   const buf = x.memory.buffer;
   return {
     backend: "wasm",
@@ -73,6 +80,9 @@ export async function createWasmInflateEdges(): Promise<InflateEdgesKernel> {
     produced: x.ieProduced,
     crc: () => x.ieCrc() >>> 0,
     inputLeft: x.ieInputLeft,
+    setHostBytes: (hook) => {
+      hostBytes = hook;
+    },
   };
 }
 
@@ -107,9 +117,15 @@ export interface InflateEdgesParams {
   indexBit: number;
   suppressBit: number;
   rising: boolean;
-  /** Compute each stream's CRC-32 (returned by inflateEdges). */
-  crc?: boolean;
+  /** Compute each stream's CRC-32 (returned by inflateEdges): in the kernel (true) or with the host's function. */
+  crc?: boolean | HostCrc32;
 }
+
+/**
+ * A CRC-32 (ZIP's) continued over more bytes, as Node's zlib.crc32(bytes, crc):
+ * `crc` is the CRC of what came before (0 at the start), the result that of both.
+ */
+export type HostCrc32 = (bytes: Uint8Array, crc: number) => number;
 
 /** What inflateEdges found in one stream: its length and CRC-32, or the kernel's error status (< 0). */
 export type InflateEdgesResult =
@@ -121,7 +137,9 @@ export type InflateEdgesResult =
  * at most `feedBytes` and handing each batch of edges to `sink` (views into
  * the kernel's regions, valid until the next call). Call k.configure(...)
  * once per capture first (or pass params to do it here); the global sample
- * numbers continue across streams run on the same configured kernel.
+ * numbers continue across streams run on the same configured kernel. With
+ * `hostCrc` (a kernel configured with IE_CRC_HOST) the stream's CRC-32 is the
+ * host function's over the samples the kernel hands over.
  */
 export function inflateEdges(
   k: InflateEdgesKernel,
@@ -129,8 +147,28 @@ export function inflateEdges(
   sink: (edges: Float64Array, index: Uint8Array, n: number) => void,
   params?: InflateEdgesParams,
   feedBytes = IE_IN_CAP,
+  hostCrc: HostCrc32 | undefined = typeof params?.crc === "function" ? params.crc : undefined,
 ): InflateEdgesResult {
-  if (params) k.configure(params.dataBit, params.indexBit, params.suppressBit, params.rising ? 1 : 0, params.crc ? 1 : 0);
+  if (params) k.configure(params.dataBit, params.indexBit, params.suppressBit, params.rising ? 1 : 0, hostCrc ? IE_CRC_HOST : params.crc ? IE_CRC_KERNEL : IE_CRC_NONE);
+  if (!hostCrc) return runStream(k, data, sink, feedBytes, () => k.crc());
+  let crc = 0;
+  k.setHostBytes((bytes) => {
+    crc = hostCrc(bytes, crc);
+  });
+  try {
+    return runStream(k, data, sink, feedBytes, () => crc >>> 0);
+  } finally {
+    k.setHostBytes(undefined);
+  }
+}
+
+function runStream(
+  k: InflateEdgesKernel,
+  data: Uint8Array,
+  sink: (edges: Float64Array, index: Uint8Array, n: number) => void,
+  feedBytes: number,
+  crcOf: () => number,
+): InflateEdgesResult {
   k.begin();
   const step = Math.max(1, Math.min(IE_IN_CAP, Math.floor(feedBytes)));
   let at = 0;
@@ -140,7 +178,7 @@ export function inflateEdges(
     const n = k.edgeCount();
     if (n > 0) sink(k.edges, k.index, n);
     if (r === IE_PIECE_DONE) continue;
-    if (r === IE_DONE) return { ok: true, produced: k.produced(), crc: k.crc(), inputLeft: k.inputLeft() };
+    if (r === IE_DONE) return { ok: true, produced: k.produced(), crc: crcOf(), inputLeft: k.inputLeft() };
     if (r !== IE_NEED_INPUT) return { ok: false, status: r, produced: k.produced() };
     const off = k.inputSpace();
     const len = Math.min(IE_IN_CAP - off, step, data.length - at);

@@ -13,6 +13,7 @@
 // - matches copy byte by byte (the kernel: 16-byte vectors, a splat for runs);
 // - edges are found by the scalar test, CRC-32 one byte at a time.
 import {
+  IE_CRC_KERNEL, IE_CRC_HOST,
   IE_IN_CAP, IE_WSIZE, IE_OUT_CAP, IE_MAX_MATCH, IE_EDGE_CAP,
   IE_DONE, IE_NEED_INPUT, IE_PIECE_DONE,
   IE_ERR_TRUNCATED, IE_ERR_BLOCK_TYPE, IE_ERR_STORED, IE_ERR_CODES, IE_ERR_SYMBOL, IE_ERR_DISTANCE, IE_ERR_INPUT,
@@ -37,6 +38,8 @@ export interface InflateEdgesKernel {
   produced(): number;
   crc(): number;
   inputLeft(): number;
+  /** IE_CRC_HOST: what receives each run of samples scanned, once, in stream order (a view, valid for the call). */
+  setHostBytes(hook: ((bytes: Uint8Array) => void) | undefined): void;
 }
 
 const S_HEADER = 0;
@@ -100,6 +103,11 @@ export class InflateEdgesJs implements InflateEdgesKernel {
   private prevSample = -1;
   private crcOn = 0;
   private crcState = -1;
+  private hostBytes: ((bytes: Uint8Array) => void) | undefined;
+
+  setHostBytes(hook: ((bytes: Uint8Array) => void) | undefined): void {
+    this.hostBytes = hook;
+  }
 
   configure(dataBit: number, indexBit: number, suppressBit: number, rising: number, withCrc: number): void {
     this.prevSample = -1;
@@ -118,7 +126,7 @@ export class InflateEdgesJs implements InflateEdgesKernel {
     this.iShift = iPresent ? indexBit : 0;
     this.iAnd = iPresent ? 1 : 0;
     this.iOr = iPresent ? 0 : INDEX_ABSENT;
-    this.crcOn = withCrc !== 0 ? 1 : 0;
+    this.crcOn = withCrc === IE_CRC_HOST ? IE_CRC_HOST : withCrc !== 0 ? IE_CRC_KERNEL : 0;
   }
 
   begin(): void {
@@ -336,7 +344,8 @@ export class InflateEdgesJs implements InflateEdgesKernel {
   private scan(a: number, b: number): void {
     if (a >= b) return;
     const out = this.out;
-    if (this.crcOn !== 0) {
+    if (this.crcOn === IE_CRC_HOST) this.hostBytes?.(out.subarray(a, b));
+    else if (this.crcOn === IE_CRC_KERNEL) {
       const t = crc32Table();
       let c = this.crcState;
       for (let i = a; i < b; i++) c = t[(c ^ out[i]) & 0xff] ^ (c >>> 8);

@@ -7,7 +7,7 @@ import zlib from "node:zlib";
 import fc from "fast-check";
 import { mulberry32 } from "../../src/encode/flux";
 import { INDEX_ABSENT } from "../../src/kernels/abi";
-import { IE_IN_CAP, IE_DONE, IE_NEED_INPUT, IE_PIECE_DONE } from "../../src/kernels/inflate-edges-abi";
+import { IE_IN_CAP, IE_DONE, IE_NEED_INPUT, IE_PIECE_DONE, IE_CRC_HOST } from "../../src/kernels/inflate-edges-abi";
 import type { InflateEdgesKernel } from "../../src/kernels/inflate-edges";
 
 export interface EdgeParams {
@@ -131,6 +131,8 @@ export interface Transcript {
   produced: number;
   crc: number;
   inputLeft: number;
+  /** With the host's CRC ("host"): the length of each run of samples handed over, in order. */
+  handed: number[];
 }
 
 /**
@@ -138,10 +140,30 @@ export interface Transcript {
  * feeding `feed(i)` bytes at the i-th input. Bounded: a kernel that stops
  * making progress fails the test instead of hanging it.
  */
-export function runStream(k: InflateEdgesKernel, data: Uint8Array, p: EdgeParams, feed: (i: number) => number, crc = true, keep = false): Transcript {
-  if (!keep) k.configure(p.dataBit, p.indexBit, p.suppressBit, p.rising ? 1 : 0, crc ? 1 : 0);
+export function runStream(k: InflateEdgesKernel, data: Uint8Array, p: EdgeParams, feed: (i: number) => number, crc: boolean | "host" = true, keep = false): Transcript {
+  if (!keep) k.configure(p.dataBit, p.indexBit, p.suppressBit, p.rising ? 1 : 0, crc === "host" ? IE_CRC_HOST : crc ? 1 : 0);
+  const t: Transcript = { calls: [], edges: [], index: [], status: 0, produced: 0, crc: 0, inputLeft: 0, handed: [] };
+  // (the host's CRC: zlib.crc32 over what the kernel hands over, continued call after call)
+  let hostCrc = 0;
+  if (crc === "host") {
+    k.setHostBytes((bytes) => {
+      t.handed.push(bytes.length);
+      hostCrc = zlib.crc32(bytes, hostCrc);
+    });
+  }
+  try {
+    runCalls(k, data, feed, t);
+  } finally {
+    k.setHostBytes(undefined);
+  }
+  t.produced = k.produced();
+  t.crc = t.status === IE_DONE ? (crc === "host" ? hostCrc >>> 0 : k.crc()) : 0;
+  t.inputLeft = t.status === IE_DONE ? k.inputLeft() : 0;
+  return t;
+}
+
+function runCalls(k: InflateEdgesKernel, data: Uint8Array, feed: (i: number) => number, t: Transcript): void {
   k.begin();
-  const t: Transcript = { calls: [], edges: [], index: [], status: 0, produced: 0, crc: 0, inputLeft: 0 };
   let at = 0;
   let feeds = 0;
   for (let guard = 0; ; guard++) {
@@ -169,10 +191,6 @@ export function runStream(k: InflateEdgesKernel, data: Uint8Array, p: EdgeParams
     t.status = r;
     break;
   }
-  t.produced = k.produced();
-  t.crc = t.status === IE_DONE ? k.crc() : 0;
-  t.inputLeft = t.status === IE_DONE ? k.inputLeft() : 0;
-  return t;
 }
 
 /** zlib's verdict on a raw deflate stream: its bytes, or null when it refuses it. */
