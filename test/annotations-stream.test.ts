@@ -177,6 +177,7 @@ describe("LineBuffer", () => {
           expected += sn ? `${start}-${end} mfm-1: ${text}\n` : `mfm-1: ${text}\n`;
         }
         b.flush();
+        b.release(); // (the next case's LineBuffer reuses its buffer: what was handed over must not change)
         const bytes = Buffer.concat(out);
         expect(bytes.toString("utf8")).toBe(Buffer.from(expected, "utf8").toString("utf8"));
         for (const x of out) expect(x[x.length - 1]).toBe(0x0a);
@@ -201,6 +202,8 @@ describe("LineBuffer", () => {
           expected += `${start}-${start + 1} mfm-1: ${t}\n`;
         }
         b.flush();
+        b.release();
+        new LineBuffer(piece, () => undefined).line(true, 0, 1, "overwrites a reused buffer, not the pieces handed over");
         expect(Buffer.concat(out).toString("utf8")).toBe(expected);
         for (const x of out) expect(x[x.length - 1]).toBe(0x0a);
         // a piece goes out once it reaches `piece` bytes: none is longer than that and its last line

@@ -152,6 +152,7 @@ export class AnnotationStream {
     const rest = this.take(true);
     if (!this.released) {
       this.released = true;
+      this.lines.release();
       const list = spare.get(this.choice) ?? [];
       if (list.length < 2) list.push(this.k);
       spare.set(this.choice, list);
