@@ -274,4 +274,21 @@ describe("decode -A --jobs 2 and Ctrl-C", () => {
     expect(err).toMatch(/interrupted; every decode worker stopped/);
     expect(code).toBe(130);
   }, 300_000);
+
+  test("--jobs 1 streams each capture's text as it is made: Ctrl-C then ends the process as with no handler (the signal)", async () => {
+    if (!haveShared) return warnMissing("SIGINT test, --jobs 1");
+    const files = Array.from({ length: 80 }, () => join(SAMPLES_DIR, "hdd_mfm_EV346.sr"));
+    const child = spawn(process.execPath, ["--import", "tsx", resolve("src/cli/main.ts"), "decode", ...files, "-P", HDD, "-A", "mfm", "--jobs", "1"], { stdio: ["ignore", "pipe", "pipe"] });
+    let err = "";
+    let got = 0;
+    child.stderr.on("data", (d) => (err += d));
+    const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.on("exit", (code, signal) => res({ code, signal })));
+    await new Promise<void>((res) => child.stdout.on("data", (d: Buffer) => {
+      got += d.length;
+      if (got > 1 << 20) res();
+    }));
+    child.kill("SIGINT");
+    expect(await done).toEqual({ code: null, signal: "SIGINT" });
+    expect(err).toBe("");
+  }, 300_000);
 });
