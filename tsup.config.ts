@@ -74,6 +74,9 @@ export default defineConfig((cli) => {
       external: [/^node:/],
       removeNodeProtocol: false,
       splitting: false,
+      // fflate inside: as an external its top-level import loaded and ran it at every start
+      // (~5 ms: module resolution and its tables), where only `synth`/`convert` to .sr need it
+      noExternal: ["fflate"],
       esbuildOptions(o) {
         o.minifyWhitespace = true;
         o.minifySyntax = true;

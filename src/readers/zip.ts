@@ -17,7 +17,6 @@
 // Inflating is async: Node's zlib when running in Node (fastest), otherwise
 // DecompressionStream("deflate-raw") when the platform has it, otherwise fflate.
 
-import { inflateSync, Inflate } from "fflate";
 import { DiskfluxError } from "../errors.js";
 import { escapeName, quoteInput } from "../escape.js";
 import { crc32Js, crc32Update } from "../kernels/crc32.js";
@@ -502,7 +501,7 @@ async function inflate(
   try {
     if (kind === "zlib" && zlib) return inflateWithZlib(zlib, data, target, offset, size);
     if (kind === "stream") return await inflateWithStream(data, target, offset, size);
-    return inflateWithFflate(data, target, offset, size);
+    return inflateWithFflate(await loadFflate(), data, target, offset, size);
   } catch (e) {
     throw notInflating(src, name, e);
   }
@@ -556,7 +555,13 @@ async function inflateWithStream(data: Uint8Array, target: Uint8Array, offset: n
   }
 }
 
-function inflateWithFflate(data: Uint8Array, target: Uint8Array, offset: number, size: number): number {
+/** fflate, loaded when first needed (where there is no zlib): its tables cost every start ~3 ms otherwise (profiled). */
+function loadFflate(): Promise<typeof import("fflate")> {
+  return import("fflate");
+}
+
+function inflateWithFflate(fflate: typeof import("fflate"), data: Uint8Array, target: Uint8Array, offset: number, size: number): number {
+  const { inflateSync } = fflate;
   // fflate writes into a given buffer without growing it, so the buffer gets one
   // spare byte: a stream that fills it is longer than declared. When the target
   // has a byte after this member's range (which its next member overwrites), inflate
@@ -619,6 +624,7 @@ async function* inflatePiecesZlib(zlib: NodeZlib, data: Uint8Array, step: number
  */
 async function* inflatePiecesFflate(data: Uint8Array, step: number): AsyncGenerator<Uint8Array> {
   const pending: Uint8Array[] = [];
+  const { Inflate } = await loadFflate();
   const inflater = new Inflate((chunk) => pending.push(chunk));
   const feed = Math.max(64, step >> 10);
   for (let at = 0; at < data.length; at += feed) {
