@@ -17,7 +17,7 @@ import { readAnyCapture, readCaptureFile } from "../src/readers/index.js";
 import { readTr } from "../src/readers/tr.js";
 import { writeTr } from "../src/writers/tr.js";
 import { packObjects, unpackObjects } from "../src/pool/pack.js";
-import { decodeMany as decodeManyNode, liveWorkers, nodeWorkerEntry, type NodeDecodeManyOptions, type PoolInputs, type PoolInput, type PoolItem, type PoolResult } from "../src/pool/node.js";
+import { decodeMany as decodeManyNode, liveWorkers, nodeWorkerEntry, prestartDecodeWorkers, type NodeDecodeManyOptions, type PoolInputs, type PoolInput, type PoolItem, type PoolResult } from "../src/pool/node.js";
 import { decodeMany as decodeManyWeb } from "../src/pool/web.js";
 import { SAMPLES_DIR, haveShared, oracleCaptures, warnMissing } from "./support/shared.js";
 
@@ -173,6 +173,31 @@ describe("decodeMany on a synthesized drive", () => {
     });
     expect(moved.slice(0, 20).some(Boolean)).toBe(false);
     expect(moved.slice(20).some(Boolean)).toBe(true);
+  });
+
+  test("prestarted workers (the CLI's): adopted by the next pool at its first input, = sequential, none left; one that fails to start is the pool's E_FILE", async () => {
+    const want = await sequential(drive, { backend: "wasm" });
+    await prestartDecodeWorkers(2, { backend: "wasm" });
+    expect(liveWorkers()).toBe(2); // (unreferenced until adopted: they do not keep a process alive)
+    let most = 0;
+    let first = -1;
+    const got: PoolResult[] = [];
+    for await (const r of decodeManyNode(driveInputs(), {}, { jobs: 3, backend: "wasm" })) {
+      if (first < 0) first = liveWorkers();
+      most = Math.max(most, liveWorkers());
+      got.push(r);
+    }
+    expect(okResults(got)).toStrictEqual(want);
+    expect(first).toBe(2); // adopted, not started again: two workers from the first input on
+    expect(most).toBe(2);
+    expect(liveWorkers()).toBe(0);
+    // A worker file that does not load: the pool that adopts it says so, as for one it started itself.
+    const bad = join(mkdtempSync(join(tmpdir(), "diskflux-prestart-")), "no-worker.mjs");
+    await prestartDecodeWorkers(1, { workerUrl: pathToFileURL(bad) });
+    const failed = await collect(decodeManyNode(driveInputs().slice(0, 2), {}, { jobs: 2, backend: "wasm", workerUrl: pathToFileURL(bad) })).then(() => null, (e: unknown) => e);
+    expect((failed as { code?: string }).code).toBe("E_FILE");
+    expect(String((failed as Error).message)).toMatch(/a decode worker did not start/);
+    expect(liveWorkers()).toBe(0);
   });
 
   test("move (default) detaches whole-buffer arrays; views into a larger buffer are copied; transfer: false copies all", async () => {

@@ -106,6 +106,23 @@ function parseBinaryClass(spec: string): BinaryClass {
   return cls as BinaryClass;
 }
 
+/**
+ * Several captures and --jobs above 1: the pool's workers start now, beside this
+ * thread's own start-up (options, detection, the first reads), instead of after
+ * its first decodes (src/pool/node.ts prestartDecodeWorkers).
+ */
+async function prestartFor(inputs: number, jobsText: string | undefined, backend: "wasm" | "js" | "auto"): Promise<void> {
+  if (inputs < 2) return;
+  const { jobsArg } = await import("./jobs.js");
+  let jobs: number;
+  try {
+    jobs = jobsArg(jobsText);
+  } catch {
+    return; // (a bad --jobs is refused where it is read, with its message)
+  }
+  if (jobs > 1) await (await import("../pool/node.js")).prestartDecodeWorkers(jobs - 1, { backend });
+}
+
 async function runDecode(
   values: ReturnType<typeof parseCommandLine>["values"],
   positionals: string[],
@@ -133,6 +150,7 @@ async function runDecode(
     throw new DiskfluxError("E_USAGE", `protocol decoder ${quoteArg(String(pd.split(":")[0]))} not found; diskflux provides 'mfm' (-P mfm:<options>)`);
   }
   const files = [...(values.input ?? []), ...positionals];
+  await prestartFor(files.length, values.jobs, backend);
   const { isAuto, detectForFiles } = await import("./auto.js");
   const auto = await isAuto(pd);
   if (pd !== undefined && !auto) {

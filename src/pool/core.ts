@@ -205,6 +205,8 @@ export interface PoolPlatform {
   readonly useCallingThread: boolean;
   /** Called when the first worker is needed (dynamic imports of platform modules go here). */
   load(): Promise<(events: WorkerEvents) => WorkerHandle>;
+  /** Workers started ahead of need (Node's prestartDecodeWorkers): the calling thread then starts its jobs − 1 at once. */
+  prestarted?(): number;
 }
 
 let live = 0;
@@ -701,7 +703,7 @@ async function* decodePooled(
         if (caller) {
           // The calling thread is a job: a ready worker with room takes the input, else it is decoded
           // here; the other jobs − 1 start once the input proves long.
-          if (slots.length === 0 && callerMs >= CALLER_START_MS) for (let k = 0; k < jobs - 1; k++) spawn();
+          if (slots.length === 0 && (callerMs >= CALLER_START_MS || (platform.prestarted?.() ?? 0) > 0)) for (let k = 0; k < jobs - 1; k++) spawn();
           const slot = readyWithRoom();
           if (slot) {
             dispatch(id, input, slot);

@@ -14,6 +14,7 @@
 // Node built-ins are imported dynamically, when the first worker is needed: the
 // package's entry imports no Node built-in at load time.
 import type { DecodeOptions } from "../options.js";
+import type { FromWorker, ToWorker } from "./protocol.js";
 import {
   countWorker, runAnnotateMany, runDecodeMany,
   type AnnotateManyOptions, type DecodeManyOptions, type PoolInputs, type PoolPlatform, type PoolResult, type PoolTextResult,
@@ -81,9 +82,69 @@ export function annotateMany(
   return runAnnotateMany(inputs, options, rest, nodePlatform(workerUrl));
 }
 
+/** A worker started before a pool needed it: what it said and whether it failed, until a pool adopts it. */
+interface Parked {
+  readonly href: string;
+  readonly worker: import("node:worker_threads").Worker;
+  readonly early: unknown[];
+  failure?: string;
+  exitCode?: number;
+  readonly detach: () => void;
+}
+
+const parked: Parked[] = [];
+
+/** Options of the decode workers (a small young generation: see load() below). */
+const WORKER_OPTIONS = { name: "diskflux-decode", resourceLimits: { maxYoungGenerationSizeMb: 2 } };
+
+/**
+ * Starts `n` decode workers now, before a decodeMany or annotateMany needs them,
+ * so that their start-up (a Node environment, the worker bundle, the kernels:
+ * 100-160 ms each on a 2-core EPYC) runs beside the caller's own (reading its
+ * options and files); the next pool adopts them instead of starting its own, and
+ * starts them with its first input. Workers never adopted are unreferenced: they
+ * do not keep the process alive. Internal: for a caller that knows a pool will
+ * follow (the CLI, given several captures); the package's users call decodeMany.
+ */
+export async function prestartDecodeWorkers(n: number, o: { backend?: "wasm" | "js" | "auto"; workerUrl?: URL | string } = {}): Promise<void> {
+  const { Worker } = await import("node:worker_threads");
+  const entry = nodeWorkerEntry();
+  const url = o.workerUrl !== undefined ? new URL(String(o.workerUrl), import.meta.url) : entry.url;
+  for (let k = 0; k < n; k++) {
+    const worker = new Worker(url, { workerData: entry.workerData, ...WORKER_OPTIONS });
+    countWorker(1);
+    const p: Parked = {
+      href: url.href,
+      worker,
+      early: [],
+      detach: () => {
+        worker.off("message", onMessage);
+        worker.off("error", onError);
+        worker.off("exit", onExit);
+      },
+    };
+    const onMessage = (m: unknown) => void p.early.push(m);
+    const onError = (e: unknown) => (p.failure ??= e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+    const onExit = (code: number) => {
+      p.exitCode = code;
+      countWorker(-1);
+      const i = parked.indexOf(p);
+      if (i >= 0) parked.splice(i, 1);
+    };
+    worker.on("message", onMessage);
+    worker.on("error", onError);
+    worker.once("exit", onExit);
+    worker.unref();
+    // (its kernels compiled now too; the pool's own "warm" is answered again, harmlessly)
+    worker.postMessage({ type: "warm", backend: o.backend ?? "auto" } satisfies ToWorker);
+    parked.push(p);
+  }
+}
+
 function nodePlatform(workerUrl: URL | string | undefined): PoolPlatform {
   return {
     useCallingThread: true,
+    prestarted: () => parked.length,
     defaultJobs: async () => {
       const os = await import("node:os");
       return typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
@@ -95,8 +156,11 @@ function nodePlatform(workerUrl: URL | string | undefined): PoolPlatform {
       return (events: WorkerEvents): WorkerHandle => {
         // (a small young generation: V8 grows it to ~48 MB a thread on a long decode, RSS the decode does not need;
         // 2 MB gives 1 MB semi-spaces, as the CLI's own thread: src/cli/limited-worker.ts)
-        const worker = new Worker(url, { workerData: entry.workerData, name: "diskflux-decode", resourceLimits: { maxYoungGenerationSizeMb: 2 } });
-        countWorker(1);
+        const i = parked.findIndex((p) => p.href === url.href);
+        const adopted = i >= 0 ? parked.splice(i, 1)[0] : undefined;
+        adopted?.detach();
+        const worker = adopted?.worker ?? new Worker(url, { workerData: entry.workerData, ...WORKER_OPTIONS });
+        if (!adopted) countWorker(1);
         let stopping = false;
         let exited = false;
         const exit = new Promise<void>((resolve) => {
@@ -115,6 +179,13 @@ function nodePlatform(workerUrl: URL | string | undefined): PoolPlatform {
           // A result that could not be read back would never answer its job: give the worker up.
           if (!stopping) events.failed(`a message could not be read (${String(e)})`);
         });
+        if (adopted) {
+          // what it said (or how it failed) before this pool took it, in order, once the pool has its handle
+          queueMicrotask(() => {
+            for (const m of adopted.early) events.message(m as FromWorker);
+            if (adopted.failure !== undefined && !stopping) events.failed(adopted.failure);
+          });
+        }
         return {
           post: (m, transfer) => worker.postMessage(m, transfer),
           busy: (b) => (b ? worker.ref() : worker.unref()),
