@@ -268,7 +268,7 @@ export function resolveOptions(input: string | DecodeOptions = {}): ResolvedOpti
 }
 
 /**
- * resolveOptions for decode(): an option string the same as the last one gives the
+ * resolveOptions for decode() and annotation streams: an option string the same as the last one gives the
  * same object, frozen (a drive's tracks are decoded one call each with one string;
  * resolving it took ~2 % of a `.tr` image). Objects are resolved afresh.
  */

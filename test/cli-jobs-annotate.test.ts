@@ -275,7 +275,7 @@ describe("decode -A --jobs 2 and Ctrl-C", () => {
     expect(code).toBe(130);
   }, 300_000);
 
-  test("--jobs 1 streams each capture's text as it is made: Ctrl-C then ends the process as with no handler (the signal)", async () => {
+  test("--jobs 1 streams each capture's text as it is made: Ctrl-C there ends the process as with no handler (the signal)", async () => {
     if (!haveShared) return warnMissing("SIGINT test, --jobs 1");
     const files = Array.from({ length: 80 }, () => join(SAMPLES_DIR, "hdd_mfm_EV346.sr"));
     const child = spawn(process.execPath, ["--import", "tsx", resolve("src/cli/main.ts"), "decode", ...files, "-P", HDD, "-A", "mfm", "--jobs", "1"], { stdio: ["ignore", "pipe", "pipe"] });
@@ -288,7 +288,14 @@ describe("decode -A --jobs 2 and Ctrl-C", () => {
       if (got > 1 << 20) res();
     }));
     child.kill("SIGINT");
-    expect(await done).toEqual({ code: null, signal: "SIGINT" });
-    expect(err).toBe("");
+    // Mid-capture (nearly always): the signal ends it. Between two captures: the run's own handler, exit 130.
+    const end = await done;
+    if (end.signal !== null) {
+      expect(end).toEqual({ code: null, signal: "SIGINT" });
+      expect(err).toBe("");
+    } else {
+      expect(end.code).toBe(130);
+      expect(err).toMatch(/interrupted/);
+    }
   }, 300_000);
 });

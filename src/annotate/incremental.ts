@@ -10,7 +10,7 @@
 import * as A from "../kernels/abi.js";
 import type { Kernels } from "../kernels/backend.js";
 import { createKernels, type BackendChoice } from "../kernels/load.js";
-import { resolveOptions, type DecodeOptions, type ResolvedOptions } from "../options.js";
+import { resolveOptionsShared, type DecodeOptions, type ResolvedOptions } from "../options.js";
 import { TrackStream, type KernelRun, type StreamSetup } from "../stream.js";
 import type { Capture } from "../capture.js";
 import type { ChannelMap } from "../types.js";
@@ -98,7 +98,7 @@ export class AnnotationStream {
 
   /** Opens a stream with a kernel instance of its own. */
   static async open(setup: StreamSetup, options: DecodeOptions | string, opts: AnnotationStreamOptions = {}): Promise<AnnotationStream> {
-    const o = resolveOptions(options);
+    const o = resolveOptionsShared(options);
     if (o.decoder === "legacy") {
       const { DiskfluxError } = await import("../errors.js");
       throw new DiskfluxError("E_OPTION", "decoder=legacy annotations are made from a whole decode; use annotationChunks()");

@@ -17,9 +17,9 @@ export type PieceWriter = (piece: TextPiece) => void | Promise<void>;
 export async function annotateWork(
   capture: Capture, options: string | DecodeOptions, request: DecodeRequest, a: AnnotateWork, write: PieceWriter,
 ): Promise<void> {
-  const { resolveOptions } = await import("../options.js");
+  const { resolveOptionsShared } = await import("../options.js");
   const backend = request.backend ?? "auto";
-  if (resolveOptions(options).decoder !== "legacy") {
+  if (resolveOptionsShared(options).decoder !== "legacy") {
     const { annotateCapture } = await import("../annotate/incremental.js");
     await annotateCapture(capture, options, {
       classes: a.classes, sampleNumbers: a.sampleNumbers, json: a.json,
