@@ -268,8 +268,21 @@ function streamBytes(): number {
   return Number.isFinite(v) ? v : 64 << 20;
 }
 
-/** A .sr or .dsl session with more sample bytes than streamBytes() (its metadata says so; nothing is inflated). */
+/** A .sr or .dsl session with more sample bytes than streamBytes() (its metadata says so; no samples are inflated). */
 async function isLargeSession(bytes: Uint8Array, source: string): Promise<boolean> {
+  // A bound first, from the zip's directory alone: a session's samples are at most what all its members
+  // inflate to. Below the threshold (every capture of a drive's worth) the metadata is not inflated here
+  // (once per capture, a zlib object each time, only to be read again where the capture is decoded).
+  const { looksLikeZip, ZipArchive } = await import("../readers/zip.js");
+  if (looksLikeZip(bytes)) {
+    try {
+      let most = 0;
+      for (const m of ZipArchive.open(bytes, source).members) most += m.uncompressedSize;
+      if (most <= streamBytes()) return false;
+    } catch {
+      return false; // (the reader says what is wrong, where the capture is read)
+    }
+  }
   const { sessionSampleBytes } = await import("../readers/stream.js");
   return ((await sessionSampleBytes(bytes, source)) ?? 0) > streamBytes();
 }
