@@ -31,6 +31,14 @@ vi.mock("../src/pool/node.js", async (importOriginal) => {
         yield r;
       }
     },
+    // (image: the workers send each track's sector reads)
+    decodeManyImageReads: async function* (...args: Parameters<typeof real.decodeManyImageReads>) {
+      const [inputs, options, opts] = args;
+      for await (const r of real.decodeManyImageReads(inputs, options, { ...opts, useCallingThread: opts.jobs === 1 })) {
+        seenWorkers = Math.max(seenWorkers, real.liveWorkers());
+        yield r;
+      }
+    },
   };
 });
 import { SAMPLES_DIR, haveShared, warnMissing } from "./support/shared.js";

@@ -130,15 +130,17 @@ export async function imageCommand(argv: string[], out: Out = process.stdout, er
       let collected: import("../image/assemble.js").ImageReads | import("../image/slots.js").ImageFileReads | undefined;
       const { ImageFileReads } = await import("../image/slots.js");
       const newReads = (drive?: { cylinders: number; heads: number }) => (file ? new ImageFileReads(imageOptions, drive, file.sink) : new ImageReads(imageOptions, drive));
-      const { fileJobs, jobsArg, runJobs } = await import("./jobs.js");
+      const { fileJobs, jobsArg, runImageJobs } = await import("./jobs.js");
       const read = { ...(rate !== undefined ? { csv: { sampleRate: rate }, vcd: { sampleRate: rate } } : {}), ...(values.force ? { force: true } : {}) };
-      const status = await runJobs(fileJobs(positionals, {
+      const status = await runImageJobs(fileJobs(positionals, {
         options: pd!, read, err, trackName: (f, c, h) => `${baseName(f)} cyl ${c} head ${h}`, singleName: baseName,
         ...(values.channel !== undefined ? { channel: values.channel } : {}),
-      }), { jobs: jobsArg(values.jobs, err), request: { backend, ...recover }, lean: true, err }, (job, result) => {
+      }), { jobs: jobsArg(values.jobs, err), request: { backend, ...recover }, placeBy: values["by-track"] ? "track" : "header", err }, (job, track) => {
         // (the drive's size from the first .tr: one file of a whole drive is the case that needs it)
         collected ??= newReads(positionals.length === 1 ? job.drive : undefined);
-        collected.add({ result, source: job.source, ...(job.cyl !== undefined ? { cyl: job.cyl, head: job.head } : {}) });
+        // a worker's track comes as its sector reads, made there (src/image/reads-pack.ts); this thread's, as its result
+        if ("reads" in track) collected.addPacked(track.reads, job.source);
+        else collected.add({ result: track.result, source: job.source, ...(job.cyl !== undefined ? { cyl: job.cyl, head: job.head } : {}) });
       });
       if (status !== 0) return status; // (each failure said why on stderr; no image from part of the input)
       collected ??= newReads();

@@ -294,6 +294,31 @@ export async function runJobs<J extends CliJob>(
   }, emit);
 }
 
+/** A track for a disk image: its lean decode result (decoded on this thread), or its sector reads from a worker. */
+export type ImageTrack = { readonly result: DecodeResult } | { readonly reads: import("../image/reads-pack.js").PackedTrackReads };
+
+/**
+ * runJobs for `image`: lean decodes whose workers send each track's sector
+ * reads instead of its result (decodeManyImageReads), placed by `placeBy`.
+ */
+export async function runImageJobs<J extends CliJob>(
+  source: AsyncIterable<J>,
+  o: Omit<RunJobsOptions, "lean"> & { readonly placeBy: "header" | "track" },
+  emit: (job: J, track: ImageTrack, ms: number) => void | Promise<void>,
+): Promise<number> {
+  const { decodeManyImageReads } = await import("../pool/node.js");
+  return drive<J, ImageTrack>(source, {
+    err: o.err,
+    many: async function* (items, signal) {
+      for await (const r of decodeManyImageReads(items, "", { ...o.request, jobs: o.jobs, lean: true, imageReads: o.placeBy, signal })) {
+        if (!r.ok) yield { ok: false, error: r.error };
+        else yield { ok: true, value: "reads" in r ? { reads: r.reads } : { result: r.result }, ms: r.decodeMs ?? 0 };
+      }
+    },
+    here: async (job) => (job.local ? { value: { result: await job.local() } } : undefined),
+  }, emit);
+}
+
 export interface RunAnnotateJobsOptions {
   readonly jobs: number;
   /** backend, recover (the legacy decoder's), channels. */

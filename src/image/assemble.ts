@@ -58,6 +58,7 @@ import { copyOf, dataCheckOf, mergeCopies, statusCounts, type CopyStatus, type M
 import type { CheckParams } from "../recover/vote.js";
 import type { RecoveryEvidence } from "../recover/recover.js";
 import { geometryByName, geometryMismatch, matchGeometry, type FloppyGeometry } from "./geometries.js";
+import { unpackTrackReads, type PackedTrackReads } from "./reads-pack.js";
 
 /** What fills missing sectors, repeated (24 bytes). */
 export const MISSING_SECTOR_TEXT = "DISKFLUX MISSING SECTOR ";
@@ -775,10 +776,18 @@ export class ImageReads {
 
   /** The reads of one decoded track (the next input). */
   add(input: ImageTrackInput): void {
-    const r = sectorReads(input, this.opts.placeBy ?? "header", this.tracks++);
+    this.addReads(sectorReads(input, this.opts.placeBy ?? "header", this.tracks++), input.result.options);
+  }
+
+  /** The next input's reads as a worker made and packed them (src/image/reads-pack.ts), named `source`. */
+  addPacked(p: PackedTrackReads, source: string | undefined): void {
+    this.addReads(unpackTrackReads(p, source ?? "capture", this.tracks++), p.options);
+  }
+
+  private addReads(r: { reads: SectorRead[]; badHeaders: number; orphanData: number }, options: DecodeResult["options"]): void {
     this.badHeaders += r.badHeaders;
     this.orphanData += r.orphanData;
-    this.firstOptions ??= input.result.options;
+    this.firstOptions ??= options;
     if (!this.arena && !this.noArena) this.layOut(r.reads);
     const a = this.arena;
     for (const x of r.reads) {

@@ -38,6 +38,7 @@ import {
   type SectorEntry, type SectorId, type SectorRead, type TrackMap,
 } from "./assemble.js";
 import type { DecodeResult } from "../types.js";
+import { unpackTrackReads, type PackedTrackReads } from "./reads-pack.js";
 
 /** Where the image's bytes go: positioned, synchronous writes and reads of a flat image. */
 export interface ImageSink {
@@ -135,10 +136,18 @@ export class ImageFileReads {
 
   /** The reads of one decoded track (the next input). */
   add(input: ImageTrackInput): void {
-    const r = sectorReads(input, this.opts.placeBy ?? "header", this.tracks++);
+    this.addReads(sectorReads(input, this.opts.placeBy ?? "header", this.tracks++), input.result.options);
+  }
+
+  /** The next input's reads as a worker made and packed them (src/image/reads-pack.ts), named `source`. */
+  addPacked(p: PackedTrackReads, source: string | undefined): void {
+    this.addReads(unpackTrackReads(p, source ?? "capture", this.tracks++), p.options);
+  }
+
+  private addReads(r: { reads: SectorRead[]; badHeaders: number; orphanData: number }, options: DecodeResult["options"]): void {
     this.badHeaders += r.badHeaders;
     this.orphanData += r.orphanData;
-    this.firstOptions ??= input.result.options;
+    this.firstOptions ??= options;
     if (!this.slots && !this.noLayout) this.layOut(r.reads);
     const sl = this.slots;
     for (const x of r.reads) {

@@ -37,6 +37,7 @@ import {
   pieceSize, type AnnotateWork, type FileWork, type FromWorker, type PoolError, type TextPiece, type ToWorker, type TrackPlace, type Work,
 } from "./protocol.js";
 import { readFileWork, trackCapture, type FileReadHow } from "./read.js";
+import type { PackedTrackReads } from "../image/reads-pack.js";
 
 export type { AnnotateWork, PoolError, PoolErrorCode, TextPiece } from "./protocol.js";
 
@@ -130,7 +131,19 @@ export type PoolTextResult = Where & (
   | { readonly ok: false; readonly error: PoolError }
 );
 
-type AnyResult = PoolResult | PoolTextResult;
+/** An imageReads input's outcome from a worker: the track's sector reads, packed (src/image/reads-pack.ts). */
+export type PoolReadsResult = Where & { readonly ok: true; readonly reads: PackedTrackReads; readonly decodeMs?: number };
+
+type AnyResult = PoolResult | PoolTextResult | PoolReadsResult;
+
+/**
+ * Internal (the CLI's `image`): a lean decodeMany whose workers answer with each
+ * track's sector reads (PoolReadsResult) instead of its result; inputs decoded on
+ * the calling thread still give their lean result.
+ */
+export interface ImageReadsOption {
+  readonly imageReads?: "header" | "track";
+}
 
 /** decodeMany's options with the annotation stream to make instead of results (the CLI's `decode -A`). */
 export interface AnnotateManyOptions extends Omit<DecodeManyOptions, "lean"> {
@@ -323,6 +336,16 @@ export function runDecodeMany(
   return runMany(inputs, options, o, undefined, platform) as AsyncGenerator<PoolResult, void, undefined>;
 }
 
+/** decodeMany with imageReads (internal: the CLI's `image`): a worker's input comes back as its sector reads. */
+export function runDecodeManyReads(
+  inputs: PoolInputs,
+  options: string | DecodeOptions,
+  o: DecodeManyOptions & ImageReadsOption,
+  platform: PoolPlatform,
+): AsyncGenerator<PoolResult | PoolReadsResult, void, undefined> {
+  return runMany(inputs, options, o, undefined, platform) as AsyncGenerator<PoolResult | PoolReadsResult, void, undefined>;
+}
+
 /**
  * decodeMany making each input's annotation stream instead of its result (where
  * it is decoded: a worker, or the calling thread), yielded in input order.
@@ -344,7 +367,7 @@ async function* runMany(
   annotate: AnnotateWork | undefined,
   platform: PoolPlatform,
 ): AsyncGenerator<AnyResult, void, undefined> {
-  const { jobs: jobsGiven, transfer = true, useCallingThread = platform.useCallingThread, signal, lean = false, ...request } = o;
+  const { jobs: jobsGiven, transfer = true, useCallingThread = platform.useCallingThread, signal, lean = false, imageReads, ...request } = o as DecodeManyOptions & ImageReadsOption;
   const perWorker = o.perWorker ?? (useCallingThread ? 8 : 2);
   if (signal?.aborted) throw abortReason(signal);
   const iterable = (x: unknown) => typeof x === "object" && x !== null && (Symbol.iterator in x || Symbol.asyncIterator in x);
@@ -356,7 +379,7 @@ async function* runMany(
   if (useCallingThread && jobs === 1) {
     yield* decodeInline(inputs, options, request, signal, lean, annotate);
   } else {
-    yield* decodePooled(inputs, options, request, { jobs, perWorker, move: transfer, caller: useCallingThread, signal, lean, annotate }, platform);
+    yield* decodePooled(inputs, options, request, { jobs, perWorker, move: transfer, caller: useCallingThread, signal, lean: lean || imageReads !== undefined, annotate, imageReads }, platform);
   }
 }
 
@@ -501,10 +524,13 @@ async function* decodePooled(
   inputs: PoolInputs,
   options: string | DecodeOptions,
   request: DecodeRequest,
-  cfg: { jobs: number; perWorker: number; move: boolean; caller: boolean; signal: AbortSignal | undefined; lean: boolean; annotate: AnnotateWork | undefined },
+  cfg: {
+    jobs: number; perWorker: number; move: boolean; caller: boolean; signal: AbortSignal | undefined; lean: boolean; annotate: AnnotateWork | undefined;
+    imageReads: "header" | "track" | undefined;
+  },
   platform: PoolPlatform,
 ): AsyncGenerator<AnyResult, void, undefined> {
-  const { jobs, perWorker, move, caller, signal, lean, annotate } = cfg;
+  const { jobs, perWorker, move, caller, signal, lean, annotate, imageReads } = cfg;
   let callerMs = 0;
   const window = jobs * (perWorker + 1);
   const wreq = workerRequest(request);
@@ -590,6 +616,7 @@ async function* decodePooled(
         const place = { ...(m.cyl !== undefined ? { cyl: m.cyl } : {}), ...(m.head !== undefined ? { head: m.head } : {}) };
         if (!m.ok) finished.set(m.id, { ...at, ...place, ok: false, error: m.error });
         else if (m.text !== undefined) finished.set(m.id, { ...at, ...place, ok: true, text: m.text, decodeMs: m.ms });
+        else if (m.reads !== undefined) finished.set(m.id, { ...at, ...place, ok: true, reads: m.reads, decodeMs: m.ms });
         else {
           const packed = m;
           finished.set(m.id, () => ({ ...at, ...place, ok: true, result: unpackResult(packed), decodeMs: packed.ms }));
@@ -653,7 +680,10 @@ async function* decodePooled(
     }
     const slot = chosen ?? pick()!; // (the feed loop only takes an input when there is room)
     const opts = optionsOf(input, options);
-    const extra = { ...(lean ? { lean } : {}), ...(annotate ? { annotate: annotateOf(input, annotate) } : {}) };
+    const extra = {
+      ...(lean ? { lean } : {}), ...(annotate ? { annotate: annotateOf(input, annotate) } : {}),
+      ...(imageReads ? { imageReads: { placeBy: imageReads, ...(at.source !== undefined ? { source: at.source } : {}), ...(at.cyl !== undefined ? { cyl: at.cyl } : {}), ...(at.head !== undefined ? { head: at.head } : {}) } } : {}),
+    };
     try {
       slot.handle.post({ type: "job", id, options: opts, request: requestOf(input, wreq), ...extra, ...job.work }, job.transfer);
     } catch (e) {

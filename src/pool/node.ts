@@ -16,7 +16,7 @@
 import type { DecodeOptions } from "../options.js";
 import type { FromWorker, ToWorker } from "./protocol.js";
 import {
-  countWorker, runAnnotateMany, runDecodeMany,
+  countWorker, runAnnotateMany, runDecodeMany, runDecodeManyReads, type ImageReadsOption, type PoolReadsResult,
   type AnnotateManyOptions, type DecodeManyOptions, type PoolInputs, type PoolPlatform, type PoolResult, type PoolTextResult,
   type WorkerEvents, type WorkerHandle,
 } from "./core.js";
@@ -66,6 +66,20 @@ export function decodeMany(
 ): AsyncGenerator<PoolResult, void, undefined> {
   const { workerUrl, ...rest } = opts;
   return runDecodeMany(inputs, options, rest, nodePlatform(workerUrl));
+}
+
+/**
+ * decodeMany for a disk image (internal: the CLI's `image`): lean decodes whose
+ * workers answer with each track's sector reads (src/image/reads-pack.ts)
+ * instead of its result; an input decoded on the calling thread gives its lean result.
+ */
+export function decodeManyImageReads(
+  inputs: PoolInputs,
+  options: string | DecodeOptions,
+  opts: NodeDecodeManyOptions & ImageReadsOption,
+): AsyncGenerator<PoolResult | PoolReadsResult, void, undefined> {
+  const { workerUrl, ...rest } = opts;
+  return runDecodeManyReads(inputs, options, rest, nodePlatform(workerUrl));
 }
 
 /**

@@ -15,6 +15,7 @@
 //                   { type: "piece", id, piece }   (an annotate job's text as it is made, whole lines; the worker
 //                   waits once TEXT_CREDIT of it is not acknowledged: memory stays bounded however slow stdout is)
 //                   { type: "done", id, ok: true, text, ms, cyl?, head? }   (an annotate job: the rest of its text)
+//                   { type: "done", id, ok: true, reads, ms, cyl?, head? }   (an imageReads job: the track's sector reads)
 //                   { type: "done", id, ok: false, error: { code, message } }
 //
 // Buffers travel as transferables: a capture's samples / edges / index levels go
@@ -24,6 +25,7 @@
 // three flat buffers instead of ~170 objects to clone) in `packed`, the result's
 // own `records` and `fields` being empty until unpackResult puts them back.
 import type { Capture, EdgeCapture, LogicCapture } from "../capture.js";
+import type { PackedTrackReads } from "../image/reads-pack.js";
 import { DiskfluxError, type DiskfluxErrorCode } from "../errors.js";
 import { escapeName, oneLine } from "../escape.js";
 import type { BackendChoice } from "../kernels/load.js";
@@ -101,7 +103,17 @@ export type ToWorker =
   | ({
     readonly type: "job"; readonly id: number; readonly options: string | DecodeOptions; readonly request: WorkerRequest; readonly lean?: boolean;
     readonly annotate?: AnnotateWork;
+    /** A lean job answered with the track's sector reads (src/image/reads-pack.ts), placed by header or by this track. */
+    readonly imageReads?: ImageReadsWork;
   } & Work);
+
+/** What a worker needs to make a track's sector reads (sectorReads' placeBy, and the track's place for "track"). */
+export interface ImageReadsWork {
+  readonly placeBy: "header" | "track";
+  readonly source?: string;
+  readonly cyl?: number;
+  readonly head?: number;
+}
 
 /** A file of one track says where the track is. */
 export interface TrackPlace {
@@ -112,8 +124,18 @@ export interface TrackPlace {
 export type FromWorker =
   | { readonly type: "ready" }
   | { readonly type: "piece"; readonly id: number; readonly piece: TextPiece }
-  | ({ readonly type: "done"; readonly id: number; readonly ok: true; readonly result: DecodeResult; readonly packed?: PackedResult; readonly ms?: number; readonly text?: undefined } & TrackPlace)
-  | ({ readonly type: "done"; readonly id: number; readonly ok: true; readonly text: TextPiece[]; readonly ms?: number; readonly result?: undefined; readonly packed?: undefined } & TrackPlace)
+  | ({
+    readonly type: "done"; readonly id: number; readonly ok: true; readonly result: DecodeResult; readonly packed?: PackedResult; readonly ms?: number;
+    readonly text?: undefined; readonly reads?: undefined;
+  } & TrackPlace)
+  | ({
+    readonly type: "done"; readonly id: number; readonly ok: true; readonly text: TextPiece[]; readonly ms?: number; readonly result?: undefined; readonly packed?: undefined;
+    readonly reads?: undefined;
+  } & TrackPlace)
+  | ({
+    readonly type: "done"; readonly id: number; readonly ok: true; readonly reads: PackedTrackReads; readonly ms?: number;
+    readonly result?: undefined; readonly packed?: undefined; readonly text?: undefined;
+  } & TrackPlace)
   | ({ readonly type: "done"; readonly id: number; readonly ok: false; readonly error: PoolError } & TrackPlace);
 
 /** A result's records and fields (and its reset notes, when it has them), packed (pack.ts). */

@@ -12,11 +12,23 @@
 import { decode } from "../decode.js";
 import { getKernels } from "../kernels/load.js";
 import {
-  TEXT_CREDIT, leanResult, leanRequest, packResult, pieceSize, poolError, textTransfer, type FromWorker, type ToWorker, type TrackPlace,
+  TEXT_CREDIT, leanResult, leanRequest, packResult, pieceSize, poolError, textTransfer, type FromWorker, type ImageReadsWork, type ToWorker, type TrackPlace,
 } from "./protocol.js";
+import type { PackedTrackReads } from "../image/reads-pack.js";
+import type { DecodeResult } from "../types.js";
 import { readFileWork, trackCapture } from "./read.js";
 
 export type Post = (message: FromWorker, transfer: ArrayBuffer[]) => void;
+
+/** A lean result's sector reads, packed (sectorReads where the image would make them; source and input left to it). */
+async function imageReadsOf(lean: DecodeResult, w: ImageReadsWork): Promise<{ reads: PackedTrackReads; transfer: ArrayBuffer[] }> {
+  const [{ sectorReads }, { packTrackReads }, { dataCheckOf }] = await Promise.all([
+    import("../image/assemble.js"), import("../image/reads-pack.js"), import("../recover/merge.js"),
+  ]);
+  const r = sectorReads({ result: lean, ...(w.source !== undefined ? { source: w.source } : {}), ...(w.cyl !== undefined ? { cyl: w.cyl } : {}), ...(w.head !== undefined ? { head: w.head } : {}) }, w.placeBy, 0);
+  const { packed, transfer } = packTrackReads(r, dataCheckOf(lean), lean.options);
+  return { reads: packed, transfer };
+}
 
 /** A message handler that serializes jobs and answers each with exactly one "done". */
 export function workerHandler(post: Post): (message: ToWorker) => void {
@@ -81,8 +93,14 @@ export function workerHandler(post: Post): (message: ToWorker) => void {
             send({ type: "done", id: m.id, ok: true, text: [], ms: performance.now() - t0, ...place });
             return;
           }
-          const decoded = await decode(capture!, m.options, m.lean ? leanRequest(m.request) : m.request);
+          const decoded = await decode(capture!, m.options, m.lean || m.imageReads ? leanRequest(m.request) : m.request);
           const ms = performance.now() - t0;
+          if (m.imageReads) {
+            // the track's sector reads, made here: what the image takes of the result (src/image/reads-pack.ts)
+            const { reads, transfer } = await imageReadsOf(leanResult(decoded), m.imageReads);
+            send({ type: "done", id: m.id, ok: true, reads, ms, ...place }, transfer);
+            return;
+          }
           const { result, packed, transfer } = packResult(m.lean ? leanResult(decoded) : decoded);
           send({ type: "done", id: m.id, ok: true, result, packed, ms, ...place }, transfer);
         } catch (e) {
