@@ -9,6 +9,7 @@
 //   index u8  [IE_EDGE_CAP]  → index levels
 // The module never grows its memory, so the views are built once.
 import { IE_IN_CAP, IE_EDGE_CAP, IE_DONE, IE_NEED_INPUT, IE_PIECE_DONE, IE_CRC_NONE, IE_CRC_KERNEL, IE_CRC_HOST } from "./inflate-edges-abi.js";
+import { decodeBase64 } from "./base64.js";
 import { InflateEdgesJs, type InflateEdgesKernel } from "./inflate-edges.js";
 import { wasmAvailable, type BackendChoice } from "./load.js";
 import { DiskfluxError } from "../errors.js";
@@ -37,12 +38,6 @@ function hasExports(x: unknown): x is Exports {
     typeof e.ieRun === "function" && typeof e.ieInput === "function" && typeof e.ieConfigure === "function";
 }
 
-function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
 
 let compiled: Promise<WebAssembly.Module> | undefined;
 

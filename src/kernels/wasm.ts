@@ -1,6 +1,7 @@
 // The WebAssembly backend: one instance of build/diskflux.wasm, typed-array views
 // on its static regions, and the exports bound to the Kernels interface.
 import type { Kernels } from "./backend.js";
+import { decodeBase64 } from "./base64.js";
 import * as A from "./abi.js";
 
 interface Exports {
@@ -22,12 +23,6 @@ interface Exports {
 
 let compiled: Promise<WebAssembly.Module> | undefined;
 
-function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
 
 export function compileKernelModule(): Promise<WebAssembly.Module> {
   compiled ??= import("../../build/diskflux-wasm.js").then((m) => WebAssembly.compile(decodeBase64(m.wasmBase64)));
