@@ -158,18 +158,20 @@ describe("a multi-track .tr, streamed track by track", () => {
       }
     }, 300_000);
 
-    test(`${backend}: image --jobs 2 writes the image and map --jobs 1 writes`, async () => {
-      const out = (j: string) => ["-o", join(tmp, `${backend}-${j}.img`), "--map", join(tmp, `${backend}-${j}.map`), "--jobs", j];
-      const one = await run(["image", tr, "-P", HDD, "--backend", backend, ...out("1")]);
-      const two = await run(["image", tr, "-P", HDD, "--backend", backend, ...out("2")]);
-      expect(one.code, one.err).toBe(0);
-      expect(two.code, two.err).toBe(0);
-      expect(two.text).toBe(one.text.replaceAll(`${backend}-1.img`, `${backend}-2.img`));
-      expect(one.text).toMatch(/6 x 2 x 17 sectors of 512 bytes .* from 12 tracks: 204 good/);
-      const img1 = readFileSync(join(tmp, `${backend}-1.img`));
-      expect(img1.length).toBe(6 * 2 * 17 * 512);
-      expect(Buffer.compare(readFileSync(join(tmp, `${backend}-2.img`)), img1)).toBe(0);
-      expect(readFileSync(join(tmp, `${backend}-2.map`), "utf8")).toBe(readFileSync(join(tmp, `${backend}-1.map`), "utf8"));
+    test(`${backend}: image --jobs 2 writes the image and map --jobs 1 writes (placed by header, and --by-track)`, async () => {
+      for (const place of [[], ["--by-track"]]) {
+        const out = (j: string) => ["-o", join(tmp, `${backend}-${j}.img`), "--map", join(tmp, `${backend}-${j}.map`), "--jobs", j, ...place];
+        const one = await run(["image", tr, "-P", HDD, "--backend", backend, ...out("1")]);
+        const two = await run(["image", tr, "-P", HDD, "--backend", backend, ...out("2")]);
+        expect(one.code, one.err).toBe(0);
+        expect(two.code, two.err).toBe(0);
+        expect(two.text).toBe(one.text.replaceAll(`${backend}-1.img`, `${backend}-2.img`));
+        expect(one.text).toMatch(/6 x 2 x 17 sectors of 512 bytes .* from 12 tracks: 204 good/);
+        const img1 = readFileSync(join(tmp, `${backend}-1.img`));
+        expect(img1.length).toBe(6 * 2 * 17 * 512);
+        expect(Buffer.compare(readFileSync(join(tmp, `${backend}-2.img`)), img1)).toBe(0);
+        expect(readFileSync(join(tmp, `${backend}-2.map`), "utf8")).toBe(readFileSync(join(tmp, `${backend}-1.map`), "utf8"));
+      }
     }, 300_000);
   }
 

@@ -10,7 +10,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { decode, type DecodeResult, type TrackRecord } from "../src/decode.js";
 import { synthTrack } from "../src/encode/synth.js";
 import type { SectorSpec } from "../src/encode/track.js";
-import { assembleImage, ImageReads, type DiskImage, type ImageOptions, type ImageTrackInput } from "../src/image/assemble.js";
+import { assembleImage, ImageReads, sectorReads, type DiskImage, type ImageOptions, type ImageTrackInput } from "../src/image/assemble.js";
+import { packTrackReads } from "../src/image/reads-pack.js";
+import { dataCheckOf } from "../src/recover/merge.js";
+import { leanResult } from "../src/pool/protocol.js";
 import { ImageFileReads, MemorySink, type SinkImage } from "../src/image/slots.js";
 import { sectorMapJson, sectorMapText } from "../src/image/map.js";
 import { writeTr } from "../src/writers/tr.js";
@@ -73,7 +76,35 @@ describe("ImageFileReads: the image written to a sink as tracks come", () => {
           const r = new ImageFileReads(opts, drive, sink);
           for (const x of order) r.add(x);
           expectSame(r.assemble(), sink, want);
+          // the same tracks as a worker sends them (image --jobs N: sector reads made there, packed), some as results
+          const sink2 = new MemorySink();
+          const r2 = new ImageFileReads(opts, drive, sink2);
+          for (const [i, x] of order.entries()) {
+            if (i % 3 === 1) {
+              r2.add(x);
+              continue;
+            }
+            // (a worker's result is lean: CRC inputs only on data records that fail, what the CLI's image decodes keep)
+            const lean = leanResult(x.result);
+            const made = sectorReads({ result: lean, cyl: x.cyl, head: x.head }, opts.placeBy ?? "header", 0);
+            r2.addPacked(structuredClone(packTrackReads(made, dataCheckOf(lean), lean.options).packed), x.source);
+          }
+          expectSame(r2.assemble(), sink2, want);
         }
+        // and in memory (.imd, a device): ImageReads given packed reads = given results
+        const mem = new ImageReads(opts);
+        const memPacked = new ImageReads(opts);
+        for (const x of order) {
+          mem.add(x);
+          const lean = leanResult(x.result);
+          const made = sectorReads({ result: lean, cyl: x.cyl, head: x.head }, opts.placeBy ?? "header", 0);
+          memPacked.addPacked(structuredClone(packTrackReads(made, dataCheckOf(lean), lean.options).packed), x.source);
+        }
+        const a = mem.assemble();
+        const b = memPacked.assemble();
+        expect(Buffer.compare(Buffer.from(b.image), Buffer.from(a.image))).toBe(0);
+        expect(sectorMapText(b)).toBe(sectorMapText(a));
+        expect(JSON.stringify(sectorMapJson(b))).toBe(JSON.stringify(sectorMapJson(a)));
       }
     }
   });
