@@ -191,12 +191,20 @@ describe("decodeMany on a synthesized drive", () => {
     expect(first).toBe(2); // adopted, not started again: two workers from the first input on
     expect(most).toBe(2);
     expect(liveWorkers()).toBe(0);
-    // A worker file that does not load: the pool that adopts it says so, as for one it started itself.
+    // A worker file that does not load: a pool that needs a worker (useCallingThread: false) says so, whether it
+    // adopts the prestarted one (its failure replayed) or that one is gone already and it starts its own.
     const bad = join(mkdtempSync(join(tmpdir(), "diskflux-prestart-")), "no-worker.mjs");
     await prestartDecodeWorkers(1, { workerUrl: pathToFileURL(bad) });
-    const failed = await collect(decodeManyNode(driveInputs().slice(0, 2), {}, { jobs: 2, backend: "wasm", workerUrl: pathToFileURL(bad) })).then(() => null, (e: unknown) => e);
+    const failed = await collect(decodeManyNode(driveInputs().slice(0, 2), {}, { jobs: 2, useCallingThread: false, backend: "wasm", workerUrl: pathToFileURL(bad) })).then(() => null, (e: unknown) => e);
     expect((failed as { code?: string }).code).toBe("E_FILE");
     expect(String((failed as Error).message)).toMatch(/a decode worker did not start/);
+    expect(liveWorkers()).toBe(0);
+    // one that failed before any pool came: dropped (not counted, not adopted); the next pool starts its own
+    await prestartDecodeWorkers(1, { workerUrl: pathToFileURL(bad) });
+    for (let t = 0; liveWorkers() > 0 && t < 200; t++) await new Promise((res) => setTimeout(res, 25));
+    expect(liveWorkers()).toBe(0);
+    const again = await collect(decodeManyNode(driveInputs().slice(0, 2), {}, { jobs: 2, useCallingThread: false, backend: "wasm", workerUrl: pathToFileURL(bad) })).then(() => null, (e: unknown) => e);
+    expect((again as { code?: string }).code).toBe("E_FILE");
     expect(liveWorkers()).toBe(0);
   });
 
