@@ -5,7 +5,7 @@
 // and the binary streams of spec §6.7. Both backends are driven identically.
 import { getKernels } from "./kernels/load.js";
 import type { Capture } from "./capture.js";
-import { parseOptionString, resolveOptionsShared, type DecodeOptions } from "./options.js";
+import { parseOptionStringShared, resolveOptionsShared, type DecodeOptions } from "./options.js";
 import { DiskfluxError } from "./errors.js";
 import { FAILING_CRC_INPUTS, failingCrcInputsOnly, packedDeltasOf, TrackStream } from "./stream.js";
 import { wantsDetection } from "./detect/options.js";
@@ -17,19 +17,6 @@ export type {
 
 /** Recovery, loaded on the first decode that asks for it, once (a dynamic import per call costs ~1 ms under a loader hook such as tsx's). */
 let recoverModule: Promise<typeof import("./recover/recover.js")> | undefined;
-
-/** The option string decode() recovered with last, parsed (frozen: recovery spreads it, never writes it). */
-let lastGivenText: string | undefined;
-let lastGiven: DecodeOptions | undefined;
-
-/** parseOptionString, the same object again for the same string (a drive's tracks share one: 0.3–1.2 % of a profile). */
-function parsedShared(text: string): DecodeOptions {
-  if (text !== lastGivenText || lastGiven === undefined) {
-    lastGiven = Object.freeze(parseOptionString(text));
-    lastGivenText = text;
-  }
-  return lastGiven;
-}
 
 /**
  * Decodes a capture. Options are a sigrok option string or an object with the
@@ -55,7 +42,7 @@ export async function decode(capture: Capture, options: string | DecodeOptions =
     // (what recovery reads: the CRC inputs of records whose check fails; all of them when the caller asks)
     const result = await decode(capture, options, request.keepCrcInputs ? plain : ({ ...plain, [FAILING_CRC_INPUTS]: true } as DecodeRequest));
     const { recoverTrack } = await (recoverModule ??= import("./recover/recover.js"));
-    const given = typeof options === "string" ? parsedShared(result.detection?.optionString ?? options) : result.detection?.options ?? options;
+    const given = typeof options === "string" ? parseOptionStringShared(result.detection?.optionString ?? options) : result.detection?.options ?? options;
     result.recovery = await recoverTrack(capture, given, result, plain, recover === true ? {} : recover);
     // (FAILING_CRC_INPUTS from the caller: it wants those that fail, the only ones there are)
     if (!request.keepCrcInputs && !failingCrcInputsOnly(request)) {

@@ -284,6 +284,22 @@ export function resolveOptionsShared(input: string | DecodeOptions = {}): Resolv
 let lastText: string | undefined;
 let lastResolved: ResolvedOptions | undefined;
 
+/**
+ * parseOptionString likewise: the same string as the last one gives the same
+ * object, frozen (decode() hands it to recovery for each of a drive's tracks:
+ * 0.3–1.2 % of a profile; recovery spreads it, never writes it).
+ */
+export function parseOptionStringShared(text: string): DecodeOptions {
+  if (text !== lastParsedText || lastParsed === undefined) {
+    lastParsed = Object.freeze(parseOptionString(text));
+    lastParsedText = text;
+  }
+  return lastParsed;
+}
+
+let lastParsedText: string | undefined;
+let lastParsed: DecodeOptions | undefined;
+
 /** Freezes what resolveOptions made for this call (the preset is a shared table entry either way). */
 function freezeResolved(o: ResolvedOptions): ResolvedOptions {
   for (const part of [o.raw, o.headerCrc, o.dataCrc, o.markBases]) Object.freeze(part);

@@ -12,6 +12,7 @@ import { readDsl } from "../src/readers/dsl.js";
 import { channelIndex, readCapture, readCaptureFile, readSigrok } from "../src/readers/index.js";
 import { parseSampleRate } from "../src/readers/sigrok.js";
 import { crc32Js, ZipArchive, type ZipInflater } from "../src/readers/zip.js";
+import { concatBytes } from "../src/bytesink.js";
 
 const samplesDir = resolve(process.cwd(), process.env.DISKFLUX_SAMPLES ?? "../shared/samples");
 const oracleDir = resolve(process.cwd(), process.env.DISKFLUX_ORACLE ?? "../shared/oracle");
@@ -152,13 +153,7 @@ function rawZip(entries: RawEntry[]): Uint8Array {
   eocd.setUint32(12, pos - cdOffset, true);
   eocd.setUint32(16, cdOffset, true);
   push(new Uint8Array(eocd.buffer));
-  const out = new Uint8Array(pos);
-  let at = 0;
-  for (const b of parts) {
-    out.set(b, at);
-    at += b.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 function deflated(name: string, data: Uint8Array, over: Partial<RawEntry> = {}): RawEntry {

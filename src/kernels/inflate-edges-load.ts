@@ -38,7 +38,6 @@ function hasExports(x: unknown): x is Exports {
     typeof e.ieRun === "function" && typeof e.ieInput === "function" && typeof e.ieConfigure === "function";
 }
 
-
 let compiled: Promise<WebAssembly.Module> | undefined;
 
 /** A new Wasm instance of the kernel (each has its own memory and state). */

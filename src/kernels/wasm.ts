@@ -23,7 +23,6 @@ interface Exports {
 
 let compiled: Promise<WebAssembly.Module> | undefined;
 
-
 export function compileKernelModule(): Promise<WebAssembly.Module> {
   compiled ??= import("../../build/diskflux-wasm.js").then((m) => WebAssembly.compile(decodeBase64(m.wasmBase64)));
   return compiled;

@@ -36,7 +36,7 @@ import {
   captureForTransfer, fileForTransfer, leanResult, leanRequest, poolError, trForTransfer, unpackResult, workerRequest,
   pieceSize, type AnnotateWork, type FileWork, type FromWorker, type PoolError, type TextPiece, type ToWorker, type TrackPlace, type Work,
 } from "./protocol.js";
-import { readFileWork, trackCapture, type FileReadHow } from "./read.js";
+import { keepsNoCapture, readFileWork, trackCapture, type FileReadHow } from "./read.js";
 import type { PackedTrackReads } from "../image/reads-pack.js";
 
 export type { AnnotateWork, PoolError, PoolErrorCode, TextPiece } from "./protocol.js";
@@ -416,7 +416,7 @@ export async function annotateInput(
   try {
     let capture: Capture;
     if (isFileInput(input)) ({ capture } = await readFileWork(fileOf(input), readHow(input, options, request)));
-    else if (isTrInput(input)) capture = trackCapture(input.packed, input.source ?? "capture.tr", !request.keepEvents && !request.logBytes);
+    else if (isTrInput(input)) capture = trackCapture(input.packed, input.source ?? "capture.tr", keepsNoCapture(request));
     else capture = captureOf(input);
     const { annotateWork } = await import("./annotate.js");
     await annotateWork(capture, optionsOf(input, options), requestOf(input, request), annotateOf(input, annotate), w);
@@ -429,7 +429,7 @@ export async function annotateInput(
 function readHow(input: PoolInput, options: string | DecodeOptions, request: DecodeRequest): FileReadHow {
   const req = requestOf(input, request);
   const channels = req.channels;
-  return { options: optionsOf(input, options), reuse: !req.keepEvents && !req.logBytes, ...(channels ? { channels } : {}) };
+  return { options: optionsOf(input, options), reuse: keepsNoCapture(req), ...(channels ? { channels } : {}) };
 }
 
 /** One input decoded on this thread, as its result (or its annotation text). */
@@ -440,7 +440,7 @@ async function decodeHere(
   try {
     let capture: Capture;
     if (isFileInput(input)) ({ capture, ...place } = await readFileWork(fileOf(input), readHow(input, options, request)));
-    else if (isTrInput(input)) capture = trackCapture(input.packed, input.source ?? "capture.tr", !request.keepEvents && !request.logBytes);
+    else if (isTrInput(input)) capture = trackCapture(input.packed, input.source ?? "capture.tr", keepsNoCapture(request));
     else capture = captureOf(input);
     const t0 = performance.now();
     const req = requestOf(input, request);

@@ -102,7 +102,6 @@ interface Parked {
   readonly worker: import("node:worker_threads").Worker;
   readonly early: unknown[];
   failure?: string;
-  exitCode?: number;
   readonly detach: () => void;
 }
 
@@ -139,8 +138,7 @@ export async function prestartDecodeWorkers(n: number, o: { backend?: "wasm" | "
     };
     const onMessage = (m: unknown) => void p.early.push(m);
     const onError = (e: unknown) => (p.failure ??= e instanceof Error ? `${e.name}: ${e.message}` : String(e));
-    const onExit = (code: number) => {
-      p.exitCode = code;
+    const onExit = () => {
       countWorker(-1);
       const i = parked.indexOf(p);
       if (i >= 0) parked.splice(i, 1);

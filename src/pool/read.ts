@@ -78,6 +78,11 @@ export interface FileReadHow {
   readonly reuse?: boolean;
 }
 
+/** Whether a decode with this request keeps nothing of its capture (no event log, no byte log): its capture may live in this thread's buffers. */
+export function keepsNoCapture(r: { readonly keepEvents?: boolean; readonly logBytes?: boolean }): boolean {
+  return !r.keepEvents && !r.logBytes;
+}
+
 /** This thread's edge list for fused reads with `reuse` (see FileReadHow). */
 let edgeScratch: EdgeList | undefined;
 

@@ -16,7 +16,7 @@ import {
 } from "./protocol.js";
 import type { PackedTrackReads } from "../image/reads-pack.js";
 import type { DecodeResult } from "../types.js";
-import { readFileWork, trackCapture } from "./read.js";
+import { keepsNoCapture, readFileWork, trackCapture } from "./read.js";
 
 export type Post = (message: FromWorker, transfer: ArrayBuffer[]) => void;
 
@@ -77,7 +77,7 @@ export function workerHandler(post: Post): (message: ToWorker) => void {
         let place: TrackPlace = {};
         try {
           let capture = m.capture;
-          const reuse = !m.request.keepEvents && !m.request.logBytes;
+          const reuse = keepsNoCapture(m.request);
           if (m.file) ({ capture, ...place } = await readFileWork(m.file, { options: m.options, reuse, ...(m.request.channels ? { channels: m.request.channels } : {}) }));
           else if (m.tr) capture = trackCapture(m.tr.packed, m.tr.source, reuse);
           const t0 = performance.now();

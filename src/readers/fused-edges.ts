@@ -33,7 +33,7 @@ import { resolveChannel } from "../stream.js";
 import type { BackendChoice } from "../kernels/load.js";
 import { getInflateEdges, inflateEdges, type HostCrc32 } from "../kernels/inflate-edges-load.js";
 import { IE_CRC_HOST, IE_CRC_KERNEL, IE_CRC_NONE, IE_IN_CAP } from "../kernels/inflate-edges-abi.js";
-import type { ZipArchive, ZipMember } from "./zip.js";
+import { platformCrc32, type ZipArchive, type ZipMember } from "./zip.js";
 import { sigrokSession } from "./sigrok.js";
 
 export interface FusedEdgesOptions {
@@ -72,26 +72,6 @@ function memberBytes(zip: ZipArchive, m: ZipMember): Uint8Array {
   return b.subarray(start, start + m.compressedSize);
 }
 
-let platformCrc: Promise<HostCrc32 | undefined> | undefined;
-
-/**
- * Node's zlib.crc32 (node >= 20.15), else undefined (browsers: the kernel's own).
- * Measured on the 2-core EPYC: 0.58 ms for a capture's 3.3 MB against 2.1 ms for
- * the kernel's slice-by-8, which was 80 % of the fused read's time.
- */
-function platformCrc32(): Promise<HostCrc32 | undefined> {
-  platformCrc ??= (async () => {
-    if (typeof process === "undefined" || typeof process.versions?.node !== "string") return undefined;
-    try {
-      const zlib = await import("node:zlib");
-      return typeof zlib.crc32 === "function" ? (bytes: Uint8Array, crc: number) => zlib.crc32(bytes, crc) : undefined;
-    } catch {
-      return undefined;
-    }
-  })();
-  return platformCrc;
-}
-
 /**
  * Whether the pool's file reads (src/pool/read.ts) take the fused path: true
  * everywhere. In a browser it measured 4.8× today's path; in Node, in a loop
@@ -121,7 +101,9 @@ export async function sigrokEdgesFused(zip: ZipArchive, options: FusedEdgesOptio
   const verify = options.verifyCrc ?? true;
 
   const k = await getInflateEdges(options.backend ?? "auto");
-  const hostCrc = verify && options.crc !== "kernel" ? await platformCrc32() : undefined;
+  // (Node's zlib.crc32, 0.58 ms for a capture's 3.3 MB on the 2-core EPYC against 2.1 ms for the kernel's
+  // slice-by-8, which was 80 % of the fused read; browsers have none: the kernel's own)
+  const hostCrc: HostCrc32 | undefined = verify && options.crc !== "kernel" ? await platformCrc32() : undefined;
   k.configure(dataBit, indexBit, suppressBit, (options.leadingEdge ?? "rising") === "rising" ? 1 : 0, hostCrc ? IE_CRC_HOST : verify ? IE_CRC_KERNEL : IE_CRC_NONE);
   const list = options.into ?? new EdgeList(indexBit >= 0);
   options.into?.restart(indexBit >= 0);

@@ -636,6 +636,13 @@ async function* inflatePiecesFflate(data: Uint8Array, step: number): AsyncGenera
 
 // ---------------------------------------------------------------- CRC-32
 
+/** Node's zlib.crc32 continued over more bytes (crc32(bytes, crc)), or undefined where there is none (browsers). */
+export async function platformCrc32(): Promise<((bytes: Uint8Array, crc: number) => number) | undefined> {
+  const zlib = await loadZlib();
+  const f = zlib?.crc32;
+  return f ? (bytes, crc) => f(bytes, crc) : undefined;
+}
+
 /** ZIP's CRC-32 (reflected polynomial 0xEDB88320): zlib's in Node, else a table loop. */
 export async function crc32(data: Uint8Array): Promise<number> {
   const zlib = await loadZlib();
