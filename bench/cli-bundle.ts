@@ -7,7 +7,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { build } from "esbuild";
 
 const RUNNER = `// runs the bundled CLI's main() with stdout counted; stats as JSON on stderr's last line
@@ -78,7 +78,32 @@ export interface CliRun {
 export function runCli(runner: string, args: string[], asBin = false): CliRun {
   const script = asBin ? join(dirname(runner), "bin.mjs") : runner;
   const r = spawnSync(process.execPath, [script, ...args], { encoding: "utf8", maxBuffer: 1 << 26, stdio: ["ignore", asBin ? "ignore" : "pipe", "pipe"] });
-  const last = r.stderr.trim().split("\n").pop() ?? "";
-  if (r.status !== 0 || !last.startsWith("{")) throw new Error(`diskflux ${args.join(" ")} failed (${r.status}):\n${r.stderr.slice(-2000)}`);
+  return cliRunOf(args, r.status, r.stderr);
+}
+
+/**
+ * runCli's bin run (`asBin`), started without waiting: several of them side by
+ * side show what the machine gives independent processes (bench/drive.bench.ts).
+ */
+export function startCliBin(runner: string, args: string[]): Promise<CliRun> {
+  const child = spawn(process.execPath, [join(dirname(runner), "bin.mjs"), ...args], { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  return new Promise((resolveRun, reject) => {
+    child.on("error", reject);
+    child.on("close", (status) => {
+      try {
+        resolveRun(cliRunOf(args, status, stderr));
+      } catch (e) {
+        reject(e);
+      }
+    });
+  });
+}
+
+/** The stats line a runner writes last on stderr. */
+function cliRunOf(args: string[], status: number | null, stderr: string): CliRun {
+  const last = stderr.trim().split("\n").pop() ?? "";
+  if (status !== 0 || !last.startsWith("{")) throw new Error(`diskflux ${args.join(" ")} failed (${status}):\n${stderr.slice(-2000)}`);
   return JSON.parse(last) as CliRun;
 }

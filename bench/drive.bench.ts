@@ -34,6 +34,7 @@
 //   npm run bench:drive -- --image-only                  only the whole-drive image below
 //   npm run bench:drive -- --image-drive 64x8            a smaller .tr for the image (cylinders x heads; default 256x8)
 //   npm run bench:drive -- --no-image                    only the pool figures above
+//   npm run bench:drive -- --image-only --no-ceiling      without the side-by-side runs (below)
 //   npm run bench:drive -- --image-only --image-node-options=--max-semi-space-size=2
 //                                                        the image's CLI runs with these node options
 //                                                        (NODE_OPTIONS; V8's young generation: ~20-40 MB less RSS)
@@ -51,6 +52,14 @@
 // (process.resourceUsage().maxRSS: every thread; target ≤ 128 MB). The image of
 // every run must equal --jobs 1's. The .tr is synthesized once (~15 ms a track)
 // and kept in the temp folder.
+//
+// What the machine gives N threads at all (its ceiling, for N = 2 and the
+// available cores): in each round, N independent `--jobs 1` processes run side
+// by side on the same drive (each its own image, equal to --jobs 1's); N × (the
+// round's --jobs 1 alone) / (the slowest of them) is how many times one
+// process's throughput N processes reach. Shared vCPUs (SMT siblings, a host's
+// CPU quota, one memory system) give less than N: the pool's --jobs N speed-up
+// is then read against this figure (the median over the rounds), not against N.
 import { availableParallelism, cpus } from "node:os";
 import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
@@ -80,6 +89,7 @@ const { values: args } = parseArgs({
     "no-image": { type: "boolean", default: false },
     "image-drive": { type: "string", default: "256x8" },
     "image-node-options": { type: "string" },
+    "no-ceiling": { type: "boolean", default: false },
   },
 });
 
@@ -265,7 +275,15 @@ for (const d of prepared) {
 
 interface ImageRun { jobs: number; wallS: number; msPerTrack: number; medianMsPerTrack: number; cpuMsPerTrack: number; peakRssMiB: number; speedup: number; timesFasterThanDrive: number }
 
-async function imageBench(): Promise<{ tracks: number; file: string; fileMiB: number; runs: ImageRun[]; targets: Record<string, boolean> }> {
+/** N independent --jobs 1 runs side by side: their throughput over one run's (median of the rounds), and the pool's --jobs N speed-up as a share of it. */
+interface Ceiling { processes: number; slowestS: number; ratio: number; poolSpeedup: number; poolShare: number }
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+async function imageBench(): Promise<{ tracks: number; file: string; fileMiB: number; runs: ImageRun[]; ceilings: Ceiling[]; targets: Record<string, boolean> }> {
   const m = /^(\d+)x(\d+)$/.exec(args["image-drive"]!);
   if (!m) fail(`--image-drive must be CYLINDERSxHEADS, got ${args["image-drive"]}`);
   const [cyls, heads] = [Number(m![1]), Number(m![2])];
@@ -282,7 +300,7 @@ async function imageBench(): Promise<{ tracks: number; file: string; fileMiB: nu
     // (synth writes a .tr through a temporary file renamed at the end: an interrupted run leaves none)
     if ((await synthCommand(["--format", "MFM", "--cyl", `0-${cyls - 1}`, "--head", `0-${heads - 1}`, "--jitter", "0.02", "-o", file], quiet, process.stderr)) !== 0) fail("synth failed");
   }
-  const { bundleCli, runCli } = await import("./cli-bundle.js");
+  const { bundleCli, runCli, startCliBin } = await import("./cli-bundle.js");
   const runner = await bundleCli();
   // the bundled CLI starts its workers from ./worker-node.js beside it (src/pool/node.ts)
   const { build } = await import("esbuild");
@@ -299,15 +317,30 @@ async function imageBench(): Promise<{ tracks: number; file: string; fileMiB: nu
   // and a job count's runs taken one after another would each see only one part of it.
   const jobCounts = [...new Set([1, 2, cores])];
   const tries = new Map<number, CliRun[]>(jobCounts.map((j) => [j, []]));
+  const sideBy = args["no-ceiling"] ? [] : jobCounts.filter((n) => n > 1 && n <= cores);
+  /** Per side-by-side count: each round's [slowest ms, that round's --jobs 1 ms, that round's --jobs n ms]. */
+  const sideTries = new Map<number, [number, number, number][]>(sideBy.map((n) => [n, []]));
+  const checkImage = (img: string, what: string) => {
+    const bytes = readFileSync(img);
+    want ??= bytes;
+    if (Buffer.compare(bytes, want) !== 0) fail(`${what} differs from --jobs 1`);
+  };
   for (let k = 0; k < Math.max(repeat, 2); k++) {
+    const round = new Map<number, number>();
     for (const jobs of jobCounts) {
       const img = join(out, `j${jobs}.img`);
       const r = runCli(runner, ["image", file, "-P", options, "-o", img, "--map", join(out, `j${jobs}.map`), "--jobs", String(jobs)], true);
       if (r.code !== 0) fail(`image --jobs ${jobs}: exit ${r.code}`);
-      const bytes = readFileSync(img);
-      want ??= bytes;
-      if (Buffer.compare(bytes, want) !== 0) fail(`image --jobs ${jobs} differs from --jobs 1`);
+      checkImage(img, `image --jobs ${jobs}`);
       tries.get(jobs)!.push(r);
+      round.set(jobs, r.ms);
+    }
+    for (const n of sideBy) {
+      const imgs = Array.from({ length: n }, (_, i) => join(out, `side${n}-${i}.img`));
+      const rs = await Promise.all(imgs.map((img) => startCliBin(runner, ["image", file, "-P", options, "-o", img, "--jobs", "1"])));
+      if (rs.some((r) => r.code !== 0)) fail(`${n} side-by-side image --jobs 1 runs: exit ${rs.map((r) => r.code).join(", ")}`);
+      for (const img of imgs) checkImage(img, `a side-by-side image --jobs 1 run`);
+      sideTries.get(n)!.push([Math.max(...rs.map((r) => r.ms)), round.get(1)!, round.get(n)!]);
     }
   }
   for (const jobs of jobCounts) {
@@ -330,7 +363,13 @@ async function imageBench(): Promise<{ tracks: number; file: string; fileMiB: nu
     ...(two ? { "jobs 2 ≥ 1.8× jobs 1": two.speedup >= 1.8 } : {}),
     "peak RSS ≤ 128 MB": Math.max(...runs.map((x) => x.peakRssMiB)) * 1.048576 <= 128,
   };
-  return { tracks, file, fileMiB: statSync(file).size / (1 << 20), runs, targets };
+  const ceilings: Ceiling[] = sideBy.map((n) => {
+    const t = sideTries.get(n)!;
+    const ratio = median(t.map(([slowest, alone]) => (n * alone) / slowest));
+    const poolSpeedup = median(t.map(([, alone, pool]) => alone / pool));
+    return { processes: n, slowestS: Math.min(...t.map(([slowest]) => slowest)) / 1000, ratio, poolSpeedup, poolShare: poolSpeedup / ratio };
+  });
+  return { tracks, file, fileMiB: statSync(file).size / (1 << 20), runs, ceilings, targets };
 }
 
 let image: Awaited<ReturnType<typeof imageBench>> | undefined;
@@ -340,6 +379,12 @@ if (!args["no-image"]) {
   console.log("jobs   wall s  ms/track  median ms/track  speed-up  CPU ms/track  peak RSS MiB  × drive");
   for (const r of image.runs) {
     console.log(`${pad(String(r.jobs), 4)} ${pad(r.wallS.toFixed(2), 8)} ${pad(r.msPerTrack.toFixed(2), 9)} ${pad(r.medianMsPerTrack.toFixed(2), 16)} ${pad(r.speedup.toFixed(2) + "×", 9)} ${pad(r.cpuMsPerTrack.toFixed(2), 13)} ${pad(r.peakRssMiB.toFixed(0), 13)} ${pad(r.timesFasterThanDrive.toFixed(1) + "×", 8)}`);
+  }
+  for (const c of image.ceilings) {
+    console.log(
+      `side by side: ${c.processes} independent --jobs 1 runs, the slowest ${c.slowestS.toFixed(2)} s at best: ${c.processes} processes reach ${c.ratio.toFixed(2)}× one's throughput here ` +
+        `(the machine's ceiling for ${c.processes} threads; median of the rounds); --jobs ${c.processes}: ${c.poolSpeedup.toFixed(2)}× (same rounds), ${(100 * c.poolShare).toFixed(0)} % of that ceiling`,
+    );
   }
   console.log("targets: " + Object.entries(image.targets).map(([k, v]) => `${k} ${v ? "met" : "NOT met"}`).join("; "));
 }

@@ -20,12 +20,15 @@ import { liveWorkers } from "../src/pool/node.js";
 
 /** Workers seen alive while a run's results came in (the most at once). */
 let seenWorkers = 0;
+/** The count of inputs the CLI announced to the pool (decodeMany's expectedInputs). */
+let announced: number | undefined;
 vi.mock("../src/pool/node.js", async (importOriginal) => {
   const real = await importOriginal<typeof import("../src/pool/node.js")>();
   return {
     ...real,
     decodeMany: async function* (...args: Parameters<typeof real.decodeMany>) {
       const [inputs, options, opts = {}] = args;
+      announced = opts.expectedInputs;
       for await (const r of real.decodeMany(inputs, options, { ...opts, useCallingThread: opts.jobs === 1 })) {
         seenWorkers = Math.max(seenWorkers, real.liveWorkers());
         yield r;
@@ -48,6 +51,7 @@ const sink = byteSink;
 
 async function run(args: string[]) {
   seenWorkers = 0;
+  announced = undefined;
   const out = sink();
   const err = sink();
   const code = await main(args, out.stream, err.stream);
@@ -115,6 +119,8 @@ describe("decode --jobs on the shared captures", () => {
     const args = ["decode", good[0], corrupt, join(tmp, "missing.sr"), good[1], "-P", HDD];
     const one = await run([...args, "--jobs", "1"]);
     const two = await run([...args, "--jobs", "2"]);
+    // the pool is told how many captures come (it starts workers only when those left pay for them)
+    expect(announced).toBe(4);
     for (const r of [one, two]) {
       expect(r.code).toBe(1);
       const lines = r.err.trim().split("\n");

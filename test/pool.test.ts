@@ -175,6 +175,39 @@ describe("decodeMany on a synthesized drive", () => {
     expect(moved.slice(20).some(Boolean)).toBe(true);
   });
 
+  test("expectedInputs: a batch whose work left cannot pay for a worker's start-up starts none; one announced large starts them; = sequential", async () => {
+    const want = await sequential(drive, { backend: "wasm" });
+    // the 30 tracks, ~1-2 ms each here: far from the 400 ms (jobs 2) their workers would have to win back
+    let most = 0;
+    const got: PoolResult[] = [];
+    const inputs = driveInputs();
+    for await (const r of decodeManyNode(inputs, {}, { jobs: 2, backend: "wasm", expectedInputs: inputs.length })) {
+      most = Math.max(most, liveWorkers());
+      got.push(r);
+    }
+    expect(okResults(got)).toStrictEqual(want);
+    expect(most).toBe(0);
+    // The same tracks announced as a long batch, with a pause (a slow read) after 20 for the workers to come up
+    // (started once 20 ms of decoding have passed, as without a count): they decode the last ten.
+    const more = driveInputs();
+    async function* slowDrive(): AsyncGenerator<PoolInput> {
+      let i = 0;
+      for (const t of more) {
+        if (i++ === 20) await new Promise((res) => setTimeout(res, 3000)); // tsx starts a worker from source in ~0.5 s
+        most = Math.max(most, liveWorkers());
+        yield t;
+      }
+    }
+    const many = await collect(decodeManyNode(slowDrive(), {}, { jobs: 3, backend: "wasm", expectedInputs: 100_000 }));
+    expect(okResults(many)).toStrictEqual(want);
+    expect(most).toBe(2);
+    expect(liveWorkers()).toBe(0);
+    // a count that is not one
+    for (const bad of [-1, 1.5, Number.NaN]) {
+      await expect(collect(decodeManyNode(driveInputs().slice(0, 1), {}, { jobs: 2, expectedInputs: bad }))).rejects.toMatchObject({ code: "E_ARGUMENT" });
+    }
+  });
+
   test("prestarted workers (the CLI's): adopted by the next pool at its first input, = sequential, none left; one that fails to start is the pool's E_FILE", async () => {
     const want = await sequential(drive, { backend: "wasm" });
     await prestartDecodeWorkers(2, { backend: "wasm" });

@@ -254,6 +254,8 @@ export interface RunJobsOptions {
   readonly request: DecodeRequest;
   /** Results without fields and binary streams (the consumer needs the records only). */
   readonly lean?: boolean;
+  /** The captures to come, when known (the files given): the pool starts workers only when they pay (decodeMany's expectedInputs). */
+  readonly expected?: number;
   readonly err: Out;
 }
 
@@ -286,7 +288,7 @@ export async function runJobs<J extends CliJob>(
   return drive<J, DecodeResult>(source, {
     err: o.err,
     many: async function* (items, signal) {
-      for await (const r of decodeMany(items, "", { ...o.request, jobs: o.jobs, lean: o.lean === true, signal })) {
+      for await (const r of decodeMany(items, "", { ...o.request, jobs: o.jobs, lean: o.lean === true, signal, ...(o.expected !== undefined ? { expectedInputs: o.expected } : {}) })) {
         yield r.ok ? { ok: true, value: r.result, ms: r.decodeMs ?? 0 } : { ok: false, error: r.error };
       }
     },
@@ -327,6 +329,8 @@ export interface RunAnnotateJobsOptions {
   readonly annotate: AnnotateWork;
   /** --json: each object says which capture ({ capture: job name }): several captures given. */
   readonly names: boolean;
+  /** As RunJobsOptions.expected. */
+  readonly expected?: number;
   readonly err: Out;
 }
 
@@ -374,7 +378,7 @@ export async function runAnnotateJobs(source: AsyncIterable<CliJob>, o: RunAnnot
   return drive<CliJob, TextPiece[]>(pooled ? jobs : inline, {
     err: o.err,
     many: async function* (items, signal) {
-      for await (const r of annotateMany(items, "", { ...o.request, jobs: pooled ? o.jobs : 1, annotate: o.annotate, signal })) {
+      for await (const r of annotateMany(items, "", { ...o.request, jobs: pooled ? o.jobs : 1, annotate: o.annotate, signal, ...(o.expected !== undefined ? { expectedInputs: o.expected } : {}) })) {
         yield r.ok ? { ok: true, value: r.text, ms: r.decodeMs ?? 0, ...(r.partial ? { partial: true } : {}) } : { ok: false, error: r.error };
       }
     },

@@ -107,9 +107,11 @@ function parseBinaryClass(spec: string): BinaryClass {
 }
 
 /**
- * Several captures and --jobs above 1: the pool's workers start now, beside this
- * thread's own start-up (options, detection, the first reads), instead of after
- * its first decodes (src/pool/node.ts prestartDecodeWorkers).
+ * Enough captures to pay for the workers whatever each takes, and --jobs above 1:
+ * the pool's workers start now, beside this thread's own start-up (options,
+ * detection, the first reads), instead of after its first decodes
+ * (src/pool/node.ts prestartDecodeWorkers). Fewer: the pool starts them once
+ * its first decodes show that the captures left pay for them (src/pool/start-rule.ts).
  */
 async function prestartFor(inputs: number, jobsText: string | undefined, backend: "wasm" | "js" | "auto"): Promise<void> {
   if (inputs < 2) return;
@@ -120,7 +122,8 @@ async function prestartFor(inputs: number, jobsText: string | undefined, backend
   } catch {
     return; // (a bad --jobs is refused where it is read, with its message)
   }
-  if (jobs > 1) await (await import("../pool/node.js")).prestartDecodeWorkers(jobs - 1, { backend });
+  const { prestartPays } = await import("../pool/start-rule.js");
+  if (prestartPays(inputs, jobs)) await (await import("../pool/node.js")).prestartDecodeWorkers(jobs - 1, { backend });
 }
 
 async function runDecode(
@@ -181,6 +184,8 @@ async function runDecode(
   }
   // several captures: more than one file, or a file of several tracks (.tr, flux: its tracks are jobs with a cylinder)
   let multi = files.length + (values.demo ? 1 : 0) > 1;
+  // (the pool's count of what comes: a file of many tracks gives more, which the pool then counts as unknown)
+  const expected = files.length + (values.demo ? 1 : 0);
 
   if (annotations !== undefined) {
     // -A: each capture's annotations made in the pool's workers and written in input order (./jobs.ts
@@ -200,7 +205,7 @@ async function runDecode(
           ? () => annotateOut.writeAnnotations({ name: f, options, stream: { bytes } }, { classes: annotations, sampleNumbers, json, multi, backend }, out, err)
           : undefined),
       });
-    })(), { jobs, request: { backend, ...(recover ? { recover } : {}) }, annotate: { classes: annotations, sampleNumbers, json }, names: multi, err }, out);
+    })(), { jobs, request: { backend, ...(recover ? { recover } : {}) }, annotate: { classes: annotations, sampleNumbers, json }, names: multi, expected, err }, out);
   }
 
   const { sectorTable } = await import("../report/table.js");
@@ -216,7 +221,7 @@ async function runDecode(
       options, read: { force }, err, trackName: (f, c, h) => `${f} [cyl ${c} head ${h}]`, singleName: (f) => f,
       large: async (bytes, f) => ((await isLargeSession(bytes, f.split(/[\\/]/).pop() || f)) ? () => decodeStreaming(bytes, f, options, backend, err, recover, merge) : undefined),
     });
-  })(), { jobs, request: { backend, ...(recover ? { recover } : {}), ...(merge ? { keepCrcInputs: true } : {}) }, err }, (job, result, ms) => {
+  })(), { jobs, request: { backend, ...(recover ? { recover } : {}), ...(merge ? { keepCrcInputs: true } : {}) }, expected, err }, (job, result, ms) => {
     if (job.cyl !== undefined) multi = true;
     if (merged) {
       // --merge: only the copies are kept, merged and printed at the end

@@ -6,7 +6,8 @@
 //
 // The calling thread decodes an input when no worker can take it: while the
 // workers start (tens to hundreds of ms each; they start only once the input has
-// taken ~20 ms to decode, so a short input never starts one), and whenever each
+// taken ~20 ms to decode, so a short input never starts one, and, when the caller
+// says how many inputs come, only when those left pay for them: start-rule.ts), and whenever each
 // has its perWorker jobs. On two shared cores, measured (bench/drive.bench.ts,
 // 400-2000 tracks, built worker): the calling thread + 1 worker decodes 1.1-1.6×
 // as fast as one thread; 2 workers alone 0.85-1.1× (three busy threads on two
@@ -38,6 +39,7 @@ import {
 } from "./protocol.js";
 import { keepsNoCapture, readFileWork, trackCapture, type FileReadHow } from "./read.js";
 import type { PackedTrackReads } from "../image/reads-pack.js";
+import { CallerPace, workersPay } from "./start-rule.js";
 
 export type { AnnotateWork, PoolError, PoolErrorCode, TextPiece } from "./protocol.js";
 
@@ -172,7 +174,8 @@ export interface DecodeManyOptions extends DecodeRequest {
    * browsers, whose page must stay responsive): it decodes an input whenever no
    * worker can take it (while the workers start, or when every one has perWorker
    * jobs), and the jobs − 1 workers start only once the input has taken ~20 ms of
-   * decoding, so a short input never starts one. Captures it decodes are neither
+   * decoding, so a short input never starts one (with expectedInputs, only once
+   * the inputs left pay for them). Captures it decodes are neither
    * moved nor copied. false: `jobs` workers decode everything.
    */
   useCallingThread?: boolean;
@@ -187,6 +190,15 @@ export interface DecodeManyOptions extends DecodeRequest {
   transfer?: boolean;
   /** Stops every worker; the iterator then throws the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * How many inputs the iterable gives, when the caller knows it and the
+   * iterable cannot tell (a generator over a list of files). With the calling
+   * thread decoding, the workers then start only when the inputs left, at the
+   * pace of this thread's latest decodes, take longer than the workers' start-up
+   * costs (src/pool/start-rule.ts): a hundred small captures on two cores decode
+   * faster without any. More inputs than announced: as if not given.
+   */
+  expectedInputs?: number;
   /**
    * true: results as a disk image needs them (assembleImage): `fields` is [],
    * the `binary` streams are empty, and records keep their crcInput only on data
@@ -315,9 +327,9 @@ async function resolveItem(item: PoolItem): Promise<PoolInput> {
 /** The most jobs decodeMany takes (as the CLI's --jobs): each worker is a thread holding ~13 MB. */
 const MAX_JOBS = 1024;
 
-function checkCount(name: string, v: number, most = Number.MAX_SAFE_INTEGER): number {
-  if (!Number.isInteger(v) || v < 1 || v > most) {
-    throw new DiskfluxError("E_ARGUMENT", `decodeMany: ${name} must be a whole number from 1${most < Number.MAX_SAFE_INTEGER ? ` to ${most}` : " up"}, got ${String(v)}`);
+function checkCount(name: string, v: number, most = Number.MAX_SAFE_INTEGER, least = 1): number {
+  if (!Number.isInteger(v) || v < least || v > most) {
+    throw new DiskfluxError("E_ARGUMENT", `decodeMany: ${name} must be a whole number from ${least}${most < Number.MAX_SAFE_INTEGER ? ` to ${most}` : " up"}, got ${String(v)}`);
   }
   return v;
 }
@@ -367,7 +379,7 @@ async function* runMany(
   annotate: AnnotateWork | undefined,
   platform: PoolPlatform,
 ): AsyncGenerator<AnyResult, void, undefined> {
-  const { jobs: jobsGiven, transfer = true, useCallingThread = platform.useCallingThread, signal, lean = false, imageReads, ...request } = o as DecodeManyOptions & ImageReadsOption;
+  const { jobs: jobsGiven, transfer = true, useCallingThread = platform.useCallingThread, signal, lean = false, imageReads, expectedInputs, ...request } = o as DecodeManyOptions & ImageReadsOption;
   const perWorker = o.perWorker ?? (useCallingThread ? 8 : 2);
   if (signal?.aborted) throw abortReason(signal);
   const iterable = (x: unknown) => typeof x === "object" && x !== null && (Symbol.iterator in x || Symbol.asyncIterator in x);
@@ -376,10 +388,11 @@ async function* runMany(
   }
   const jobs = checkCount("jobs", jobsGiven ?? Math.max(1, (await platform.defaultJobs()) | 0), MAX_JOBS);
   checkCount("perWorker", perWorker);
+  if (expectedInputs !== undefined) checkCount("expectedInputs", expectedInputs, Number.MAX_SAFE_INTEGER, 0);
   if (useCallingThread && jobs === 1) {
     yield* decodeInline(inputs, options, request, signal, lean, annotate);
   } else {
-    yield* decodePooled(inputs, options, request, { jobs, perWorker, move: transfer, caller: useCallingThread, signal, lean: lean || imageReads !== undefined, annotate, imageReads }, platform);
+    yield* decodePooled(inputs, options, request, { jobs, perWorker, move: transfer, caller: useCallingThread, signal, lean: lean || imageReads !== undefined, annotate, imageReads, expected: expectedInputs }, platform);
   }
 }
 
@@ -480,9 +493,6 @@ function turn(): Promise<void> {
  */
 const HELD_TEXT = 16 << 20;
 
-/** Decoding on the calling thread this long (ms) with more input coming starts the workers (useCallingThread). */
-const CALLER_START_MS = 20;
-
 /** One thread, one capture at a time: exactly sequential decode(), nothing moved or copied. */
 async function* decodeInline(
   inputs: PoolInputs, options: string | DecodeOptions, request: DecodeRequest, signal: AbortSignal | undefined, lean: boolean, annotate: AnnotateWork | undefined,
@@ -527,11 +537,14 @@ async function* decodePooled(
   cfg: {
     jobs: number; perWorker: number; move: boolean; caller: boolean; signal: AbortSignal | undefined; lean: boolean; annotate: AnnotateWork | undefined;
     imageReads: "header" | "track" | undefined;
+    /** expectedInputs. */
+    expected: number | undefined;
   },
   platform: PoolPlatform,
 ): AsyncGenerator<AnyResult, void, undefined> {
-  const { jobs, perWorker, move, caller, signal, lean, annotate, imageReads } = cfg;
-  let callerMs = 0;
+  const { jobs, perWorker, move, caller, signal, lean, annotate, imageReads, expected } = cfg;
+  /** The calling thread's decodes: when the workers start (start-rule.ts). */
+  const pace = new CallerPace();
   const window = jobs * (perWorker + 1);
   const wreq = workerRequest(request);
   const warm: ToWorker = { type: "warm", backend: request.backend ?? "auto" };
@@ -732,8 +745,10 @@ async function* decodePooled(
         if (input === ABORTED) break;
         if (caller) {
           // The calling thread is a job: a ready worker with room takes the input, else it is decoded
-          // here; the other jobs − 1 start once the input proves long.
-          if (slots.length === 0 && (callerMs >= CALLER_START_MS || (platform.prestarted?.() ?? 0) > 0)) for (let k = 0; k < jobs - 1; k++) spawn();
+          // here; the other jobs − 1 start once the input proves long enough to pay for them.
+          if (slots.length === 0 && ((platform.prestarted?.() ?? 0) > 0 || workersPay(pace, expected === undefined || id >= expected ? undefined : expected - id, jobs))) {
+            for (let k = 0; k < jobs - 1; k++) spawn();
+          }
           const slot = readyWithRoom();
           if (slot) {
             dispatch(id, input, slot);
@@ -742,7 +757,7 @@ async function* decodePooled(
           const t0 = performance.now();
           const done = await decodeHere(where(id, input), input, options, request, lean, annotate);
           finished.set(id, done);
-          callerMs += performance.now() - t0;
+          pace.add(performance.now() - t0);
           await turn(); // let the workers' messages in
           if (annotate) {
             held += textSize(done);
