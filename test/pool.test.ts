@@ -187,6 +187,17 @@ describe("decodeMany on a synthesized drive", () => {
     }
     expect(okResults(got)).toStrictEqual(want);
     expect(most).toBe(0);
+    // With no worker, each result is handed over before the next input is taken (nothing piles up a window deep)
+    let pulled = 0;
+    const ahead: number[] = [];
+    async function* counted(): AsyncGenerator<PoolInput> {
+      for (const t of driveInputs()) {
+        pulled++;
+        yield t;
+      }
+    }
+    for await (const r of decodeManyNode(counted(), {}, { jobs: 2, backend: "wasm", expectedInputs: inputs.length })) ahead.push(pulled - r.index);
+    expect(ahead).toStrictEqual(inputs.map(() => 1));
     // The same tracks announced as a long batch, with a pause (a slow read) after 20 for the workers to come up
     // (started once 20 ms of decoding have passed, as without a count): they decode the last ten.
     const more = driveInputs();

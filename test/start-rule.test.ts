@@ -24,7 +24,7 @@ describe("CallerPace", () => {
 });
 
 describe("workersPay", () => {
-  const settled = [45, 5, 4, 3, 3, 3, 3, 3]; // a cold first input, then ~3 ms each
+  const settled = [45, 5, 4, 4, 3, 3, 3, 3, 3, 3, 3, 3]; // a cold first input, then ~3 ms each
   const pays2 = WORKER_START_MS * 2; // jobs 2: S · J / (J − 1)
 
   test("not before CALLER_START_MS of decoding here, nor with one job", () => {
@@ -40,8 +40,8 @@ describe("workersPay", () => {
 
   test("count known: only when the inputs left at the recent pace outlast the start-up", () => {
     expect(RATE_AFTER).toBe(settled.length);
-    // 100 captures of ~3 ms: ~92 left after eight, 276 ms < 400 ms: no workers
-    expect(workersPay(paceOf(settled), 92, 2)).toBe(false);
+    // 100 captures of ~3 ms: 88 left after twelve, 264 ms < 400 ms: no workers
+    expect(workersPay(paceOf(settled), 88, 2)).toBe(false);
     // 1 000: 2 976 ms left
     expect(workersPay(paceOf(settled), 992, 2)).toBe(true);
     // the boundary: left × 3 ms against 400 ms (jobs 2) and 200 · 16 / 15 ms (jobs 16)

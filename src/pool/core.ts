@@ -759,10 +759,11 @@ async function* decodePooled(
           finished.set(id, done);
           pace.add(performance.now() - t0);
           await turn(); // let the workers' messages in
-          if (annotate) {
-            held += textSize(done);
-            if (id === nextOut) break; // (its text handed over before the next input)
-          }
+          if (annotate) held += textSize(done);
+          // next in order: handed over before the next input (its text written, its records let go of):
+          // with no worker yet, results would otherwise pile up a window deep here, to be promoted and
+          // collected as old (-B of 100 captures: GC 14 → 42 ms, +9 MiB RSS)
+          if (id === nextOut) break;
           continue;
         }
         dispatch(id, input);

@@ -33,8 +33,8 @@ export const CALLER_START_MS = 20;
 export const WORKER_START_MS = 200;
 /** The rate is the mean of this many of the latest inputs decoded here... */
 export const RATE_INPUTS = 4;
-/** ...once this many are done here. */
-export const RATE_AFTER = 8;
+/** ...once this many are done here (after 8, inputs 5-8 still ran 20-40 % slow, and 100 captures started a worker on a busy host). */
+export const RATE_AFTER = 12;
 
 /** The calling thread's decodes so far: how long they took. */
 export class CallerPace {
@@ -69,8 +69,8 @@ export class CallerPace {
  *
  * @example
  * const pace = new CallerPace();
- * for (const ms of [45, 5, 4, 3, 3, 3, 3, 3]) pace.add(ms);
- * workersPay(pace, 90, 2); // false: ~270 ms left, less than a worker's start-up pays for
+ * for (const ms of [45, 5, 4, 4, 3, 3, 3, 3, 3, 3, 3, 3]) pace.add(ms);
+ * workersPay(pace, 88, 2); // false: ~264 ms left, less than a worker's start-up pays for
  * workersPay(pace, 1000, 2); // true
  */
 export function workersPay(pace: CallerPace, left: number | undefined, jobs: number): boolean {
