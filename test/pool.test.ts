@@ -33,6 +33,19 @@ const decodeMany = (inputs: PoolInputs, options: Parameters<typeof decodeManyNod
   decodeManyNode(inputs, options, { useCallingThread: o.jobs === 1, ...o });
 const JOBS = [1, 2, 3] as const;
 
+/**
+ * The inputs one by one with a pause (a slow read) of 3 s before the 21st, long enough for
+ * workers started by then to come up (tsx starts one from source in ~0.5 s); `each` before each.
+ */
+async function* pausedDrive(inputs: PoolInput[], each: () => void): AsyncGenerator<PoolInput> {
+  let i = 0;
+  for (const t of inputs) {
+    if (i++ === 20) await new Promise((res) => setTimeout(res, 3000));
+    each();
+    yield t;
+  }
+}
+
 async function collect(it: AsyncIterable<PoolResult>): Promise<PoolResult[]> {
   const out: PoolResult[] = [];
   for await (const r of it) out.push(r);
@@ -154,15 +167,7 @@ describe("decodeMany on a synthesized drive", () => {
     // The drive, with a pause (a slow read) after 20 tracks (well over 20 ms of decoding: the
     // workers have been started) long enough for them to be up for the last ten.
     const inputs = driveInputs();
-    async function* slowDrive(): AsyncGenerator<PoolInput> {
-      let i = 0;
-      for (const t of inputs) {
-        if (i++ === 20) await new Promise((res) => setTimeout(res, 3000)); // tsx starts a worker from source in ~0.5 s
-        most = Math.max(most, liveWorkers());
-        yield t;
-      }
-    }
-    const got = await collect(decodeManyNode(slowDrive(), {}, { jobs: 3, backend: "wasm" }));
+    const got = await collect(decodeManyNode(pausedDrive(inputs, () => (most = Math.max(most, liveWorkers()))), {}, { jobs: 3, backend: "wasm" }));
     expect(okResults(got)).toStrictEqual(want);
     expect(most).toBe(2); // jobs 3 = this thread + 2 workers
     expect(liveWorkers()).toBe(0);
@@ -200,16 +205,8 @@ describe("decodeMany on a synthesized drive", () => {
     expect(ahead).toStrictEqual(inputs.map(() => 1));
     // The same tracks announced as a long batch, with a pause (a slow read) after 20 for the workers to come up
     // (started once 20 ms of decoding have passed, as without a count): they decode the last ten.
-    const more = driveInputs();
-    async function* slowDrive(): AsyncGenerator<PoolInput> {
-      let i = 0;
-      for (const t of more) {
-        if (i++ === 20) await new Promise((res) => setTimeout(res, 3000)); // tsx starts a worker from source in ~0.5 s
-        most = Math.max(most, liveWorkers());
-        yield t;
-      }
-    }
-    const many = await collect(decodeManyNode(slowDrive(), {}, { jobs: 3, backend: "wasm", expectedInputs: 100_000 }));
+    const slow = pausedDrive(driveInputs(), () => (most = Math.max(most, liveWorkers())));
+    const many = await collect(decodeManyNode(slow, {}, { jobs: 3, backend: "wasm", expectedInputs: 100_000 }));
     expect(okResults(many)).toStrictEqual(want);
     expect(most).toBe(2);
     expect(liveWorkers()).toBe(0);
