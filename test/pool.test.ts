@@ -192,6 +192,19 @@ describe("decodeMany on a synthesized drive", () => {
     }
     expect(okResults(got)).toStrictEqual(want);
     expect(most).toBe(0);
+    // A count asked when the pool decides (the CLI's, grown as files of many tracks open): the same; one that
+    // throws or answers no count is no hint (decoding goes on, the workers may start)
+    most = 0;
+    const asked: PoolResult[] = [];
+    for await (const r of decodeManyNode(driveInputs(), {}, { jobs: 2, backend: "wasm", expectedInputs: () => inputs.length })) {
+      most = Math.max(most, liveWorkers());
+      asked.push(r);
+    }
+    expect(okResults(asked)).toStrictEqual(want);
+    expect(most).toBe(0);
+    for (const hint of [() => { throw new Error("no count"); }, () => Number.NaN]) {
+      expect(okResults(await collect(decodeManyNode(driveInputs().slice(0, 4), {}, { jobs: 2, backend: "wasm", expectedInputs: hint })))).toStrictEqual(want.slice(0, 4));
+    }
     // With no worker, each result is handed over before the next input is taken (nothing piles up a window deep)
     let pulled = 0;
     const ahead: number[] = [];

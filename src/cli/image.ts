@@ -130,12 +130,14 @@ export async function imageCommand(argv: string[], out: Out = process.stdout, er
       let collected: import("../image/assemble.js").ImageReads | import("../image/slots.js").ImageFileReads | undefined;
       const { ImageFileReads } = await import("../image/slots.js");
       const newReads = (drive?: { cylinders: number; heads: number }) => (file ? new ImageFileReads(imageOptions, drive, file.sink) : new ImageReads(imageOptions, drive));
-      const { fileJobs, jobsArg, runImageJobs } = await import("./jobs.js");
+      const { fileJobs, jobsArg, JobCount, runImageJobs } = await import("./jobs.js");
       const read = { ...(rate !== undefined ? { csv: { sampleRate: rate }, vcd: { sampleRate: rate } } : {}), ...(values.force ? { force: true } : {}) };
+      // (the tracks to come, grown as a .tr's header or a flux file is read: a small drive decodes without workers)
+      const expected = new JobCount(positionals.length);
       const status = await runImageJobs(fileJobs(positionals, {
-        options: pd!, read, err, trackName: (f, c, h) => `${baseName(f)} cyl ${c} head ${h}`, singleName: baseName,
+        options: pd!, read, err, count: expected, trackName: (f, c, h) => `${baseName(f)} cyl ${c} head ${h}`, singleName: baseName,
         ...(values.channel !== undefined ? { channel: values.channel } : {}),
-      }), { jobs: jobsArg(values.jobs, err), request: { backend, ...recover }, placeBy: values["by-track"] ? "track" : "header", err }, (job, track) => {
+      }), { jobs: jobsArg(values.jobs, err), request: { backend, ...recover }, placeBy: values["by-track"] ? "track" : "header", expected, err }, (job, track) => {
         // (the drive's size from the first .tr: one file of a whole drive is the case that needs it)
         collected ??= newReads(positionals.length === 1 ? job.drive : undefined);
         // a worker's track comes as its sector reads, made there (src/image/reads-pack.ts); this thread's, as its result

@@ -96,6 +96,22 @@ export interface FileJobOptions {
   readonly largeWrite?: (bytes: Uint8Array, file: string) => Promise<(() => Promise<void>) | undefined>;
   /** Data channel of logic captures. */
   readonly channel?: string;
+  /** Counts the jobs to come as files are opened (a file of many tracks adds its tracks): the pool's expectedInputs. */
+  readonly count?: JobCount;
+}
+
+/**
+ * The jobs fileJobs will give, as far as known: one a file until a file of
+ * several tracks is opened (a .tr's header: cylinders × heads; a flux file's
+ * tracks). The pool asks it when it decides whether workers pay (src/pool/start-rule.ts).
+ */
+export class JobCount {
+  constructor(public known: number) {}
+
+  /** A file counted as one job gives `jobs`. */
+  expand(jobs: number): void {
+    this.known += Math.max(0, jobs - 1);
+  }
 }
 
 /** The channel map for --channel N|NAME (a number is an index, anything else a name). */
@@ -216,6 +232,7 @@ function* captureJobs(
     return;
   }
   reportTracks(any, f, o.err);
+  o.count?.expand(any.tracks.length);
   for (const t of any.tracks) {
     const name = o.trackName(f, t.cyl, t.head);
     yield { name, source: o.trackName(base, t.cyl, t.head), cyl: t.cyl, head: t.head, options: o.options, item: { capture: t.capture, cyl: t.cyl, head: t.head, source: name, options: o.options } };
@@ -233,6 +250,7 @@ async function* trJobs(f: string, base: string, o: FileJobOptions, bytes?: Uint8
   });
   const shown = tr.warnings.length;
   reportTracks({ warnings: tr.warnings }, f, o.err);
+  o.count?.expand(tr.cylinders * tr.heads);
   let k = 0;
   const drive = { cylinders: tr.cylinders, heads: tr.heads };
   try {
@@ -254,8 +272,8 @@ export interface RunJobsOptions {
   readonly request: DecodeRequest;
   /** Results without fields and binary streams (the consumer needs the records only). */
   readonly lean?: boolean;
-  /** The captures to come, when known (the files given): the pool starts workers only when they pay (decodeMany's expectedInputs). */
-  readonly expected?: number;
+  /** The captures to come, as far as known (fileJobs' count): the pool starts workers only when they pay (decodeMany's expectedInputs). */
+  readonly expected?: JobCount;
   readonly err: Out;
 }
 
@@ -288,12 +306,17 @@ export async function runJobs<J extends CliJob>(
   return drive<J, DecodeResult>(source, {
     err: o.err,
     many: async function* (items, signal) {
-      for await (const r of decodeMany(items, "", { ...o.request, jobs: o.jobs, lean: o.lean === true, signal, ...(o.expected !== undefined ? { expectedInputs: o.expected } : {}) })) {
+      for await (const r of decodeMany(items, "", { ...o.request, jobs: o.jobs, lean: o.lean === true, signal, ...expectedOf(o.expected) })) {
         yield r.ok ? { ok: true, value: r.result, ms: r.decodeMs ?? 0 } : { ok: false, error: r.error };
       }
     },
     here: async (job) => (job.local ? { value: await job.local() } : undefined),
   }, emit);
+}
+
+/** decodeMany's expectedInputs from a job count (asked when the pool decides). */
+function expectedOf(count: JobCount | undefined): { expectedInputs?: () => number } {
+  return count ? { expectedInputs: () => count.known } : {};
 }
 
 /** A track for a disk image: its lean decode result (decoded on this thread), or its sector reads from a worker. */
@@ -312,7 +335,7 @@ export async function runImageJobs<J extends CliJob>(
   return drive<J, ImageTrack>(source, {
     err: o.err,
     many: async function* (items, signal) {
-      for await (const r of decodeManyImageReads(items, "", { ...o.request, jobs: o.jobs, lean: true, imageReads: o.placeBy, signal })) {
+      for await (const r of decodeManyImageReads(items, "", { ...o.request, jobs: o.jobs, lean: true, imageReads: o.placeBy, signal, ...expectedOf(o.expected) })) {
         if (!r.ok) yield { ok: false, error: r.error };
         else yield { ok: true, value: "reads" in r ? { reads: r.reads } : { result: r.result }, ms: r.decodeMs ?? 0 };
       }
@@ -330,7 +353,7 @@ export interface RunAnnotateJobsOptions {
   /** --json: each object says which capture ({ capture: job name }): several captures given. */
   readonly names: boolean;
   /** As RunJobsOptions.expected. */
-  readonly expected?: number;
+  readonly expected?: JobCount;
   readonly err: Out;
 }
 
@@ -378,7 +401,7 @@ export async function runAnnotateJobs(source: AsyncIterable<CliJob>, o: RunAnnot
   return drive<CliJob, TextPiece[]>(pooled ? jobs : inline, {
     err: o.err,
     many: async function* (items, signal) {
-      for await (const r of annotateMany(items, "", { ...o.request, jobs: pooled ? o.jobs : 1, annotate: o.annotate, signal, ...(o.expected !== undefined ? { expectedInputs: o.expected } : {}) })) {
+      for await (const r of annotateMany(items, "", { ...o.request, jobs: pooled ? o.jobs : 1, annotate: o.annotate, signal, ...expectedOf(o.expected) })) {
         yield r.ok ? { ok: true, value: r.text, ms: r.decodeMs ?? 0, ...(r.partial ? { partial: true } : {}) } : { ok: false, error: r.error };
       }
     },

@@ -184,8 +184,9 @@ async function runDecode(
   }
   // several captures: more than one file, or a file of several tracks (.tr, flux: its tracks are jobs with a cylinder)
   let multi = files.length + (values.demo ? 1 : 0) > 1;
-  // (the pool's count of what comes: a file of many tracks gives more, which the pool then counts as unknown)
-  const expected = files.length + (values.demo ? 1 : 0);
+  // the pool's count of what comes, grown as files of many tracks are opened (fileJobs)
+  const { JobCount } = await import("./jobs.js");
+  const expected = new JobCount(files.length + (values.demo ? 1 : 0));
 
   if (annotations !== undefined) {
     // -A: each capture's annotations made in the pool's workers and written in input order (./jobs.ts
@@ -200,7 +201,7 @@ async function runDecode(
     return runAnnotateJobs((async function* () {
       for await (const j of captures()) yield { name: j.name, source: j.name, options: j.options, item: { capture: j.capture, options: j.options } };
       yield* fileJobs(files, {
-        options, read: { force }, err, trackName: (f, c, h) => `${f} [cyl ${c} head ${h}]`, singleName: (f) => f,
+        options, read: { force }, err, count: expected, trackName: (f, c, h) => `${f} [cyl ${c} head ${h}]`, singleName: (f) => f,
         largeWrite: async (bytes, f) => (streams && (await isLargeSession(bytes, f.split(/[\\/]/).pop() || f))
           ? () => annotateOut.writeAnnotations({ name: f, options, stream: { bytes } }, { classes: annotations, sampleNumbers, json, multi, backend }, out, err)
           : undefined),
@@ -218,7 +219,7 @@ async function runDecode(
   const status = await runJobs((async function* () {
     for await (const j of captures()) yield { name: j.name, source: j.name, options: j.options, item: { capture: j.capture, options: j.options } };
     yield* fileJobs(files, {
-      options, read: { force }, err, trackName: (f, c, h) => `${f} [cyl ${c} head ${h}]`, singleName: (f) => f,
+      options, read: { force }, err, count: expected, trackName: (f, c, h) => `${f} [cyl ${c} head ${h}]`, singleName: (f) => f,
       large: async (bytes, f) => ((await isLargeSession(bytes, f.split(/[\\/]/).pop() || f)) ? () => decodeStreaming(bytes, f, options, backend, err, recover, merge) : undefined),
     });
   })(), { jobs, request: { backend, ...(recover ? { recover } : {}), ...(merge ? { keepCrcInputs: true } : {}) }, expected, err }, (job, result, ms) => {

@@ -192,13 +192,16 @@ export interface DecodeManyOptions extends DecodeRequest {
   signal?: AbortSignal;
   /**
    * How many inputs the iterable gives, when the caller knows it and the
-   * iterable cannot tell (a generator over a list of files). With the calling
-   * thread decoding, the workers then start only when the inputs left, at the
-   * pace of this thread's latest decodes, take longer than the workers' start-up
-   * costs (src/pool/start-rule.ts): a hundred small captures on two cores decode
-   * faster without any. More inputs than announced: as if not given.
+   * iterable cannot tell (a generator over a list of files), or a function that
+   * says so far as it knows whenever the pool asks (a count that grows as files
+   * of many tracks are opened). With the calling thread decoding, the workers
+   * then start only when the inputs left, at the pace of this thread's latest
+   * decodes, take longer than the workers' start-up costs
+   * (src/pool/start-rule.ts): a hundred small captures on two cores decode
+   * faster without any. More inputs than announced, or a function's answer that
+   * is not a count: as if not given.
    */
-  expectedInputs?: number;
+  expectedInputs?: number | (() => number);
   /**
    * true: results as a disk image needs them (assembleImage): `fields` is [],
    * the `binary` streams are empty, and records keep their crcInput only on data
@@ -388,7 +391,7 @@ async function* runMany(
   }
   const jobs = checkCount("jobs", jobsGiven ?? Math.max(1, (await platform.defaultJobs()) | 0), MAX_JOBS);
   checkCount("perWorker", perWorker);
-  if (expectedInputs !== undefined) checkCount("expectedInputs", expectedInputs, Number.MAX_SAFE_INTEGER, 0);
+  if (expectedInputs !== undefined && typeof expectedInputs !== "function") checkCount("expectedInputs", expectedInputs, Number.MAX_SAFE_INTEGER, 0);
   if (useCallingThread && jobs === 1) {
     yield* decodeInline(inputs, options, request, signal, lean, annotate);
   } else {
@@ -493,6 +496,19 @@ function turn(): Promise<void> {
  */
 const HELD_TEXT = 16 << 20;
 
+/** The inputs from input `id` on, this one included, as expectedInputs says; undefined when it cannot tell (or has been passed). */
+function inputsLeft(expected: number | (() => number) | undefined, id: number): number | undefined {
+  let n: unknown = expected;
+  if (typeof expected === "function") {
+    try {
+      n = expected();
+    } catch {
+      return undefined; // (a hint that fails is no hint)
+    }
+  }
+  return typeof n === "number" && Number.isInteger(n) && n > id ? n - id : undefined;
+}
+
 /** One thread, one capture at a time: exactly sequential decode(), nothing moved or copied. */
 async function* decodeInline(
   inputs: PoolInputs, options: string | DecodeOptions, request: DecodeRequest, signal: AbortSignal | undefined, lean: boolean, annotate: AnnotateWork | undefined,
@@ -538,7 +554,7 @@ async function* decodePooled(
     jobs: number; perWorker: number; move: boolean; caller: boolean; signal: AbortSignal | undefined; lean: boolean; annotate: AnnotateWork | undefined;
     imageReads: "header" | "track" | undefined;
     /** expectedInputs. */
-    expected: number | undefined;
+    expected: number | (() => number) | undefined;
   },
   platform: PoolPlatform,
 ): AsyncGenerator<AnyResult, void, undefined> {
@@ -746,7 +762,7 @@ async function* decodePooled(
         if (caller) {
           // The calling thread is a job: a ready worker with room takes the input, else it is decoded
           // here; the other jobs − 1 start once the input proves long enough to pay for them.
-          if (slots.length === 0 && ((platform.prestarted?.() ?? 0) > 0 || workersPay(pace, expected === undefined || id >= expected ? undefined : expected - id, jobs))) {
+          if (slots.length === 0 && ((platform.prestarted?.() ?? 0) > 0 || workersPay(pace, inputsLeft(expected, id), jobs))) {
             for (let k = 0; k < jobs - 1; k++) spawn();
           }
           const slot = readyWithRoom();
