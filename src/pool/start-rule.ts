@@ -12,8 +12,9 @@
 //                    │ yes
 //              inputs left × this thread's recent ms an input ≥ S · J / (J − 1)? ──▶ start / not yet
 //
-// The count comes from the caller (the CLI knows its files); more inputs than
-// it said (a file of many tracks) count as unknown. The rate is the mean of the
+// The count comes from the caller, and may grow as it learns more (the CLI:
+// one a file, a .tr's cylinders × heads once its header is read: JobCount in
+// src/cli/jobs.ts); more inputs than it says count as unknown. The rate is the mean of the
 // last RATE_INPUTS inputs decoded here once RATE_AFTER are done: the first
 // inputs are slow (modules and kernels loading, the JIT warming: 45, 4–7, then
 // 2.3–3 ms for a 3.3 MB .sr track here), and an early rate would start workers
