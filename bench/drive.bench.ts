@@ -337,7 +337,8 @@ async function imageBench(): Promise<{ tracks: number; file: string; fileMiB: nu
     }
     for (const n of sideBy) {
       const imgs = Array.from({ length: n }, (_, i) => join(out, `side${n}-${i}.img`));
-      const rs = await Promise.all(imgs.map((img) => startCliBin(runner, ["image", file, "-P", options, "-o", img, "--jobs", "1"])));
+      // (the same work as the runs above, map included)
+      const rs = await Promise.all(imgs.map((img) => startCliBin(runner, ["image", file, "-P", options, "-o", img, "--map", `${img}.map`, "--jobs", "1"])));
       if (rs.some((r) => r.code !== 0)) fail(`${n} side-by-side image --jobs 1 runs: exit ${rs.map((r) => r.code).join(", ")}`);
       for (const img of imgs) checkImage(img, `a side-by-side image --jobs 1 run`);
       sideTries.get(n)!.push([Math.max(...rs.map((r) => r.ms)), round.get(1)!, round.get(n)!]);

@@ -82,8 +82,9 @@ const CHECKED_EDGES = new WeakSet<Float64Array>();
 
 /**
  * Edge arrays a reader built strictly increasing, finite and below 2^52 (a .tr
- * track unpacked from its deltas: src/pool/read.ts), for one decode each: only
- * their first edge is checked against the previous push.
+ * track unpacked from its deltas, a sigrok session's edges from the fused
+ * inflate→edges kernel: src/pool/read.ts), for one decode each: only their
+ * first edge is checked against the previous push.
  */
 const TRUSTED_EDGES = new WeakSet<Float64Array>();
 
